@@ -1,0 +1,4 @@
+/**
+ * Reading and writing the {@code .topiary} artifact (see {@code docs/FORMAT.md}). <b>Not API.</b>
+ */
+package dev.topiary.internal.format;

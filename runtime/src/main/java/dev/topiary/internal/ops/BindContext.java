@@ -1,0 +1,300 @@
+package dev.topiary.internal.ops;
+
+import dev.topiary.DataType;
+import dev.topiary.ModelFormatException;
+import dev.topiary.Shape;
+import dev.topiary.internal.format.proto.Attribute;
+import dev.topiary.internal.format.proto.Node;
+import java.util.Arrays;
+
+/**
+ * What an {@link OpFactory} sees of the node it binds: resolved input types and shapes, constant
+ * values, attributes with defaults, and where to declare outputs. Attribute readers check the
+ * attribute's kind and range; {@link #error} builds an exception naming the node.
+ */
+public final class BindContext {
+  /** Supplies constant values and tensor facts; implemented by the planner. */
+  public interface Tensors {
+    DataType type(int id);
+
+    int[] shape(int id);
+
+    boolean isConstant(int id);
+
+    /** Constant values as FLOAT32 (FLOAT16 constants are widened). */
+    float[] floats(int id);
+
+    /** Integer constant values (INT8, UINT8, INT32, INT64, BOOL) widened to long. */
+    long[] longs(int id);
+
+    String name(int id);
+  }
+
+  private final Node node;
+  private final int nodeIndex;
+  private final Tensors tensors;
+  private final boolean referenceKernels;
+  private final DataType[] outTypes;
+  private final int[][] outShapes;
+  private int scratchFloats;
+
+  public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
+    this.node = node;
+    this.nodeIndex = nodeIndex;
+    this.tensors = tensors;
+    this.referenceKernels = referenceKernels;
+    this.outTypes = new DataType[node.getOutputsCount()];
+    this.outShapes = new int[node.getOutputsCount()][];
+  }
+
+  public String nodeName() {
+    return node.getName().isEmpty() ? "#" + nodeIndex : node.getName();
+  }
+
+  public String opType() {
+    return node.getOpType();
+  }
+
+  /** True when the plan asks for reference kernels only (for differential testing and debugging). */
+  public boolean referenceKernels() {
+    return referenceKernels;
+  }
+
+  // ---- inputs ----
+
+  public int inputCount() {
+    return node.getInputsCount();
+  }
+
+  /** True when input {@code i} exists and is not an omitted optional input. */
+  public boolean hasInput(int i) {
+    return i < node.getInputsCount() && node.getInputs(i) >= 0;
+  }
+
+  public int inputId(int i) {
+    return node.getInputs(i);
+  }
+
+  public DataType inputType(int i) {
+    return tensors.type(node.getInputs(i));
+  }
+
+  public int[] inputShape(int i) {
+    return tensors.shape(node.getInputs(i)).clone();
+  }
+
+  public boolean isConstant(int i) {
+    return tensors.isConstant(node.getInputs(i));
+  }
+
+  public float[] constantFloats(int i) throws ModelFormatException {
+    requireConstant(i);
+    return tensors.floats(node.getInputs(i));
+  }
+
+  public long[] constantLongs(int i) throws ModelFormatException {
+    requireConstant(i);
+    return tensors.longs(node.getInputs(i));
+  }
+
+  /** Checks the number of inputs, counting omitted optional inputs. */
+  public void requireInputs(int min, int max) throws ModelFormatException {
+    int n = node.getInputsCount();
+    if (n < min || n > max) {
+      throw error("expects " + (min == max ? "" + min : min + " to " + max) + " inputs, got " + n);
+    }
+    for (int i = 0; i < min; i++) {
+      if (node.getInputs(i) < 0) {
+        throw error("input " + i + " is required");
+      }
+    }
+  }
+
+  /** Checks that input {@code i} has type {@code t}. */
+  public void requireType(int i, DataType t) throws ModelFormatException {
+    if (inputType(i) != t) {
+      throw error("input " + i + " '" + tensors.name(inputId(i)) + "' must be " + t + ", got " + inputType(i));
+    }
+  }
+
+  /** Checks that input {@code i} has rank {@code r}. */
+  public void requireRank(int i, int r) throws ModelFormatException {
+    int[] s = tensors.shape(inputId(i));
+    if (s.length != r) {
+      throw error("input " + i + " '" + tensors.name(inputId(i)) + "' must have rank " + r + ", got "
+          + Shape.of(s));
+    }
+  }
+
+  public void requireConstant(int i) throws ModelFormatException {
+    if (!hasInput(i) || !tensors.isConstant(node.getInputs(i))) {
+      throw error("input " + i + " must be a constant");
+    }
+  }
+
+  // ---- outputs ----
+
+  public int outputCount() {
+    return node.getOutputsCount();
+  }
+
+  public int outputId(int i) {
+    return node.getOutputs(i);
+  }
+
+  /** Declares output {@code i}; the planner checks it against the artifact's declaration. */
+  public void setOutput(int i, DataType type, int[] shape) throws ModelFormatException {
+    long count = 1;
+    for (int d : shape) {
+      if (d < 0) {
+        throw error("computed a negative output dimension: " + Arrays.toString(shape));
+      }
+      count *= d;
+      if (count > Integer.MAX_VALUE) {
+        throw error("output " + Arrays.toString(shape) + " has more than 2^31-1 elements");
+      }
+    }
+    outTypes[i] = type;
+    outShapes[i] = shape.clone();
+  }
+
+  public DataType outputType(int i) {
+    return outTypes[i];
+  }
+
+  public int[] outputShape(int i) {
+    return outShapes[i];
+  }
+
+  /** Requests {@code floats} of per-worker scratch memory for this kernel's run. */
+  public void requestScratch(int floats) {
+    scratchFloats = Math.max(scratchFloats, floats);
+  }
+
+  public int scratchFloats() {
+    return scratchFloats;
+  }
+
+  // ---- attributes ----
+
+  public boolean hasAttr(String name) {
+    return find(name) != null;
+  }
+
+  public long attrInt(String name, long dflt) throws ModelFormatException {
+    Attribute a = find(name);
+    if (a == null) {
+      return dflt;
+    }
+    if (a.getValueCase() != Attribute.ValueCase.I) {
+      throw error("attribute '" + name + "' must be an int, got " + a.getValueCase());
+    }
+    return a.getI();
+  }
+
+  /** An int attribute that must lie in [min, max]. */
+  public int attrInt(String name, int dflt, int min, int max) throws ModelFormatException {
+    long v = attrInt(name, dflt);
+    if (v < min || v > max) {
+      throw error("attribute '" + name + "' is " + v + ", expected " + min + ".." + max);
+    }
+    return (int) v;
+  }
+
+  public long[] attrInts(String name, long[] dflt) throws ModelFormatException {
+    Attribute a = find(name);
+    if (a == null) {
+      return dflt == null ? null : dflt.clone();
+    }
+    if (a.getValueCase() != Attribute.ValueCase.INTS) {
+      throw error("attribute '" + name + "' must be a list of ints, got " + a.getValueCase());
+    }
+    long[] v = new long[a.getInts().getValuesCount()];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = a.getInts().getValues(k);
+    }
+    return v;
+  }
+
+  /** An int-list attribute of exactly {@code length} values, each in [min, max]. */
+  public int[] attrInts(String name, int[] dflt, int length, int min, int max) throws ModelFormatException {
+    long[] v = attrInts(name, null);
+    if (v == null) {
+      return dflt == null ? null : dflt.clone();
+    }
+    if (length >= 0 && v.length != length) {
+      throw error("attribute '" + name + "' needs " + length + " values, got " + v.length);
+    }
+    int[] out = new int[v.length];
+    for (int k = 0; k < v.length; k++) {
+      if (v[k] < min || v[k] > max) {
+        throw error("attribute '" + name + "'[" + k + "] is " + v[k] + ", expected " + min + ".." + max);
+      }
+      out[k] = (int) v[k];
+    }
+    return out;
+  }
+
+  public float attrFloat(String name, float dflt) throws ModelFormatException {
+    Attribute a = find(name);
+    if (a == null) {
+      return dflt;
+    }
+    if (a.getValueCase() == Attribute.ValueCase.I) {
+      return a.getI();
+    }
+    if (a.getValueCase() != Attribute.ValueCase.F) {
+      throw error("attribute '" + name + "' must be a float, got " + a.getValueCase());
+    }
+    return a.getF();
+  }
+
+  public float[] attrFloats(String name, float[] dflt) throws ModelFormatException {
+    Attribute a = find(name);
+    if (a == null) {
+      return dflt == null ? null : dflt.clone();
+    }
+    if (a.getValueCase() != Attribute.ValueCase.FLOATS) {
+      throw error("attribute '" + name + "' must be a list of floats, got " + a.getValueCase());
+    }
+    float[] v = new float[a.getFloats().getValuesCount()];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = a.getFloats().getValues(k);
+    }
+    return v;
+  }
+
+  public String attrString(String name, String dflt) throws ModelFormatException {
+    Attribute a = find(name);
+    if (a == null) {
+      return dflt;
+    }
+    if (a.getValueCase() != Attribute.ValueCase.S) {
+      throw error("attribute '" + name + "' must be a string, got " + a.getValueCase());
+    }
+    return a.getS();
+  }
+
+  /** Normalizes a possibly negative axis against {@code rank}, naming the attribute on error. */
+  public int axis(String attr, long axis, int rank) throws ModelFormatException {
+    long a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= Math.max(rank, 1)) {
+      throw error("attribute '" + attr + "' = " + axis + " is out of range for rank " + rank);
+    }
+    return (int) a;
+  }
+
+  /** An exception naming this node and op. */
+  public ModelFormatException error(String message) {
+    return new ModelFormatException("node '" + nodeName() + "' (" + opType() + "): " + message);
+  }
+
+  private Attribute find(String name) {
+    for (Attribute a : node.getAttributesList()) {
+      if (a.getName().equals(name)) {
+        return a;
+      }
+    }
+    return null;
+  }
+}

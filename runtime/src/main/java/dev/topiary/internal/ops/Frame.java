@@ -1,0 +1,60 @@
+package dev.topiary.internal.ops;
+
+import dev.topiary.internal.cpu.Parallel;
+
+/**
+ * A session's view of tensor storage while it runs: for each tensor id the backing array (an arena
+ * array of the session, or a constant array shared by all sessions) and the element offset in it.
+ * Kernels look up their tensors by the ids they captured at bind time.
+ */
+public final class Frame {
+  private final Object[] arrays;
+  private final int[] offsets;
+  private final Parallel parallel;
+  private final float[][] scratch;
+
+  public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch) {
+    this.arrays = arrays;
+    this.offsets = offsets;
+    this.parallel = parallel;
+    this.scratch = scratch;
+  }
+
+  /** FLOAT32 storage of tensor {@code id} (values start at {@link #off}). */
+  public float[] f32(int id) {
+    return (float[]) arrays[id];
+  }
+
+  /** INT32 storage of tensor {@code id}. */
+  public int[] i32(int id) {
+    return (int[]) arrays[id];
+  }
+
+  /** INT64 storage of tensor {@code id}. */
+  public long[] i64(int id) {
+    return (long[]) arrays[id];
+  }
+
+  /** INT8, UINT8 or BOOL storage of tensor {@code id}. */
+  public byte[] i8(int id) {
+    return (byte[]) arrays[id];
+  }
+
+  /** Element offset of tensor {@code id} in its storage array. */
+  public int off(int id) {
+    return offsets[id];
+  }
+
+  /** The session's workers; kernels split output tiles across them. */
+  public Parallel parallel() {
+    return parallel;
+  }
+
+  /**
+   * Scratch memory of worker {@code worker}, at least as many floats as the largest
+   * {@link BindContext#requestScratch} of the plan. Contents are undefined on entry.
+   */
+  public float[] scratch(int worker) {
+    return scratch[worker];
+  }
+}

@@ -1,0 +1,158 @@
+package dev.topiary.internal.plan;
+
+import dev.topiary.DataType;
+import dev.topiary.TensorInfo;
+import dev.topiary.internal.ops.Kernel;
+import java.util.List;
+
+/**
+ * The executable form of a model: kernels in execution order, where each tensor lives, arena sizes.
+ * Immutable and shared by every session of the model.
+ */
+public final class Plan {
+  /** One node of the execution order. */
+  public static final class Step {
+    public final int nodeIndex;
+    public final String nodeName;
+    public final String opType;
+    public final Kernel kernel;
+    public final int[] inputs;
+    public final int[] outputs;
+
+    Step(int nodeIndex, String nodeName, String opType, Kernel kernel, int[] inputs, int[] outputs) {
+      this.nodeIndex = nodeIndex;
+      this.nodeName = nodeName;
+      this.opType = opType;
+      this.kernel = kernel;
+      this.inputs = inputs;
+      this.outputs = outputs;
+    }
+  }
+
+  final List<Step> steps;
+  final String[] names;
+  final DataType[] types;
+  final int[][] shapes;
+  /** Constant storage per tensor id, or null for arena tensors. */
+  final Object[] constants;
+  /** Storage class per tensor id (see {@link Storage}). */
+  final Storage[] storage;
+  /** Element offset of arena tensors in their class's arena. */
+  final int[] offsets;
+  /** Arena size per storage class, in elements. */
+  final int[] arenaElements;
+  final long arenaBytes;
+  final long lowerBoundBytes;
+  final int scratchFloats;
+  final int[] inputIds;
+  final int[] outputIds;
+  final List<TensorInfo> inputs;
+  final List<TensorInfo> outputs;
+
+  Plan(
+      List<Step> steps,
+      String[] names,
+      DataType[] types,
+      int[][] shapes,
+      Object[] constants,
+      Storage[] storage,
+      int[] offsets,
+      int[] arenaElements,
+      long arenaBytes,
+      long lowerBoundBytes,
+      int scratchFloats,
+      int[] inputIds,
+      int[] outputIds,
+      List<TensorInfo> inputs,
+      List<TensorInfo> outputs) {
+    this.steps = steps;
+    this.names = names;
+    this.types = types;
+    this.shapes = shapes;
+    this.constants = constants;
+    this.storage = storage;
+    this.offsets = offsets;
+    this.arenaElements = arenaElements;
+    this.arenaBytes = arenaBytes;
+    this.lowerBoundBytes = lowerBoundBytes;
+    this.scratchFloats = scratchFloats;
+    this.inputIds = inputIds;
+    this.outputIds = outputIds;
+    this.inputs = inputs;
+    this.outputs = outputs;
+  }
+
+  public List<Step> steps() {
+    return steps;
+  }
+
+  public List<TensorInfo> inputs() {
+    return inputs;
+  }
+
+  public List<TensorInfo> outputs() {
+    return outputs;
+  }
+
+  public int tensorCount() {
+    return names.length;
+  }
+
+  public String tensorName(int id) {
+    return names[id];
+  }
+
+  public DataType tensorType(int id) {
+    return types[id];
+  }
+
+  /** Resolved shape of tensor {@code id} (a copy). */
+  public int[] tensorShape(int id) {
+    return shapes[id].clone();
+  }
+
+  public boolean isConstant(int id) {
+    return constants[id] != null;
+  }
+
+  /** Peak arena bytes of one session, all storage classes together. */
+  public long arenaBytes() {
+    return arenaBytes;
+  }
+
+  /** Largest total bytes of tensors alive at one step: no memory plan can use less. */
+  public long arenaLowerBoundBytes() {
+    return lowerBoundBytes;
+  }
+
+  /** Scratch floats each worker needs. */
+  public int scratchFloats() {
+    return scratchFloats;
+  }
+
+  /** Creates the storage of one session: arena arrays per class and the frame's array table. */
+  public Object[] newFrameArrays() {
+    Object[] arenas = new Object[Storage.values().length];
+    for (Storage s : Storage.values()) {
+      arenas[s.ordinal()] = s.newArray(arenaElements[s.ordinal()]);
+    }
+    Object[] arrays = new Object[names.length];
+    for (int id = 0; id < names.length; id++) {
+      arrays[id] = constants[id] != null ? constants[id] : arenas[storage[id].ordinal()];
+    }
+    return arrays;
+  }
+
+  /** Element offsets per tensor id (constants start at 0). */
+  public int[] frameOffsets() {
+    return offsets.clone();
+  }
+
+  public int inputId(int k) {
+    return inputIds[k];
+  }
+
+  public int outputId(int k) {
+    return outputIds[k];
+  }
+}

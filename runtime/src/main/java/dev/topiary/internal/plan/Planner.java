@@ -1,0 +1,401 @@
+package dev.topiary.internal.plan;
+
+import dev.topiary.DataType;
+import dev.topiary.ModelFormatException;
+import dev.topiary.Shape;
+import dev.topiary.TensorInfo;
+import dev.topiary.internal.format.Artifact;
+import dev.topiary.internal.format.TopologicalOrder;
+import dev.topiary.internal.format.Types;
+import dev.topiary.internal.format.proto.Graph;
+import dev.topiary.internal.format.proto.Node;
+import dev.topiary.internal.format.proto.TensorDesc;
+import dev.topiary.internal.ops.BindContext;
+import dev.topiary.internal.ops.Kernel;
+import dev.topiary.internal.ops.OpFactory;
+import dev.topiary.internal.ops.OpRegistry;
+import dev.topiary.quantization.Float16;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Turns a validated graph into a {@link Plan}: topological order, constants loaded, one kernel bound
+ * per node (which checks the node and computes output shapes), declared shapes verified, lifetimes
+ * computed and the arena laid out by the {@link MemoryPlanner}.
+ */
+public final class Planner {
+  /** Options that steer planning. */
+  public static final class Options {
+    /** Bind reference kernels only (the oracle), never fast paths. Default false. */
+    public boolean referenceKernels;
+    /**
+     * Accept tensors whose declared shape is empty and take the computed one (used when building
+     * graphs in code). Default false: declared and computed shapes must agree.
+     */
+    public boolean inferShapes;
+    /** Largest arena in bytes a plan may ask for. Default: the JVM's maximum heap. */
+    public long maxArenaBytes = Runtime.getRuntime().maxMemory();
+  }
+
+  private Planner() {}
+
+  /** Plans a verified artifact. */
+  public static Plan plan(Artifact artifact, Options options) throws ModelFormatException {
+    return plan(artifact.header().getGraph(), artifact, options);
+  }
+
+  /** Plans a graph whose constants are read through {@code artifact}'s data section. */
+  public static Plan plan(Graph g, Artifact artifact, Options options) throws ModelFormatException {
+    return new Planner.Run(g, artifact::constantBytes, options).plan();
+  }
+
+  /** Plans a graph whose constants come from {@code constants} (tensor index to little-endian bytes). */
+  public static Plan plan(Graph g, ConstantSource constants, Options options) throws ModelFormatException {
+    return new Planner.Run(g, constants, options).plan();
+  }
+
+  /** Supplies the stored bytes of constant tensors. */
+  public interface ConstantSource {
+    ByteBuffer bytes(int tensorIndex);
+  }
+
+  private static final class Run implements BindContext.Tensors {
+    final Graph g;
+    final ConstantSource source;
+    final Options options;
+    final int nt;
+    final DataType[] types;
+    final int[][] shapes;
+    final Object[] constants;
+    final boolean[] known;
+
+    Run(Graph g, ConstantSource source, Options options) {
+      this.g = g;
+      this.source = source;
+      this.options = options;
+      this.nt = g.getTensorsCount();
+      this.types = new DataType[nt];
+      this.shapes = new int[nt][];
+      this.constants = new Object[nt];
+      this.known = new boolean[nt];
+      for (int i = 0; i < nt; i++) {
+        TensorDesc t = g.getTensors(i);
+        types[i] = Types.fromProto(t.getDataType());
+        shapes[i] = toInts(t.getShapeList());
+      }
+    }
+
+    Plan plan() throws ModelFormatException {
+      int[] order = TopologicalOrder.of(g);
+      checkOpsKnown();
+      for (int i = 0; i < nt; i++) {
+        if (g.getTensors(i).getConstant()) {
+          known[i] = true;
+        }
+      }
+      for (int id : g.getInputsList()) {
+        if (types[id] == DataType.FLOAT16) {
+          throw new ModelFormatException("graph input '" + name(id) + "' is FLOAT16; inputs must be FLOAT32 or integer");
+        }
+        known[id] = true;
+      }
+      List<Plan.Step> steps = new ArrayList<>(order.length);
+      int scratch = 0;
+      for (int n : order) {
+        Node node = g.getNodes(n);
+        for (int k = 0; k < node.getInputsCount(); k++) {
+          int t = node.getInputs(k);
+          if (t >= 0 && !known[t]) {
+            throw new ModelFormatException("node '" + node.getName() + "' reads '" + name(t) + "' before it is computed");
+          }
+        }
+        BindContext ctx = new BindContext(node, n, this, options.referenceKernels);
+        OpFactory f = OpRegistry.builtin().get(node.getOpType());
+        Kernel kernel;
+        try {
+          kernel = f.bind(ctx);
+        } catch (ModelFormatException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // A kernel's checks missed something: still a bad file, not a crash.
+          throw new ModelFormatException(ctx.nodeName() + " (" + node.getOpType() + "): invalid node: " + e, e);
+        }
+        for (int k = 0; k < node.getOutputsCount(); k++) {
+          int t = node.getOutputs(k);
+          if (ctx.outputType(k) == null) {
+            throw ctx.error("has " + node.getOutputsCount() + " outputs; output " + k + " '" + name(t)
+                + "' is not defined by the op");
+          }
+          checkDeclared(ctx, t, ctx.outputType(k), ctx.outputShape(k));
+          known[t] = true;
+        }
+        scratch = Math.max(scratch, ctx.scratchFloats());
+        steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel,
+            toArray(node.getInputsList()), toArray(node.getOutputsList())));
+      }
+      for (int id : g.getOutputsList()) {
+        if (!known[id]) {
+          throw new ModelFormatException("graph output '" + name(id) + "' is never computed");
+        }
+      }
+      return layout(steps, scratch);
+    }
+
+    private Plan layout(List<Plan.Step> steps, int scratch) throws ModelFormatException {
+      int ns = steps.size();
+      int[] first = new int[nt];
+      int[] last = new int[nt];
+      Arrays.fill(first, -1);
+      Arrays.fill(last, -1);
+      for (int id : g.getInputsList()) {
+        first[id] = 0;
+        last[id] = 0;
+      }
+      for (int s = 0; s < ns; s++) {
+        Plan.Step st = steps.get(s);
+        for (int t : st.inputs) {
+          if (t >= 0 && constants[t] == null && !g.getTensors(t).getConstant()) {
+            last[t] = Math.max(last[t], s);
+          }
+        }
+        for (int t : st.outputs) {
+          first[t] = s;
+          last[t] = Math.max(last[t], s);
+        }
+      }
+      for (int id : g.getOutputsList()) {
+        if (first[id] >= 0) {
+          last[id] = ns;
+        }
+      }
+      Storage[] storage = new Storage[nt];
+      int[] offsets = new int[nt];
+      int[] arenaElements = new int[Storage.values().length];
+      long arenaBytes = 0;
+      long lowerBound = 0;
+      for (Storage cls : Storage.values()) {
+        List<Integer> ids = new ArrayList<>();
+        for (int t = 0; t < nt; t++) {
+          if (first[t] >= 0 && !g.getTensors(t).getConstant() && Storage.of(types[t]) == cls) {
+            ids.add(t);
+          }
+        }
+        long[] sizes = new long[ids.size()];
+        int[] f = new int[ids.size()];
+        int[] l = new int[ids.size()];
+        for (int k = 0; k < sizes.length; k++) {
+          int t = ids.get(k);
+          sizes[k] = Shape.of(shapes[t]).elementCount();
+          f[k] = first[t];
+          l[k] = last[t];
+        }
+        MemoryPlanner.Result r = MemoryPlanner.plan(sizes, f, l);
+        if (r.peak > Integer.MAX_VALUE - 16 || r.peak * cls.bytes > options.maxArenaBytes) {
+          throw new ModelFormatException(
+              "the model needs " + r.peak * cls.bytes + " bytes of " + cls + " activations, more than the "
+                  + options.maxArenaBytes + " bytes available");
+        }
+        for (int k = 0; k < sizes.length; k++) {
+          storage[ids.get(k)] = cls;
+          offsets[ids.get(k)] = (int) r.offsets[k];
+        }
+        arenaElements[cls.ordinal()] = (int) r.peak;
+        arenaBytes += r.peak * cls.bytes;
+        lowerBound += r.lowerBound * cls.bytes;
+      }
+      for (int t = 0; t < nt; t++) {
+        if (g.getTensors(t).getConstant()) {
+          storage[t] = Storage.of(types[t]);
+          constants[t] = loadConstant(t);
+        } else if (storage[t] == null) {
+          storage[t] = Storage.of(types[t]);
+        }
+      }
+      String[] names = new String[nt];
+      for (int t = 0; t < nt; t++) {
+        names[t] = name(t);
+      }
+      return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constants, storage, offsets,
+          arenaElements, arenaBytes, lowerBound, scratch, toArray(g.getInputsList()), toArray(g.getOutputsList()),
+          infos(g.getInputsList()), infos(g.getOutputsList()));
+    }
+
+    private List<TensorInfo> infos(List<Integer> ids) {
+      List<TensorInfo> out = new ArrayList<>();
+      for (int id : ids) {
+        out.add(new TensorInfo(name(id), types[id], Shape.of(shapes[id])));
+      }
+      return Collections.unmodifiableList(out);
+    }
+
+    private void checkDeclared(BindContext ctx, int t, DataType type, int[] shape) throws ModelFormatException {
+      TensorDesc d = g.getTensors(t);
+      if (types[t] != type) {
+        throw ctx.error("output '" + name(t) + "' is declared " + types[t] + " but the op computes " + type);
+      }
+      boolean undeclared = d.getShapeCount() == 0 && options.inferShapes;
+      if (!undeclared && !Arrays.equals(shapes[t], shape)) {
+        throw ctx.error("output '" + name(t) + "' is declared " + Shape.of(shapes[t]) + " but the op computes "
+            + Shape.of(shape));
+      }
+      shapes[t] = shape.clone();
+    }
+
+    private void checkOpsKnown() throws ModelFormatException {
+      Map<String, TreeSet<String>> unknown = new TreeMap<>();
+      for (int n = 0; n < g.getNodesCount(); n++) {
+        Node node = g.getNodes(n);
+        if (OpRegistry.builtin().get(node.getOpType()) == null) {
+          unknown.computeIfAbsent(node.getOpType(), k -> new TreeSet<>())
+              .add(node.getName().isEmpty() ? "#" + n : node.getName());
+        }
+      }
+      if (!unknown.isEmpty()) {
+        StringBuilder sb = new StringBuilder("unsupported op types (this runtime knows "
+            + OpRegistry.builtin().all().size() + "): ");
+        boolean firstOp = true;
+        for (Map.Entry<String, TreeSet<String>> e : unknown.entrySet()) {
+          sb.append(firstOp ? "" : "; ").append(e.getKey()).append(" in ").append(e.getValue());
+          firstOp = false;
+        }
+        throw new ModelFormatException(sb.toString());
+      }
+    }
+
+    private Object loadConstant(int t) {
+      if (constants[t] != null) {
+        return constants[t];
+      }
+      ByteBuffer b = source.bytes(t).order(ByteOrder.LITTLE_ENDIAN);
+      int n = Shape.of(shapes[t]).elementCount();
+      Object arr;
+      switch (types[t]) {
+        case FLOAT32: {
+          float[] a = new float[n];
+          b.asFloatBuffer().get(a);
+          arr = a;
+          break;
+        }
+        case FLOAT16: {
+          float[] a = new float[n];
+          for (int i = 0; i < n; i++) {
+            a[i] = Float16.toFloat(b.getShort(2 * i));
+          }
+          arr = a;
+          break;
+        }
+        case INT32: {
+          int[] a = new int[n];
+          b.asIntBuffer().get(a);
+          arr = a;
+          break;
+        }
+        case INT64: {
+          long[] a = new long[n];
+          b.asLongBuffer().get(a);
+          arr = a;
+          break;
+        }
+        default: {
+          byte[] a = new byte[n];
+          ((Buffer) b).rewind();
+          b.get(a);
+          arr = a;
+        }
+      }
+      constants[t] = arr;
+      return arr;
+    }
+
+    // ---- BindContext.Tensors ----
+
+    @Override
+    public DataType type(int id) {
+      return types[id];
+    }
+
+    @Override
+    public int[] shape(int id) {
+      return shapes[id];
+    }
+
+    @Override
+    public boolean isConstant(int id) {
+      return g.getTensors(id).getConstant();
+    }
+
+    @Override
+    public float[] floats(int id) {
+      Object a = loadConstant(id);
+      if (a instanceof float[]) {
+        return (float[]) a;
+      }
+      long[] l = longs(id);
+      float[] f = new float[l.length];
+      for (int i = 0; i < l.length; i++) {
+        f[i] = l[i];
+      }
+      return f;
+    }
+
+    @Override
+    public long[] longs(int id) {
+      Object a = loadConstant(id);
+      if (a instanceof long[]) {
+        return ((long[]) a).clone();
+      }
+      if (a instanceof int[]) {
+        int[] x = (int[]) a;
+        long[] out = new long[x.length];
+        for (int i = 0; i < x.length; i++) {
+          out[i] = x[i];
+        }
+        return out;
+      }
+      if (a instanceof byte[]) {
+        byte[] x = (byte[]) a;
+        long[] out = new long[x.length];
+        boolean unsigned = types[id] == DataType.UINT8;
+        for (int i = 0; i < x.length; i++) {
+          out[i] = unsigned ? (x[i] & 0xFF) : x[i];
+        }
+        return out;
+      }
+      float[] x = (float[]) a;
+      long[] out = new long[x.length];
+      for (int i = 0; i < x.length; i++) {
+        out[i] = (long) x[i];
+      }
+      return out;
+    }
+
+    @Override
+    public String name(int id) {
+      return g.getTensors(id).getName();
+    }
+  }
+
+  private static int[] toInts(List<Long> l) {
+    int[] a = new int[l.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (int) (long) l.get(i);
+    }
+    return a;
+  }
+
+  private static int[] toArray(List<Integer> l) {
+    int[] a = new int[l.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = l.get(i);
+    }
+    return a;
+  }
+}
