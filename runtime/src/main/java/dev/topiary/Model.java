@@ -46,6 +46,11 @@ public final class Model implements AutoCloseable {
           public Plan plan(Model model) {
             return model.plan;
           }
+
+          @Override
+          public Model load(ByteBuffer buffer, Planner.Options options) throws ModelFormatException {
+            return Model.load(buffer, options);
+          }
         });
   }
 
@@ -98,9 +103,13 @@ public final class Model implements AutoCloseable {
    * @throws ModelFormatException if the bytes are not a valid artifact
    */
   public static Model load(ByteBuffer buffer) throws ModelFormatException {
+    return load(buffer, new Planner.Options());
+  }
+
+  private static Model load(ByteBuffer buffer, Planner.Options options) throws ModelFormatException {
     try {
       Artifact a = ArtifactReader.read(buffer, true);
-      return new Model(a, Planner.plan(a, new Planner.Options()));
+      return new Model(a, Planner.plan(a, options));
     } catch (ModelFormatException e) {
       throw e;
     } catch (RuntimeException e) {

@@ -29,4 +29,8 @@ public abstract class ModelAccess {
   public abstract Artifact artifact(Model model);
 
   public abstract Plan plan(Model model);
+
+  /** Loads a model with explicit planner options (e.g. reference kernels only, for differential tests). */
+  public abstract Model load(java.nio.ByteBuffer buffer, dev.topiary.internal.plan.Planner.Options options)
+      throws dev.topiary.ModelFormatException;
 }

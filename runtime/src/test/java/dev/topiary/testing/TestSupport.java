@@ -10,8 +10,6 @@ import dev.topiary.Shape;
 import dev.topiary.Tensor;
 import dev.topiary.internal.ModelAccess;
 import dev.topiary.internal.build.GraphBuilder;
-import dev.topiary.internal.format.Artifact;
-import dev.topiary.internal.format.ArtifactReader;
 import dev.topiary.internal.plan.Plan;
 import dev.topiary.internal.plan.Planner;
 import java.nio.ByteBuffer;
@@ -91,14 +89,13 @@ public final class TestSupport {
   }
 
   /**
-   * Plans an artifact with reference kernels only (the oracle) or with the fast paths, for
-   * differential tests that run the same graph both ways.
+   * Loads an artifact with reference kernels only (the oracle) or with the fast paths, for
+   * differential tests that run the same graph both ways through ordinary sessions.
    */
-  public static Plan plan(byte[] artifact, boolean referenceKernels) throws Exception {
-    Artifact a = ArtifactReader.read(ByteBuffer.wrap(artifact), true);
+  public static Model load(byte[] artifact, boolean referenceKernels) throws Exception {
     Planner.Options o = new Planner.Options();
     o.referenceKernels = referenceKernels;
-    return Planner.plan(a, o);
+    return ModelAccess.get().load(ByteBuffer.wrap(artifact), o);
   }
 
   /** The plan behind a loaded model. */
