@@ -71,7 +71,9 @@ final class SliceOp implements OpFactory {
       long s = starts[k] < 0 ? starts[k] + d : starts[k];
       long e = ends[k] < 0 ? ends[k] + d : ends[k];
       long count;
-      if (t > 0) {
+      if (d == 0) {
+        count = 0;
+      } else if (t > 0) {
         s = clamp(s, 0, d);
         e = clamp(e, 0, d);
         count = e > s ? (e - s - 1) / t + 1 : 0;
