@@ -17,6 +17,11 @@ import java.util.Arrays;
 abstract class Mover {
   /** Side of the square tile of {@link #transpose}: 32×32 ints or floats are 4 KB, in L1 twice. */
   static final int TILE = 32;
+  /**
+   * Below this many columns {@link #transpose} skips tiling and walks each column down the rows:
+   * contiguous reads, and the few interleaved writes share cache lines (NCHW→NHWC with C = 3).
+   */
+  static final int NARROW = 8;
 
   static final Mover F32 = new F32Mover();
   static final Mover I32 = new I32Mover();
@@ -41,7 +46,8 @@ abstract class Mover {
 
   /**
    * {@code dst[d + r·dRow + c] = src[s + r + c·sCol]} for {@code r < rows}, {@code c < cols}, in
-   * {@link #TILE}-sized tiles so that both the contiguous writes and the strided reads stay in cache.
+   * {@link #TILE}-sized tiles so that both the contiguous writes and the strided reads stay in cache
+   * (column by column when there are fewer than {@link #NARROW} columns).
    */
   abstract void transpose(Object src, int s, int sCol, Object dst, int d, int dRow, int rows, int cols);
 
@@ -70,6 +76,16 @@ abstract class Mover {
     void transpose(Object src, int s, int sCol, Object dst, int d, int dRow, int rows, int cols) {
       float[] a = (float[]) src;
       float[] b = (float[]) dst;
+      if (cols < NARROW) {
+        for (int c = 0; c < cols; c++) {
+          int bi = d + c;
+          int ai = s + c * sCol;
+          for (int r = 0; r < rows; r++, bi += dRow, ai++) {
+            b[bi] = a[ai];
+          }
+        }
+        return;
+      }
       for (int r0 = 0; r0 < rows; r0 += TILE) {
         int r1 = Math.min(rows, r0 + TILE);
         for (int c0 = 0; c0 < cols; c0 += TILE) {
@@ -110,6 +126,16 @@ abstract class Mover {
     void transpose(Object src, int s, int sCol, Object dst, int d, int dRow, int rows, int cols) {
       int[] a = (int[]) src;
       int[] b = (int[]) dst;
+      if (cols < NARROW) {
+        for (int c = 0; c < cols; c++) {
+          int bi = d + c;
+          int ai = s + c * sCol;
+          for (int r = 0; r < rows; r++, bi += dRow, ai++) {
+            b[bi] = a[ai];
+          }
+        }
+        return;
+      }
       for (int r0 = 0; r0 < rows; r0 += TILE) {
         int r1 = Math.min(rows, r0 + TILE);
         for (int c0 = 0; c0 < cols; c0 += TILE) {
@@ -150,6 +176,16 @@ abstract class Mover {
     void transpose(Object src, int s, int sCol, Object dst, int d, int dRow, int rows, int cols) {
       long[] a = (long[]) src;
       long[] b = (long[]) dst;
+      if (cols < NARROW) {
+        for (int c = 0; c < cols; c++) {
+          int bi = d + c;
+          int ai = s + c * sCol;
+          for (int r = 0; r < rows; r++, bi += dRow, ai++) {
+            b[bi] = a[ai];
+          }
+        }
+        return;
+      }
       for (int r0 = 0; r0 < rows; r0 += TILE) {
         int r1 = Math.min(rows, r0 + TILE);
         for (int c0 = 0; c0 < cols; c0 += TILE) {
@@ -190,6 +226,16 @@ abstract class Mover {
     void transpose(Object src, int s, int sCol, Object dst, int d, int dRow, int rows, int cols) {
       byte[] a = (byte[]) src;
       byte[] b = (byte[]) dst;
+      if (cols < NARROW) {
+        for (int c = 0; c < cols; c++) {
+          int bi = d + c;
+          int ai = s + c * sCol;
+          for (int r = 0; r < rows; r++, bi += dRow, ai++) {
+            b[bi] = a[ai];
+          }
+        }
+        return;
+      }
       for (int r0 = 0; r0 < rows; r0 += TILE) {
         int r1 = Math.min(rows, r0 + TILE);
         for (int c0 = 0; c0 < cols; c0 += TILE) {
