@@ -46,14 +46,6 @@ final class ShapeOps {
     return sb.append(']').toString();
   }
 
-  static String format(int[] dims) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int i = 0; i < dims.length; i++) {
-      sb.append(i == 0 ? "" : ",").append(dims[i]);
-    }
-    return sb.append(']').toString();
-  }
-
   /** Product of {@code dims}, saturating at {@code Long.MAX_VALUE} instead of overflowing. */
   static long product(long[] dims) {
     long p = 1;
