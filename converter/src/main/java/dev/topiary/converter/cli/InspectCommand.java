@@ -265,35 +265,35 @@ final class InspectCommand implements Command {
     Map<String, Object> totals = (Map<String, Object>) r.get("totals");
     long size = (Long) f.get("size_bytes");
 
-    out.println("file         " + f.get("path"));
-    out.println("format       " + f.get("format_version"));
-    out.println("size         " + Fmt.grouped(size) + " bytes (" + Fmt.bytes(size) + ")");
-    out.println("  header     " + Fmt.grouped((Long) f.get("header_bytes")) + " bytes");
-    out.println("  data       " + Fmt.grouped((Long) f.get("data_bytes")) + " bytes at offset "
-        + Fmt.grouped((Long) f.get("data_offset")));
-    out.println("  trailer    " + f.get("trailer_bytes") + " bytes (SHA-256 + end marker)");
-    out.println("sha256       " + f.get("sha256"));
-    out.println("producer     " + r.get("producer"));
+    out.println(kv("file", f.get("path")));
+    out.println(kv("format", f.get("format_version")));
+    out.println(kv("size", Fmt.grouped(size) + " bytes (" + Fmt.bytes(size) + ")"));
+    out.println(kv("  header", Fmt.grouped((Long) f.get("header_bytes")) + " bytes"));
+    out.println(kv("  data", Fmt.grouped((Long) f.get("data_bytes")) + " bytes at offset "
+        + Fmt.grouped((Long) f.get("data_offset"))));
+    out.println(kv("  trailer", f.get("trailer_bytes") + " bytes (SHA-256 + end marker)"));
+    out.println(kv("sha256", f.get("sha256")));
+    out.println(kv("producer", r.get("producer")));
     String source = (String) r.get("source_sha256");
-    out.println("source       " + (source.isEmpty() ? "(not recorded)" : "sha256 " + source));
+    out.println(kv("source", (source.isEmpty() ? "(not recorded)" : "sha256 " + source)));
 
     out.println();
     out.println("metadata");
-    printIfSet(out, "  name       ", (String) meta.get("name"));
+    printIfSet(out, "  name", (String) meta.get("name"));
     printIfSet(out, "  description", (String) meta.get("description"));
     List<String> labels = (List<String>) meta.get("labels");
-    out.println("  labels     " + labels.size()
+    out.println(kv("  labels", labels.size()
         + (labels.isEmpty() ? "" : ": " + String.join(", ", labels.subList(0, Math.min(10, labels.size())))
-            + (labels.size() > 10 ? ", ..." : "")));
+            + (labels.size() > 10 ? ", ..." : ""))));
     List<Float> mean = (List<Float>) meta.get("normalization_mean");
     List<Float> std = (List<Float>) meta.get("normalization_std");
-    out.println("  normalize  " + (mean.isEmpty() && std.isEmpty() ? "(none)" : "mean " + floats(mean) + ", std " + floats(std)));
+    out.println(kv("  normalize", (mean.isEmpty() && std.isEmpty() ? "(none)" : "mean " + floats(mean) + ", std " + floats(std))));
     Map<String, String> props = (Map<String, String>) meta.get("properties");
     if (props.isEmpty()) {
-      out.println("  properties (none)");
+      out.println(kv("  properties", "(none)"));
     }
     for (Map.Entry<String, String> e : props.entrySet()) {
-      out.println("  property   " + e.getKey() + " = " + Main.oneLine(e.getValue()));
+      out.println(kv("  property", e.getKey() + " = " + Main.oneLine(e.getValue())));
     }
 
     out.println();
@@ -311,7 +311,7 @@ final class InspectCommand implements Command {
     out.println();
     List<Object> nodes = (List<Object>) r.get("nodes");
     boolean planned = (Boolean) r.get("planned");
-    out.println("nodes (" + nodes.size() + ", " + (planned ? "execution order" : "file order, not planned: shapes as declared") + ")");
+    out.println("nodes (" + nodes.size() + ", " + (planned ? "execution order" : "topological order, not planned: shapes as declared") + ")");
     TextTable nt = new TextTable(">#", "name", "op", "inputs", "outputs", "attributes");
     for (Object o : nodes) {
       Map<String, Object> n = (Map<String, Object>) o;
@@ -335,32 +335,37 @@ final class InspectCommand implements Command {
 
     out.println();
     out.println("totals");
-    out.println("  nodes        " + totals.get("nodes") + "  (tensors " + totals.get("tensors") + ", constants "
-        + totals.get("constants") + ")");
-    out.println("  parameters   " + Fmt.grouped((Long) totals.get("parameters"))
-        + byType((Map<String, Long>) totals.get("parameters_by_dtype"), false));
+    out.println(kv("  nodes", totals.get("nodes") + "  (tensors " + totals.get("tensors") + ", constants "
+        + totals.get("constants") + ")"));
+    out.println(kv("  parameters", Fmt.grouped((Long) totals.get("parameters"))
+        + byType((Map<String, Long>) totals.get("parameters_by_dtype"), false)));
     long wb = (Long) totals.get("weight_bytes");
-    out.println("  weights      " + Fmt.grouped(wb) + " bytes (" + Fmt.bytes(wb) + ")"
-        + byType((Map<String, Long>) totals.get("weight_bytes_by_dtype"), true));
+    out.println(kv("  weights", Fmt.grouped(wb) + " bytes (" + Fmt.bytes(wb) + ")"
+        + byType((Map<String, Long>) totals.get("weight_bytes_by_dtype"), true)));
     Long arena = (Long) totals.get("arena_bytes");
     if (arena == null) {
-      out.println("  arena        (not planned: " + Main.oneLine((String) r.get("plan_error")) + ")");
+      out.println(kv("  arena", "(not planned: " + Main.oneLine((String) r.get("plan_error")) + ")"));
     } else {
       long lb = (Long) totals.get("arena_lower_bound_bytes");
-      out.println("  arena        " + Fmt.grouped(arena) + " bytes (" + Fmt.bytes(arena) + ") per session; lower bound "
-          + Fmt.grouped(lb) + " bytes" + (lb > 0 ? String.format(java.util.Locale.ROOT, " (%.1f%% over)", 100.0 * (arena - lb) / lb) : ""));
+      out.println(kv("  arena", Fmt.grouped(arena) + " bytes (" + Fmt.bytes(arena) + ") per session; lower bound "
+          + Fmt.grouped(lb) + " bytes" + (lb > 0 ? String.format(java.util.Locale.ROOT, " (%.1f%% over)", 100.0 * (arena - lb) / lb) : "")));
     }
     StringBuilder ops = new StringBuilder();
     for (Map.Entry<String, Object> e : ((Map<String, Object>) totals.get("op_counts")).entrySet()) {
       ops.append(ops.length() > 0 ? ", " : "").append(e.getKey()).append(" ").append(e.getValue());
     }
-    out.println("  ops          " + (ops.length() == 0 ? "(none)" : ops));
+    out.println(kv("  ops", (ops.length() == 0 ? "(none)" : ops)));
   }
 
   private static void printIfSet(PrintStream out, String label, String value) {
     if (!value.isEmpty()) {
-      out.println(label + " " + Main.oneLine(value));
+      out.println(kv(label, Main.oneLine(value)));
     }
+  }
+
+  /** One "key  value" line with the values of a section aligned. */
+  static String kv(String key, Object value) {
+    return String.format(java.util.Locale.ROOT, "%-15s%s", key, value);
   }
 
   private static String floats(List<Float> l) {

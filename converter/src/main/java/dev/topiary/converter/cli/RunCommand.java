@@ -58,6 +58,9 @@ final class RunCommand implements Command {
     int threads = args.intValue("--threads", SessionOptions.defaults().threads(), 1, 256);
     boolean json = args.has("--json");
     Path outDir = Path.of(args.value("--output-dir", "."));
+    if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+      throw new CliException("--output-dir " + outDir + " is not a directory");
+    }
     Path modelPath = CliFiles.existingFile(args.positional(0), "model file");
 
     long t0 = System.nanoTime();
@@ -189,6 +192,8 @@ final class RunCommand implements Command {
         top.add(entry);
       }
       r.put("top", top);
+    } else {
+      r.put("top", null);
     }
     return r;
   }

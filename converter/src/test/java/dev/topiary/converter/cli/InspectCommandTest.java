@@ -26,24 +26,24 @@ public class InspectCommandTest {
     String o = r.out();
     long size = Files.size(model);
     try (Model m = Model.load(model)) {
-      assertTrue(o, o.contains("sha256       " + m.sha256() + "\n"));
-      assertTrue(o, o.contains("  arena        " + Fmt.grouped(m.arenaBytes()) + " bytes"));
+      assertTrue(o, o.contains(InspectCommand.kv("sha256", m.sha256() + "\n")));
+      assertTrue(o, o.contains(InspectCommand.kv("  arena", Fmt.grouped(m.arenaBytes()) + " bytes")));
     }
-    assertTrue(o, o.contains("file         " + model + "\n"));
-    assertTrue(o, o.contains("format       1.0\n"));
-    assertTrue(o, o.contains("size         " + Fmt.grouped(size) + " bytes"));
-    assertTrue(o, o.contains("producer     topiary-runtime GraphBuilder\n"));
-    assertTrue(o, o.contains("  name        tiny-relu\n"));
-    assertTrue(o, o.contains("  labels     4: cat, dog, bird, fish\n"));
-    assertTrue(o, o.contains("  normalize  mean [0.5], std [0.25]\n"));
-    assertTrue(o, o.contains("  property   author = topiary tests\n"));
+    assertTrue(o, o.contains(InspectCommand.kv("file", model + "\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("format", "1.0\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("size", Fmt.grouped(size) + " bytes")));
+    assertTrue(o, o.contains(InspectCommand.kv("producer", "topiary-runtime GraphBuilder\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  name", "tiny-relu\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  labels", "4: cat, dog, bird, fish\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  normalize", "mean [0.5], std [0.25]\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  property", "author = topiary tests\n")));
     assertTrue(o, o.matches("(?s).*\\ninput\\s+x\\s+\\[1,4\\]\\s+FLOAT32\\n.*"));
     assertTrue(o, o.matches("(?s).*\\noutput\\s+scores\\s+\\[1,4\\]\\s+FLOAT32\\n.*"));
     assertTrue(o, o.contains("nodes (2, execution order)"));
     assertTrue(o, o.matches("(?s).*\\n\\s+0\\s+r1\\s+Relu\\s+x \\[1,4\\]\\s+h \\[1,4\\]\\n\\s+1\\s+r2\\s+Relu\\s+h \\[1,4\\]\\s+scores \\[1,4\\]\\n.*"));
     assertTrue(o, o.contains("constants (0)"));
-    assertTrue(o, o.contains("  parameters   0\n"));
-    assertTrue(o, o.contains("  ops          Relu 2\n"));
+    assertTrue(o, o.contains(InspectCommand.kv("  parameters", "0\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  ops", "Relu 2\n")));
   }
 
   @Test
@@ -84,12 +84,12 @@ public class InspectCommandTest {
     assertTrue(r.err(), r.err().startsWith("topiary: warning: the runtime cannot plan this model: unsupported op types"));
     assertTrue(r.err(), r.err().contains("NoSuchOp in [mystery]"));
     String o = r.out();
-    assertTrue(o, o.contains("nodes (1, file order, not planned: shapes as declared)"));
+    assertTrue(o, o.contains("nodes (1, topological order, not planned: shapes as declared)"));
     assertTrue(o, o.matches("(?s).*\\n\\s+0\\s+mystery\\s+NoSuchOp\\s+x \\[1,4\\], w \\[4,4\\]\\s+y \\[1,4\\]\\s+alpha=0\\.5 pads=\\[1,2\\] mode=fast\\n.*"));
     assertTrue(o, o.matches("(?s).*\\n\\s+w\\s+FLOAT32\\s+\\[4,4\\]\\s+16\\s+64\\s*\\n.*"));
-    assertTrue(o, o.contains("  parameters   16\n"));
-    assertTrue(o, o.contains("  weights      64 bytes (64 B)  [FLOAT32 64 B]\n"));
-    assertTrue(o, o.contains("  arena        (not planned: unsupported op types"));
+    assertTrue(o, o.contains(InspectCommand.kv("  parameters", "16\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  weights", "64 bytes (64 B)  [FLOAT32 64 B]\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  arena", "(not planned: unsupported op types")));
 
     Map<String, Object> j = (Map<String, Object>) MiniJson.parse(run("inspect", model.toString(), "--json").assertOk().out());
     assertEquals(Boolean.FALSE, j.get("planned"));

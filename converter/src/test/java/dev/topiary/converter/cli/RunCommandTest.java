@@ -96,6 +96,8 @@ public class RunCommandTest {
     run("run", model.toString(), "--input", bad.toString()).assertError(1, bad + ": unsupported .npy format version");
     run("run", model.toString(), "--input", dir.resolve("nope.npy").toString())
         .assertError(1, "no such .npy file: " + dir.resolve("nope.npy"));
+    run("run", model.toString(), "--input", x.toString(), "--output-dir", x.toString())
+        .assertError(1, "--output-dir " + x + " is not a directory");
   }
 
   @Test
