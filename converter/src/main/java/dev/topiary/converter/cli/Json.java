@@ -13,9 +13,13 @@ import java.util.Map;
  * a {@code \}{@code uXXXX} escape. Non-finite floating-point numbers, which JSON cannot express, are
  * written as the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Floats are
  * written with {@link Float#toString}'s shortest round-trip digits, not widened to double.
- * Pretty output indents by two spaces and keeps arrays of scalars on one line.
+ * Pretty output indents by two spaces and keeps arrays of scalars, and small objects holding only
+ * scalars and such arrays, on one line.
  */
 final class Json {
+  /** Longest flat object written on one line by {@link #pretty}. */
+  private static final int INLINE_LIMIT = 100;
+
   private final StringBuilder sb = new StringBuilder();
   private final boolean pretty;
 
@@ -77,6 +81,13 @@ final class Json {
       sb.append("{}");
       return;
     }
+    if (pretty && isFlat(m)) {
+      String line = inline(m);
+      if (line.length() <= INLINE_LIMIT) {
+        sb.append(line);
+        return;
+      }
+    }
     sb.append('{');
     boolean first = true;
     for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -114,6 +125,38 @@ final class Json {
       newline(depth);
     }
     sb.append(']');
+  }
+
+  /** Whether every value of {@code m} is a scalar or an array of scalars. */
+  private static boolean isFlat(Map<?, ?> m) {
+    for (Object v : m.values()) {
+      if (v instanceof Map) {
+        return false;
+      }
+      if (v instanceof Collection<?> c) {
+        for (Object o : c) {
+          if (o instanceof Map || o instanceof Collection || o instanceof int[] || o instanceof long[]) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /** A flat object on one line: {@code {"name": "x", "shape": [1, 4]}}. */
+  private static String inline(Map<?, ?> m) {
+    StringBuilder line = new StringBuilder("{");
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      if (line.length() > 1) {
+        line.append(", ");
+      }
+      quote(String.valueOf(e.getKey()), line);
+      Json value = new Json(true);
+      value.write(e.getValue(), 0);
+      line.append(": ").append(value.sb);
+    }
+    return line.append('}').toString();
   }
 
   private void newline(int depth) {

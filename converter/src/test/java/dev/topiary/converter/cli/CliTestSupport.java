@@ -78,12 +78,17 @@ final class CliTestSupport {
     return write(dir.resolve("two.topiary"), g);
   }
 
-  /** A model with an op no runtime knows: readable, not plannable. */
+  /**
+   * A model with an op no runtime knows: readable, not plannable. Its node has a float constant, an
+   * omitted optional input and a per-axis quantized int8 constant.
+   */
   static Path unknownOp(Path dir) throws Exception {
     GraphBuilder g = new GraphBuilder();
     int x = g.input("x", DataType.FLOAT32, Shape.of(1, 4));
     int w = g.constant("w", Shape.of(4, 4), new float[16]);
-    int y = g.node("NoSuchOp", "mystery", x, w).attr("alpha", 0.5f).attrInts("pads", 1, 2).attr("mode", "fast")
+    int q = g.constantRaw("q", DataType.INT8, Shape.of(2, 2), java.nio.ByteBuffer.wrap(new byte[] {1, -2, 3, -4}));
+    g.quantization(q, new float[] {0.5f, 0.25f}, new long[] {0, 0}, 0);
+    int y = g.node("NoSuchOp", "mystery", x, w, -1, q).attr("alpha", 0.5f).attrInts("pads", 1, 2).attr("mode", "fast")
         .output("y", DataType.FLOAT32, Shape.of(1, 4));
     g.output(y);
     return write(dir.resolve("unknown.topiary"), g);

@@ -85,10 +85,11 @@ public class InspectCommandTest {
     assertTrue(r.err(), r.err().contains("NoSuchOp in [mystery]"));
     String o = r.out();
     assertTrue(o, o.contains("nodes (1, topological order, not planned: shapes as declared)"));
-    assertTrue(o, o.matches("(?s).*\\n\\s+0\\s+mystery\\s+NoSuchOp\\s+x \\[1,4\\], w \\[4,4\\]\\s+y \\[1,4\\]\\s+alpha=0\\.5 pads=\\[1,2\\] mode=fast\\n.*"));
+    assertTrue(o, o.matches("(?s).*\\n\\s+0\\s+mystery\\s+NoSuchOp\\s+x \\[1,4\\], w \\[4,4\\], \\(none\\), q \\[2,2\\]\\s+y \\[1,4\\]\\s+alpha=0\\.5 pads=\\[1,2\\] mode=fast\\n.*"));
     assertTrue(o, o.matches("(?s).*\\n\\s+w\\s+FLOAT32\\s+\\[4,4\\]\\s+16\\s+64\\s*\\n.*"));
-    assertTrue(o, o.contains(InspectCommand.kv("  parameters", "16\n")));
-    assertTrue(o, o.contains(InspectCommand.kv("  weights", "64 bytes (64 B)  [FLOAT32 64 B]\n")));
+    assertTrue(o, o.matches("(?s).*\\n\\s+q\\s+INT8\\s+\\[2,2\\]\\s+4\\s+4\\s+per-axis 0, 2 scales\\n.*"));
+    assertTrue(o, o.contains(InspectCommand.kv("  parameters", "20  [FLOAT32 16, INT8 4]\n")));
+    assertTrue(o, o.contains(InspectCommand.kv("  weights", "68 bytes (68 B)  [FLOAT32 64 B, INT8 4 B]\n")));
     assertTrue(o, o.contains(InspectCommand.kv("  arena", "(not planned: unsupported op types")));
 
     Map<String, Object> j = (Map<String, Object>) MiniJson.parse(run("inspect", model.toString(), "--json").assertOk().out());
@@ -100,8 +101,13 @@ public class InspectCommandTest {
     assertEquals("w", w.get("name"));
     assertEquals(64.0, w.get("bytes"));
     assertEquals(16.0, w.get("elements"));
+    assertNull(((List<Object>) node.get("inputs")).get(2));
+    Map<String, Object> q = ((List<Map<String, Object>>) j.get("constants")).get(1);
+    assertEquals(Map.of("axis", 0.0, "scale", List.of(0.5, 0.25), "zero_point", List.of(0.0, 0.0)), q.get("quantization"));
+    assertNull(w.get("quantization"));
     Map<String, Object> totals = (Map<String, Object>) j.get("totals");
-    assertEquals(Map.of("FLOAT32", 64.0), totals.get("weight_bytes_by_dtype"));
+    assertEquals(Map.of("FLOAT32", 64.0, "INT8", 4.0), totals.get("weight_bytes_by_dtype"));
+    assertEquals(20.0, totals.get("parameters"));
     assertNull(totals.get("arena_bytes"));
 
     // run and bench need a plan: they fail with the runtime's message.

@@ -33,13 +33,14 @@ public class JsonTest {
   }
 
   @Test
-  public void prettyKeepsScalarArraysInline() {
+  public void prettyKeepsScalarArraysAndSmallFlatObjectsInline() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("shape", new int[] {1, 4});
     m.put("empty", List.of());
     m.put("nested", List.of(Map.of("a", 1)));
     m.put("none", Map.of());
-    assertEquals("{\n  \"shape\": [1, 4],\n  \"empty\": [],\n  \"nested\": [\n    {\n      \"a\": 1\n    }\n  ],\n"
-        + "  \"none\": {}\n}", Json.pretty(m));
+    m.put("long", Map.of("text", "x".repeat(100)));
+    assertEquals("{\n  \"shape\": [1, 4],\n  \"empty\": [],\n  \"nested\": [\n    {\"a\": 1}\n  ],\n"
+        + "  \"none\": {},\n  \"long\": {\n    \"text\": \"" + "x".repeat(100) + "\"\n  }\n}", Json.pretty(m));
   }
 }
