@@ -69,6 +69,7 @@ final class RunCommand implements Command {
       Map<String, String> files = bindInputs(args.values("--input"), model.inputs());
       Map<String, Tensor> inputs = new LinkedHashMap<>();
       List<Object> inputReport = new ArrayList<>();
+      List<String> notes = new ArrayList<>();
       for (TensorInfo info : model.inputs()) {
         String file = files.get(info.name());
         NpyArray a = Npy.read(CliFiles.existingFile(file, ".npy file"));
@@ -77,7 +78,7 @@ final class RunCommand implements Command {
           throw new CliException("input '" + info.name() + "' from " + file + ": expected " + info.shape() + " "
               + info.dataType() + ", got " + t.shape() + " " + t.dataType() + " (" + a.descr() + ")");
         }
-        a.note().ifPresent(n -> console.note(file + ": " + n));
+        a.note().ifPresent(n -> notes.add(file + ": " + n));
         inputs.put(info.name(), t);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("name", info.name());
@@ -88,6 +89,7 @@ final class RunCommand implements Command {
         r.put("note", a.note().orElse(null));
         inputReport.add(r);
       }
+      notes.forEach(console::note);
 
       Map<String, Tensor> outputs;
       long runNanos;

@@ -87,7 +87,7 @@ public class MainTest {
     Path empty = Files.write(dir.resolve("empty.topiary"), new byte[0]);
     for (String[] cmd : new String[][] {{"inspect"}, {"bench", "--iterations", "1"}, {"run", "--input", "x.npy"}}) {
       run(with(cmd, garbage)).assertError(1, garbage + ": not a Topiary artifact: bad magic at byte 0");
-      run(with(cmd, truncated)).assertError(1, truncated + ": ");
+      run(with(cmd, truncated)).assertError(1, truncated + ": ").assertError(1, "truncated");
       run(with(cmd, corrupted)).assertError(1, "SHA-256 digest mismatch");
       run(with(cmd, empty)).assertError(1, "shorter than the minimum");
       run(with(cmd, dir.resolve("missing.topiary"))).assertError(1, "no such model file: " + dir.resolve("missing.topiary"));
