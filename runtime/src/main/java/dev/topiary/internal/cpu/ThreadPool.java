@@ -108,17 +108,20 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   private final class Worker implements Runnable {
     final int index;
     final Thread thread;
+    /** Generation at creation: read here, not in run(), or a late-starting thread misses the first dispatch. */
+    final long startGeneration;
     volatile boolean parked;
 
     Worker(int index) {
       this.index = index;
+      this.startGeneration = generation;
       this.thread = new Thread(this, "topiary-worker-" + index);
       thread.setDaemon(true);
     }
 
     @Override
     public void run() {
-      long seen = generation;
+      long seen = startGeneration;
       while (true) {
         int spins = 0;
         while (generation == seen) {

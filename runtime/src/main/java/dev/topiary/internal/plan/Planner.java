@@ -198,7 +198,8 @@ public final class Planner {
           l[k] = last[t];
         }
         MemoryPlanner.Result r = MemoryPlanner.plan(sizes, f, l);
-        if (r.peak > Integer.MAX_VALUE - 16 || r.peak * cls.bytes > options.maxArenaBytes) {
+        if (!options.inferShapes
+            && (r.peak > Integer.MAX_VALUE - 16 || r.peak * cls.bytes > options.maxArenaBytes)) {
           throw new ModelFormatException(
               "the model needs " + r.peak * cls.bytes + " bytes of " + cls + " activations, more than the "
                   + options.maxArenaBytes + " bytes available");
