@@ -21,12 +21,13 @@ final class SoftmaxOp implements OpFactory {
   public Kernel bind(BindContext ctx) throws ModelFormatException {
     ctx.requireInputs(1, 1);
     ctx.requireType(0, DataType.FLOAT32);
-    int[] shape = ctx.inputShape(0);
+    ctx.setOutput(0, DataType.FLOAT32, ctx.inputShape(0));
+    // A scalar is softmaxed as [1].
+    int[] shape = ctx.inputShape(0).length == 0 ? new int[] {1} : ctx.inputShape(0);
     int axis = ctx.axis("axis", ctx.attrInt("axis", -1), shape.length);
-    ctx.setOutput(0, DataType.FLOAT32, shape);
     int outer = 1;
     int inner = 1;
-    int len = shape.length == 0 ? 1 : shape[axis];
+    int len = shape[axis];
     for (int d = 0; d < axis; d++) {
       outer *= shape[d];
     }
