@@ -105,6 +105,11 @@ final class OpCase {
     return g;
   }
 
+  /** The artifact of the one-node graph. */
+  byte[] artifact() throws Exception {
+    return graph().build();
+  }
+
   /** Runs with the fast kernels on one thread. */
   Tensor run() throws Exception {
     return run(false, 1);
