@@ -278,15 +278,12 @@ final class BinaryOp implements OpFactory {
         this.items = (len + RANGE - 1) / RANGE;
         this.body = (f, from, to, w) -> {
           int start = from * RANGE;
-          row(f, 0, start, (int) Math.min((long) to * RANGE, len) - start);
+          segment(f.f32(a), f.off(a), f.f32(b), f.off(b), f.f32(y), f.off(y) + start, start,
+              (int) Math.min((long) to * RANGE, len) - start);
         };
       } else {
         this.items = rows;
-        this.body = (f, from, to, w) -> {
-          for (int i = from; i < to; i++) {
-            row(f, i, 0, len);
-          }
-        };
+        this.body = (f, from, to, w) -> rows(f, from, to);
       }
     }
 
@@ -329,21 +326,42 @@ final class BinaryOp implements OpFactory {
       Chunks.run(f, items, work, body);
     }
 
-    /** Elements {@code [from, from + n)} of row {@code r}. */
-    private void row(Frame f, int r, int from, int n) {
-      int ao = f.off(a);
-      int bo = f.off(b);
-      int rem = r;
-      for (int d = outer.length - 1; d >= 0; d--) {
-        int c = rem % outer[d];
-        rem /= outer[d];
-        ao += c * aOuter[d];
-        bo += c * bOuter[d];
-      }
-      int yo = f.off(y) + r * len + from;
+    /** Whole rows {@code [from, to)}. */
+    private void rows(Frame f, int from, int to) {
       float[] av = f.f32(a);
       float[] bv = f.f32(b);
       float[] yv = f.f32(y);
+      int a0 = f.off(a);
+      int b0 = f.off(b);
+      int y0 = f.off(y);
+      if (outer.length == 1) {
+        // The common [rows, len] view (e.g. per-channel over NHWC pixels): no index arithmetic.
+        int as = aOuter[0];
+        int bs = bOuter[0];
+        for (int r = from; r < to; r++) {
+          segment(av, a0 + r * as, bv, b0 + r * bs, yv, y0 + r * len, 0, len);
+        }
+        return;
+      }
+      for (int r = from; r < to; r++) {
+        int ao = a0;
+        int bo = b0;
+        int rem = r;
+        for (int d = outer.length - 1; d >= 0; d--) {
+          int c = rem % outer[d];
+          rem /= outer[d];
+          ao += c * aOuter[d];
+          bo += c * bOuter[d];
+        }
+        segment(av, ao, bv, bo, yv, y0 + r * len, 0, len);
+      }
+    }
+
+    /**
+     * Elements {@code [from, from + n)} of the row whose operands start at {@code ao}, {@code bo};
+     * {@code yo} is the output position of element {@code from}.
+     */
+    private void segment(float[] av, int ao, float[] bv, int bo, float[] yv, int yo, int from, int n) {
       if (aVec && bVec) {
         kind.vv(av, ao + from, bv, bo + from, yv, yo, n);
       } else if (aVec) {
