@@ -5,7 +5,7 @@ import dev.topiary.ModelFormatException;
 
 /**
  * MaxPool and AvgPool over NHWC {@code [N, H, W, C]}: attributes {@code kernel} [KH, KW]
- * (required), {@code strides} (1, 1), {@code dilations} (1, 1; MaxPool only), {@code pads} [top,
+ * (required), {@code strides} (1, 1), {@code dilations} (1, 1; AvgPool accepts only 1, 1), {@code pads} [top,
  * left, bottom, right] (0), {@code padding} (EXPLICIT), {@code ceil_mode} (0) and, for AvgPool,
  * {@code count_include_pad} (0). Output sizes and pads come from {@link Padding}.
  *
@@ -63,11 +63,9 @@ final class Pool2DOp implements OpFactory {
       throw ctx.error("attribute 'kernel' is required");
     }
     int[] strides = ctx.attrInts("strides", new int[] {1, 1}, 2, 1, Integer.MAX_VALUE);
-    int[] dilations = new int[] {1, 1};
-    if (max) {
-      dilations = ctx.attrInts("dilations", dilations, 2, 1, Integer.MAX_VALUE);
-    } else if (ctx.hasAttr("dilations")) {
-      throw ctx.error("attribute 'dilations' is not supported by AvgPool");
+    int[] dilations = ctx.attrInts("dilations", new int[] {1, 1}, 2, 1, Integer.MAX_VALUE);
+    if (!max && (dilations[0] != 1 || dilations[1] != 1)) {
+      throw ctx.error("AvgPool supports only dilations [1, 1], got " + java.util.Arrays.toString(dilations));
     }
     int[] pads = ctx.attrInts("pads", null, 4, 0, Integer.MAX_VALUE);
     String mode = ctx.attrString("padding", Padding.EXPLICIT);

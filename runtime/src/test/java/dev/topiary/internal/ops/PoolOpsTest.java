@@ -33,7 +33,7 @@ public class PoolOpsTest {
       if (max) {
         c.attrInts("dilations", d);
       } else {
-        c.attr("count_include_pad", includePad ? 1L : 0L);
+        c.attr("count_include_pad", includePad ? 1L : 0L).attrInts("dilations", 1, 1);
       }
       return c;
     }
@@ -284,8 +284,8 @@ public class PoolOpsTest {
     assertEquals("the window of output column 2 lies entirely in the padding",
         pool("AvgPool", s, x).attrInts("kernel", 2, 2).attrInts("strides", 2, 2).attrInts("pads", 0, 0, 0, 3)
             .error());
-    assertEquals("attribute 'dilations' is not supported by AvgPool",
-        pool("AvgPool", s, x).attrInts("kernel", 2, 2).attrInts("dilations", 1, 1).error());
+    assertEquals("AvgPool supports only dilations [1, 1], got [1, 2]",
+        pool("AvgPool", s, x).attrInts("kernel", 2, 2).attrInts("dilations", 1, 2).error());
     assertEquals("unknown padding 'SAME' (expected EXPLICIT, VALID, SAME_UPPER or SAME_LOWER)",
         pool("MaxPool", s, x).attrInts("kernel", 2, 2).attr("padding", "SAME").error());
     assertEquals("pads [1, 1, 1, 1] are only allowed with padding EXPLICIT, got VALID",
