@@ -5,7 +5,8 @@ import dev.topiary.ModelFormatException;
 
 /**
  * Base of elementwise FLOAT32 ops with one input and one output of the same shape. Subclasses
- * read their attributes in {@link #function} and return the per-element function.
+ * read their attributes in {@link #function} and return the per-element function. Large tensors
+ * are split into contiguous ranges across the session's workers.
  */
 abstract class UnaryOp implements OpFactory {
   /** The per-element function, applied to a contiguous range. */
@@ -13,8 +14,16 @@ abstract class UnaryOp implements OpFactory {
     void apply(float[] x, int xo, float[] y, int yo, int n);
   }
 
+  /** Elements per parallel item: ranges start at multiples of it. */
+  private static final int RANGE = 4096;
+
   /** Reads the node's attributes and returns its function. */
   abstract Fn function(BindContext ctx) throws ModelFormatException;
+
+  /** Relative cost of one element, in units of a simple arithmetic op (transcendentals cost more). */
+  int costPerElement() {
+    return 1;
+  }
 
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
@@ -25,6 +34,13 @@ abstract class UnaryOp implements OpFactory {
     final int x = ctx.inputId(0);
     final int y = ctx.outputId(0);
     final int n = dev.topiary.Shape.of(ctx.inputShape(0)).elementCount();
-    return f -> fn.apply(f.f32(x), f.off(x), f.f32(y), f.off(y), n);
+    final int ranges = (n + RANGE - 1) / RANGE;
+    final long work = (long) n * costPerElement();
+    final Chunks.Body body = (f, from, to, w) -> {
+      int start = from * RANGE;
+      int end = (int) Math.min((long) to * RANGE, n);
+      fn.apply(f.f32(x), f.off(x) + start, f.f32(y), f.off(y) + start, end - start);
+    };
+    return f -> Chunks.run(f, ranges, work, body);
   }
 }

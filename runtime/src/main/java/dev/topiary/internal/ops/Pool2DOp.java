@@ -1,0 +1,211 @@
+package dev.topiary.internal.ops;
+
+import dev.topiary.DataType;
+import dev.topiary.ModelFormatException;
+
+/**
+ * MaxPool and AvgPool over NHWC {@code [N, H, W, C]}: attributes {@code kernel} [KH, KW]
+ * (required), {@code strides} (1, 1), {@code dilations} (1, 1; AvgPool accepts only 1, 1), {@code pads} [top,
+ * left, bottom, right] (0), {@code padding} (EXPLICIT), {@code ceil_mode} (0) and, for AvgPool,
+ * {@code count_include_pad} (0). Output sizes and pads come from {@link Padding}.
+ *
+ * <p>Padded positions never enter a max or a sum. AvgPool divides by the number of window positions
+ * inside the input, or with {@code count_include_pad = 1} inside the padded input
+ * {@code [−pb, in + pe)} (PyTorch's divisor; a ceil-mode window reaching past the end padding is
+ * cut there). A window lying entirely in the padding is rejected at bind.
+ *
+ * <p>Reference kernel: per output element, taps by index arithmetic. Fast kernel: per output pixel,
+ * the valid tap range from tables built at bind, each tap a contiguous pass over the C channels;
+ * output rows split across workers. Both visit taps in the same order with the same float
+ * operations, so they agree exactly.
+ */
+final class Pool2DOp implements OpFactory {
+  private final boolean max;
+
+  Pool2DOp(boolean max) {
+    this.max = max;
+  }
+
+  @Override
+  public String opType() {
+    return max ? "MaxPool" : "AvgPool";
+  }
+
+  /** The bound geometry of one node. */
+  static final class Geometry {
+    int n;
+    int h;
+    int w;
+    int c;
+    int kh;
+    int kw;
+    int sh;
+    int sw;
+    int dh;
+    int dw;
+    int pt;
+    int pl;
+    int pb;
+    int pr;
+    int oh;
+    int ow;
+    boolean includePad;
+  }
+
+  @Override
+  public Kernel bind(BindContext ctx) throws ModelFormatException {
+    ctx.requireInputs(1, 1);
+    ctx.requireType(0, DataType.FLOAT32);
+    ctx.requireRank(0, 4);
+    int[] s = ctx.inputShape(0);
+    int[] kernel = ctx.attrInts("kernel", null, 2, 1, Integer.MAX_VALUE);
+    if (kernel == null) {
+      throw ctx.error("attribute 'kernel' is required");
+    }
+    int[] strides = ctx.attrInts("strides", new int[] {1, 1}, 2, 1, Integer.MAX_VALUE);
+    int[] dilations = ctx.attrInts("dilations", new int[] {1, 1}, 2, 1, Integer.MAX_VALUE);
+    if (!max && (dilations[0] != 1 || dilations[1] != 1)) {
+      throw ctx.error("AvgPool supports only dilations [1, 1], got " + java.util.Arrays.toString(dilations));
+    }
+    int[] pads = ctx.attrInts("pads", null, 4, 0, Integer.MAX_VALUE);
+    String mode = ctx.attrString("padding", Padding.EXPLICIT);
+    boolean ceil = ctx.attrInt("ceil_mode", 0, 0, 1) == 1;
+    boolean includePad = !max && ctx.attrInt("count_include_pad", 0, 0, 1) == 1;
+    int[] r;
+    try {
+      r = Padding.resolve(mode, pads, new int[] {s[1], s[2]}, kernel, strides, dilations, ceil);
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
+    }
+    Geometry g = new Geometry();
+    g.n = s[0];
+    g.h = s[1];
+    g.w = s[2];
+    g.c = s[3];
+    g.kh = kernel[0];
+    g.kw = kernel[1];
+    g.sh = strides[0];
+    g.sw = strides[1];
+    g.dh = dilations[0];
+    g.dw = dilations[1];
+    g.pt = r[0];
+    g.pl = r[1];
+    g.pb = r[2];
+    g.pr = r[3];
+    g.oh = r[4];
+    g.ow = r[5];
+    g.includePad = includePad;
+    // Valid tap ranges per output row and column; a window must touch the input.
+    int[][] rows = taps(ctx, "row", g.oh, g.sh, g.pt, g.dh, g.kh, g.h, g.pb);
+    int[][] cols = taps(ctx, "column", g.ow, g.sw, g.pl, g.dw, g.kw, g.w, g.pr);
+    ctx.setOutput(0, DataType.FLOAT32, new int[] {g.n, g.oh, g.ow, g.c});
+    int x = ctx.inputId(0);
+    int y = ctx.outputId(0);
+    if (ctx.referenceKernels()) {
+      return f -> reference(max, g, f.f32(x), f.off(x), f.f32(y), f.off(y));
+    }
+    long work = (long) g.n * g.oh * g.ow * g.c * g.kh * g.kw;
+    Chunks.Body body = (f, from, to, wk) -> fast(max, g, rows, cols, f.f32(x), f.off(x), f.f32(y), f.off(y), from, to);
+    return f -> Chunks.run(f, g.n * g.oh, work, body);
+  }
+
+  /**
+   * For each of {@code out} positions along one dimension: first and last+1 tap index inside the
+   * input ({@code [0], [1]}), and the divisor count inside the padded extent ({@code [2]}).
+   */
+  private static int[][] taps(BindContext ctx, String what, int out, int stride, int padBegin, int dil,
+      int k, int in, int padEnd) throws ModelFormatException {
+    int[][] t = new int[3][out];
+    for (int o = 0; o < out; o++) {
+      long start = (long) o * stride - padBegin;
+      // First tap with start + j·dil >= 0, and one past the last with start + j·dil <= in − 1.
+      long lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
+      long hi = start > in - 1 ? 0 : Math.min(k, (in - 1 - start) / dil + 1);
+      if (lo >= hi) {
+        throw ctx.error("the window of output " + what + " " + o + " lies entirely in the padding");
+      }
+      t[0][o] = (int) lo;
+      t[1][o] = (int) hi;
+      // Without dilation (AvgPool) the padded extent [−pb, in + pe) clips the window.
+      t[2][o] = (int) (Math.min(start + k, (long) in + padEnd) - Math.max(start, -padBegin));
+    }
+    return t;
+  }
+
+  static void reference(boolean max, Geometry g, float[] x, int xo, float[] y, int yo) {
+    for (int n = 0; n < g.n; n++) {
+      for (int oh = 0; oh < g.oh; oh++) {
+        for (int ow = 0; ow < g.ow; ow++) {
+          for (int c = 0; c < g.c; c++) {
+            int hs = oh * g.sh - g.pt;
+            int ws = ow * g.sw - g.pl;
+            float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+            int count = 0;
+            for (int i = 0; i < g.kh; i++) {
+              int ih = hs + i * g.dh;
+              if (ih < 0 || ih >= g.h) {
+                continue;
+              }
+              for (int j = 0; j < g.kw; j++) {
+                int iw = ws + j * g.dw;
+                if (iw < 0 || iw >= g.w) {
+                  continue;
+                }
+                float v = x[xo + ((n * g.h + ih) * g.w + iw) * g.c + c];
+                acc = max ? Math.max(acc, v) : acc + v;
+                count++;
+              }
+            }
+            if (!max) {
+              if (g.includePad) {
+                int ch = Math.min(hs + g.kh, g.h + g.pb) - hs;
+                int cw = Math.min(ws + g.kw, g.w + g.pr) - ws;
+                count = ch * cw;
+              }
+              acc = acc / count;
+            }
+            y[yo + ((n * g.oh + oh) * g.ow + ow) * g.c + c] = acc;
+          }
+        }
+      }
+    }
+  }
+
+  /** Output rows {@code [from, to)} of the flattened {@code [N·OH]} row space. */
+  static void fast(boolean max, Geometry g, int[][] rows, int[][] cols, float[] x, int xo, float[] y, int yo,
+      int from, int to) {
+    int cn = g.c;
+    for (int r = from; r < to; r++) {
+      int n = r / g.oh;
+      int oh = r % g.oh;
+      int hs = oh * g.sh - g.pt;
+      for (int ow = 0; ow < g.ow; ow++) {
+        int ws = ow * g.sw - g.pl;
+        int yp = yo + (r * g.ow + ow) * cn;
+        java.util.Arrays.fill(y, yp, yp + cn, max ? Float.NEGATIVE_INFINITY : 0f);
+        for (int i = rows[0][oh]; i < rows[1][oh]; i++) {
+          int ih = hs + i * g.dh;
+          for (int j = cols[0][ow]; j < cols[1][ow]; j++) {
+            int xp = xo + ((n * g.h + ih) * g.w + ws + j * g.dw) * cn;
+            if (max) {
+              for (int c = 0; c < cn; c++) {
+                y[yp + c] = Math.max(y[yp + c], x[xp + c]);
+              }
+            } else {
+              for (int c = 0; c < cn; c++) {
+                y[yp + c] += x[xp + c];
+              }
+            }
+          }
+        }
+        if (!max) {
+          float count = g.includePad ? rows[2][oh] * cols[2][ow]
+              : (rows[1][oh] - rows[0][oh]) * (cols[1][ow] - cols[0][ow]);
+          for (int c = 0; c < cn; c++) {
+            y[yp + c] = y[yp + c] / count;
+          }
+        }
+      }
+    }
+  }
+}
