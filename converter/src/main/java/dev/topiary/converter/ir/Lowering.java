@@ -19,6 +19,9 @@ public interface Lowering {
 
   Fact outputFact(int slot);
 
+  /** True when output {@code slot} has a reader (a live node or a graph output). */
+  boolean outputUsed(int slot);
+
   /** Adds a single-output node named after {@code suffix} ("" keeps the node's own name). */
   Outlet add(String suffix, Op op, Outlet... inputs);
 
