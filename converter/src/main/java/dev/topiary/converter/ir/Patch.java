@@ -24,11 +24,19 @@ public final class Patch {
   private final Map<Outlet, Outlet> shunts = new LinkedHashMap<>();
   private final List<int[]> rewires = new ArrayList<>();
   private final List<Outlet> rewireTargets = new ArrayList<>();
+  private boolean compact;
 
   public Patch(Graph graph, String description) {
     this.graph = graph;
     this.base = graph.size();
     this.description = description;
+  }
+
+  /** A patch removing every dead node and renumbering the rest (dead-code elimination). */
+  public static Patch compaction(Graph graph, String description) {
+    Patch p = new Patch(graph, description);
+    p.compact = true;
+    return p;
   }
 
   /** What the patch does, for logs and bisection. */
@@ -78,13 +86,19 @@ public final class Patch {
   }
 
   public boolean isEmpty() {
-    return added.isEmpty() && ops.isEmpty() && shunts.isEmpty() && rewires.isEmpty();
+    return !compact && added.isEmpty() && ops.isEmpty() && shunts.isEmpty() && rewires.isEmpty();
   }
 
-  /** Applies the patch and refreshes the facts it affects. */
-  public void apply() throws ConversionException {
+  /**
+   * Applies the patch and refreshes the facts it affects. Returns the resulting graph: the same
+   * graph, or for a compaction a new one.
+   */
+  public Graph apply() throws ConversionException {
     if (graph.size() != base) {
       throw new IllegalStateException("patch '" + description + "' was built for another version of the graph");
+    }
+    if (compact) {
+      return graph.compact();
     }
     BitSet dirty = new BitSet();
     for (Added a : added) {
@@ -118,6 +132,7 @@ public final class Patch {
       }
     }
     graph.refreshFacts(dirty);
+    return graph;
   }
 
   private Outlet resolve(Outlet o) {

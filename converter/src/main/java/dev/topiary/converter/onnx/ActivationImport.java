@@ -43,6 +43,14 @@ final class ActivationImport {
     throw l.error("Erf is supported only as part of the GELU pattern x·0.5·(1 + erf(x/√2))");
   });
 
+  static final OnnxRule GELU = new OnnxRule("Gelu", 1, ActivationImport::same, null, l -> {
+        String approx = l.op().attrs().s("approximate", "none");
+        if (!approx.equals("none") && !approx.equals("tanh")) {
+          throw l.error("attribute 'approximate' is '" + approx + "', expected 'none' or 'tanh'");
+        }
+        Lowerings.unary(l, "Gelu", Attributes.builder().set("approximate", approx).build());
+      });
+
   private static final Map<String, OnnxRule> UNARY = Map.of(
       "Relu", unary("Relu", "Relu"),
       "Sigmoid", unary("Sigmoid", "Sigmoid"),
@@ -51,13 +59,7 @@ final class ActivationImport {
       "LeakyRelu", new OnnxRule("LeakyRelu", 1, ActivationImport::same, null,
           l -> Lowerings.unary(l, "LeakyRelu",
               Attributes.builder().set("alpha", l.op().attrs().f("alpha", 0.01f)).build())),
-      "Gelu", new OnnxRule("Gelu", 1, ActivationImport::same, null, l -> {
-        String approx = l.op().attrs().s("approximate", "none");
-        if (!approx.equals("none") && !approx.equals("tanh")) {
-          throw l.error("attribute 'approximate' is '" + approx + "', expected 'none' or 'tanh'");
-        }
-        Lowerings.unary(l, "Gelu", Attributes.builder().set("approximate", approx).build());
-      }));
+      "Gelu", GELU);
 
   static void register(Map<String, OnnxImporter.Importer> m) {
     for (Map.Entry<String, OnnxRule> e : BINARY.entrySet()) {
