@@ -75,6 +75,11 @@ public final class BindContext {
     return node.getInputs(i);
   }
 
+  /** The tensor name of input {@code i}, for messages. */
+  public String inputName(int i) {
+    return tensors.name(node.getInputs(i));
+  }
+
   public DataType inputType(int i) {
     return tensors.type(node.getInputs(i));
   }

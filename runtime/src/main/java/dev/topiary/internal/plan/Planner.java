@@ -134,6 +134,10 @@ public final class Planner {
             throw ctx.error("has " + node.getOutputsCount() + " outputs; output " + k + " '" + name(t)
                 + "' is not defined by the op");
           }
+          if (ctx.outputType(k) == DataType.FLOAT16) {
+            // FLOAT16 is a storage format for weights, widened at load; activations are FLOAT32.
+            throw ctx.error("output '" + name(t) + "' would be FLOAT16; only constants may be FLOAT16");
+          }
           checkDeclared(ctx, t, ctx.outputType(k), ctx.outputShape(k));
           known[t] = true;
         }
@@ -144,6 +148,9 @@ public final class Planner {
       for (int id : g.getOutputsList()) {
         if (!known[id]) {
           throw new ModelFormatException("graph output '" + name(id) + "' is never computed");
+        }
+        if (types[id] == DataType.FLOAT16) {
+          throw new ModelFormatException("graph output '" + name(id) + "' is FLOAT16; outputs must be FLOAT32 or integer");
         }
       }
       return layout(steps, scratch);

@@ -324,4 +324,18 @@ public class HostileArtifactTest {
     }
     throw new AssertionError("no tensor " + name);
   }
+
+  @Test
+  public void float16ActivationsAndOutputsAreRefused() throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int w = g.constantRaw("w16", DataType.FLOAT16, Shape.of(2), ByteBuffer.allocate(4));
+    g.output(w);
+    assertEquals("graph output 'w16' is FLOAT16; outputs must be FLOAT32 or integer",
+        loadExpectingFormatError(g.build(), "fp16 output").getMessage());
+    GraphBuilder g2 = new GraphBuilder();
+    int w2 = g2.constantRaw("w16", DataType.FLOAT16, Shape.of(2), ByteBuffer.allocate(4));
+    g2.output(g2.node("Reshape", "r", w2).attrInts("shape", 1, 2).output("y", DataType.FLOAT16, Shape.of(1, 2)));
+    assertEquals("node 'r' (Reshape): output 'y' would be FLOAT16; only constants may be FLOAT16",
+        loadExpectingFormatError(g2.build(), "fp16 activation").getMessage());
+  }
 }

@@ -1,0 +1,235 @@
+package dev.topiary.converter.cli;
+
+import dev.topiary.Model;
+import dev.topiary.Session;
+import dev.topiary.SessionOptions;
+import dev.topiary.TensorInfo;
+import dev.topiary.converter.cli.CommandSpec.Option;
+import dev.topiary.quantization.Float16;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code topiary bench MODEL}: times model load, the first run of a fresh session, then
+ * {@code --warmup} untimed runs and {@code --iterations} timed runs on seeded random inputs, and
+ * reports median, p90, min, mean and max. Runs use caller-owned buffers
+ * ({@link Session#run(Map, Map)}), so nothing is allocated per run and the numbers are the
+ * kernels' alone.
+ */
+final class BenchCommand implements Command {
+  static final int DEFAULT_WARMUP = 10;
+  static final int DEFAULT_ITERATIONS = 100;
+  static final long DEFAULT_SEED = 42;
+
+  private static final CommandSpec SPEC =
+      new CommandSpec(
+          "bench",
+          "bench MODEL [options]",
+          "measure load time, first-run latency and steady-state latency",
+          """
+          Loads MODEL (timed: reading, SHA-256 check, planning, weight packing), opens a session,
+          times its first run separately, then does N warm-up runs and N timed runs on random
+          inputs from a seeded generator: floats uniform in [-1, 1), int32/int64/bool inputs 0
+          or 1 (valid as indices and flags), int8/uint8 inputs uniform over their range.
+          Reports the median, 90th percentile (nearest rank), minimum, mean and maximum of the
+          timed runs. On a shared machine compare medians measured in the same session.""",
+          List.of("MODEL"),
+          List.of(
+              Option.value("--threads", "N", "threads to compute with, 1..256 (default: min(4, processors))"),
+              Option.value("--warmup", "N", "untimed runs before measuring, 0..1000000 (default: " + DEFAULT_WARMUP + ")"),
+              Option.value("--iterations", "N", "timed runs, 1..10000000 (default: " + DEFAULT_ITERATIONS + ")"),
+              Option.value("--seed", "N", "seed of the random inputs (default: " + DEFAULT_SEED + ")"),
+              Option.flag("--json", "print one JSON object (schema topiary.bench/1) instead of text")));
+
+  @Override
+  public CommandSpec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Args args, Console console) throws Exception {
+    int threads = args.intValue("--threads", SessionOptions.defaults().threads(), 1, 256);
+    int warmup = args.intValue("--warmup", DEFAULT_WARMUP, 0, 1_000_000);
+    int iterations = args.intValue("--iterations", DEFAULT_ITERATIONS, 1, 10_000_000);
+    long seed = args.longValue("--seed", DEFAULT_SEED, Long.MIN_VALUE, Long.MAX_VALUE);
+    Path path = CliFiles.existingFile(args.positional(0), "model file");
+
+    long t0 = System.nanoTime();
+    try (Model model = Model.load(path)) {
+      long loadNanos = System.nanoTime() - t0;
+      Random random = new Random(seed);
+      Map<String, ByteBuffer> inputs = new LinkedHashMap<>();
+      for (TensorInfo info : model.inputs()) {
+        inputs.put(info.name(), randomInput(info, random));
+      }
+      Map<String, ByteBuffer> outputs = new LinkedHashMap<>();
+      for (TensorInfo info : model.outputs()) {
+        outputs.put(info.name(), buffer(info));
+      }
+
+      long[] times = new long[iterations];
+      long sessionNanos;
+      long firstNanos;
+      Progress progress = new Progress(console, warmup + iterations);
+      long t1 = System.nanoTime();
+      try (Session session = model.newSession(SessionOptions.builder().threads(threads).build())) {
+        long t2 = System.nanoTime();
+        sessionNanos = t2 - t1;
+        session.run(inputs, outputs);
+        firstNanos = System.nanoTime() - t2;
+        for (int i = 0; i < warmup; i++) {
+          session.run(inputs, outputs);
+          progress.update("warm-up", i + 1);
+        }
+        for (int i = 0; i < iterations; i++) {
+          long s = System.nanoTime();
+          session.run(inputs, outputs);
+          times[i] = System.nanoTime() - s;
+          progress.update("measuring", warmup + i + 1);
+        }
+      } finally {
+        progress.clear();
+      }
+
+      long[] sorted = times.clone();
+      Arrays.sort(sorted);
+      double sum = 0;
+      for (long t : times) {
+        sum += t;
+      }
+      double mean = sum / iterations;
+      double var = 0;
+      for (long t : times) {
+        var += (t - mean) * (t - mean);
+      }
+      double median = iterations % 2 == 1 ? sorted[iterations / 2] : (sorted[iterations / 2 - 1] + sorted[iterations / 2]) / 2.0;
+
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("schema", "topiary.bench/1");
+      r.put("model", path.toString());
+      r.put("sha256", model.sha256());
+      r.put("file_bytes", model.fileSize());
+      r.put("threads", threads);
+      r.put("warmup", warmup);
+      r.put("iterations", iterations);
+      r.put("seed", seed);
+      List<Object> ins = new ArrayList<>();
+      for (TensorInfo info : model.inputs()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", info.name());
+        m.put("dtype", info.dataType().name());
+        m.put("shape", info.shape().dims());
+        ins.add(m);
+      }
+      r.put("inputs", ins);
+      r.put("arena_bytes", model.arenaBytes());
+      r.put("load_ms", loadNanos / 1e6);
+      r.put("session_ms", sessionNanos / 1e6);
+      r.put("first_run_ms", firstNanos / 1e6);
+      r.put("median_ms", median / 1e6);
+      r.put("p90_ms", percentile(sorted, 0.90) / 1e6);
+      r.put("min_ms", sorted[0] / 1e6);
+      r.put("mean_ms", mean / 1e6);
+      r.put("max_ms", sorted[iterations - 1] / 1e6);
+      r.put("stddev_ms", Math.sqrt(var / iterations) / 1e6);
+      r.put("java", Runtime.version().toString());
+      r.put("processors", Runtime.getRuntime().availableProcessors());
+      if (args.has("--json")) {
+        console.out().println(Json.pretty(r));
+      } else {
+        printText(console.out(), r, model);
+      }
+      return Main.OK;
+    }
+  }
+
+  /** Nearest-rank percentile of sorted values: the smallest value with at least {@code p} of them at or below it. */
+  static long percentile(long[] sorted, double p) {
+    int rank = (int) Math.ceil(p * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  private static ByteBuffer buffer(TensorInfo info) {
+    return ByteBuffer.allocate(info.shape().elementCount() * info.dataType().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static ByteBuffer randomInput(TensorInfo info, Random r) {
+    ByteBuffer b = buffer(info);
+    int n = info.shape().elementCount();
+    for (int i = 0; i < n; i++) {
+      switch (info.dataType()) {
+        case FLOAT32 -> b.putFloat(4 * i, r.nextFloat() * 2 - 1);
+        case FLOAT16 -> b.putShort(2 * i, Float16.fromFloat(r.nextFloat() * 2 - 1));
+        case INT32 -> b.putInt(4 * i, r.nextInt(2));
+        case INT64 -> b.putLong(8 * i, r.nextInt(2));
+        case BOOL -> b.put(i, (byte) r.nextInt(2));
+        case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
+      }
+    }
+    return b;
+  }
+
+  private static void printText(PrintStream out, Map<String, Object> r, Model model) {
+    out.println("model        " + r.get("model") + "  (" + Fmt.bytes(model.fileSize()) + ")");
+    for (TensorInfo info : model.inputs()) {
+      out.println("input        " + info + "  (random, seed " + r.get("seed") + ")");
+    }
+    out.println("threads      " + r.get("threads"));
+    out.println("load         " + msText(r, "load_ms"));
+    out.println("session      " + msText(r, "session_ms") + "  (arena " + Fmt.bytes(model.arenaBytes()) + ")");
+    out.println("first run    " + msText(r, "first_run_ms"));
+    out.println("runs         " + r.get("iterations") + " timed after " + r.get("warmup") + " warm-up");
+    out.println("  median     " + msText(r, "median_ms"));
+    out.println("  p90        " + msText(r, "p90_ms"));
+    out.println("  min        " + msText(r, "min_ms"));
+    out.println("  mean       " + msText(r, "mean_ms") + "  (stddev " + msText(r, "stddev_ms") + ")");
+    out.println("  max        " + msText(r, "max_ms"));
+  }
+
+  private static String msText(Map<String, Object> r, String key) {
+    return Fmt.ms((Double) r.get(key) * 1e6);
+  }
+
+  /** A one-line counter on an interactive stderr, shown once a phase has taken more than a second. */
+  private static final class Progress {
+    private final Console console;
+    private final int total;
+    private final long start = System.nanoTime();
+    private long lastPrint;
+    private boolean shown;
+
+    Progress(Console console, int total) {
+      this.console = console;
+      this.total = total;
+    }
+
+    void update(String phase, int done) {
+      if (!console.interactive()) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - start < 1_000_000_000L || now - lastPrint < 200_000_000L) {
+        return;
+      }
+      lastPrint = now;
+      shown = true;
+      console.err().print("\rtopiary: bench: " + phase + " " + done + "/" + total + "   ");
+      console.err().flush();
+    }
+
+    void clear() {
+      if (shown) {
+        console.err().print("\r" + " ".repeat(60) + "\r");
+        console.err().flush();
+      }
+    }
+  }
+}
