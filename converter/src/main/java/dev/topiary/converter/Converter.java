@@ -69,6 +69,28 @@ public final class Converter {
     return run(OnnxReader.read(onnx, baseDir), options, t0);
   }
 
+  /**
+   * Imports and runs the passes without writing an artifact: the graph the exporter would write.
+   * For tests and tools that inspect what the passes did.
+   */
+  public static Graph lowered(byte[] onnx, ConvertOptions options) throws IOException, ConversionException {
+    OnnxModel model = OnnxReader.read(onnx, null);
+    PassContext ctx = new PassContext(options.inputShapes());
+    return optimize(model, options, ctx, optimizer(options));
+  }
+
+  private static Optimizer optimizer(ConvertOptions options) {
+    return new Optimizer(options.optimize() ? Optimizer.optimizing() : Optimizer.required(),
+        options.maxPatches(), options.checkGraph());
+  }
+
+  private static Graph optimize(OnnxModel model, ConvertOptions options, PassContext ctx, Optimizer opt)
+      throws IOException, ConversionException {
+    Graph g = OnnxImporter.importModel(model);
+    OnnxImporter.checkSupported(g);
+    return opt.run(g, ctx);
+  }
+
   private static ConversionResult run(OnnxModel model, ConvertOptions options, long t0)
       throws IOException, ConversionException {
     ModelProto mp = model.proto();
@@ -77,12 +99,9 @@ public final class Converter {
       String d = n.getDomain();
       before.merge(d.isEmpty() || d.equals("ai.onnx") ? n.getOpType() : d + ":" + n.getOpType(), 1, Integer::sum);
     }
-    Graph g = OnnxImporter.importModel(model);
-    OnnxImporter.checkSupported(g);
     PassContext ctx = new PassContext(options.inputShapes());
-    Optimizer opt = new Optimizer(options.optimize() ? Optimizer.optimizing() : Optimizer.required(),
-        options.maxPatches(), options.checkGraph());
-    g = opt.run(g, ctx);
+    Optimizer opt = optimizer(options);
+    Graph g = optimize(model, options, ctx, opt);
 
     Map<String, Integer> after = new TreeMap<>();
     long params = 0;

@@ -194,7 +194,7 @@ public final class OnnxImporter {
     boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
     Importer imp = standard ? IMPORTERS.get(type) : null;
     Attributes attrs = attributes(np, name, model);
-    NodeImport ni = new NodeImport(g, values, np, g.uniqueName(name), model.opset(), attrs, inputs);
+    NodeImport ni = new NodeImport(g, values, np, name, model.opset(), attrs, inputs);
     if (imp == null) {
       ni.emit(new Op(standard ? type : domain + ":" + type, attrs, PLACEHOLDER), inputs);
       return;
