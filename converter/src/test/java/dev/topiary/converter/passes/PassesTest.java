@@ -39,6 +39,11 @@ public class PassesTest {
         .node("Reshape", in("r", "shape"), "y").add().output("y").bytes();
   }
 
+  /** For other test classes. */
+  public static byte[] torchFlattenForTests(int opset) {
+    return torchFlatten(opset);
+  }
+
   @Test
   public void constantFoldingCollapsesTorchFlatten() throws Exception {
     for (int opset : new int[] {11, 13, 17}) {
