@@ -1,0 +1,29 @@
+package dev.topiary.converter;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a conversion produced: the artifact bytes and a summary of what happened to the model.
+ *
+ * @param artifact the {@code .topiary} file contents
+ * @param summary  ops, parameters, sizes, time and notes
+ */
+public record ConversionResult(byte[] artifact, Summary summary) {
+  /**
+   * @param opsBefore      ONNX op types and how many nodes use each, as imported
+   * @param opsAfter       runtime op types and how many nodes use each, as written
+   * @param parameterCount elements of all constants in the artifact
+   * @param bytesIn        size of the ONNX model (external data not included)
+   * @param bytesOut       size of the artifact
+   * @param elapsed        wall time of the conversion
+   * @param notes          things the caller should know, e.g. "batch dimension of 'input' fixed to 1"
+   * @param passLog        one line per applied patch, in order
+   * @param sourceOpset    the model's default-domain opset
+   * @param sourceProducer the tool that wrote the ONNX file, e.g. "pytorch 1.13.1"
+   */
+  public record Summary(Map<String, Integer> opsBefore, Map<String, Integer> opsAfter, long parameterCount,
+      long bytesIn, long bytesOut, Duration elapsed, List<String> notes, List<String> passLog, int sourceOpset,
+      String sourceProducer) {}
+}

@@ -1,0 +1,174 @@
+package dev.topiary.converter;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Options of a conversion, immutable, built with {@link #builder()}.
+ *
+ * <pre>{@code
+ * ConvertOptions o = ConvertOptions.builder()
+ *     .inputShape("input", 1, 3, 224, 224)
+ *     .labels(List.of("cat", "dog"))
+ *     .normalization(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f})
+ *     .build();
+ * }</pre>
+ */
+public final class ConvertOptions {
+  private final Map<String, int[]> inputShapes;
+  private final boolean optimize;
+  private final List<String> labels;
+  private final float[] normalizationMean;
+  private final float[] normalizationStd;
+  private final String name;
+  private final String description;
+  private final int maxPatches;
+  private final boolean checkGraph;
+
+  private ConvertOptions(Builder b) {
+    Map<String, int[]> m = new LinkedHashMap<>();
+    b.inputShapes.forEach((k, v) -> m.put(k, v.clone()));
+    this.inputShapes = Collections.unmodifiableMap(m);
+    this.optimize = b.optimize;
+    this.labels = List.copyOf(b.labels);
+    this.normalizationMean = b.mean == null ? new float[0] : b.mean.clone();
+    this.normalizationStd = b.std == null ? new float[0] : b.std.clone();
+    this.name = b.name;
+    this.description = b.description;
+    this.maxPatches = b.maxPatches;
+    this.checkGraph = b.checkGraph;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Defaults: no input shapes, optimisation on, no labels, no normalization. */
+  public static ConvertOptions defaults() {
+    return builder().build();
+  }
+
+  /** Static shapes for inputs whose shapes the model leaves symbolic (default: none; a symbolic batch becomes 1). */
+  public Map<String, int[]> inputShapes() {
+    return inputShapes;
+  }
+
+  /** Whether to run the optimising passes (default true); false runs only what a valid artifact needs. */
+  public boolean optimize() {
+    return optimize;
+  }
+
+  /** Class labels stored in the artifact's metadata (default: none). */
+  public List<String> labels() {
+    return labels;
+  }
+
+  /** Per-channel input normalization mean stored in the metadata (default: none). */
+  public float[] normalizationMean() {
+    return normalizationMean.clone();
+  }
+
+  /** Per-channel input normalization std stored in the metadata (default: none). */
+  public float[] normalizationStd() {
+    return normalizationStd.clone();
+  }
+
+  /** Model name for the metadata (default: the ONNX graph name). */
+  public String name() {
+    return name;
+  }
+
+  /** Model description for the metadata (default: the ONNX doc string). */
+  public String description() {
+    return description;
+  }
+
+  /** Stop the optimiser after this many applied patches, for bisecting a bad pass (default: no limit, −1). */
+  public int maxPatches() {
+    return maxPatches;
+  }
+
+  /** Check graph consistency after every patch (default: on when assertions are enabled). */
+  public boolean checkGraph() {
+    return checkGraph;
+  }
+
+  /** Builds {@link ConvertOptions}. */
+  public static final class Builder {
+    private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
+    private boolean optimize = true;
+    private List<String> labels = new ArrayList<>();
+    private float[] mean;
+    private float[] std;
+    private String name;
+    private String description;
+    private int maxPatches = -1;
+    private boolean checkGraph = ConvertOptions.class.desiredAssertionStatus();
+
+    private Builder() {}
+
+    /** Fixes the shape of input {@code name}; every dimension must be positive. */
+    public Builder inputShape(String name, int... shape) {
+      for (int d : shape) {
+        if (d <= 0) {
+          throw new IllegalArgumentException("input '" + name + "': dimensions must be positive, got "
+              + java.util.Arrays.toString(shape));
+        }
+      }
+      inputShapes.put(name, shape.clone());
+      return this;
+    }
+
+    public Builder optimize(boolean optimize) {
+      this.optimize = optimize;
+      return this;
+    }
+
+    public Builder labels(List<String> labels) {
+      this.labels = new ArrayList<>(labels);
+      return this;
+    }
+
+    /** Sets mean and std, which must have the same length. */
+    public Builder normalization(float[] mean, float[] std) {
+      if (mean.length != std.length) {
+        throw new IllegalArgumentException("normalization: " + mean.length + " means but " + std.length + " stds");
+      }
+      for (float s : std) {
+        if (!(s > 0) || Float.isInfinite(s)) {
+          throw new IllegalArgumentException("normalization std must be positive and finite, got " + s);
+        }
+      }
+      this.mean = mean.clone();
+      this.std = std.clone();
+      return this;
+    }
+
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    public Builder description(String description) {
+      this.description = description;
+      return this;
+    }
+
+    public Builder maxPatches(int maxPatches) {
+      this.maxPatches = maxPatches;
+      return this;
+    }
+
+    public Builder checkGraph(boolean checkGraph) {
+      this.checkGraph = checkGraph;
+      return this;
+    }
+
+    public ConvertOptions build() {
+      return new ConvertOptions(this);
+    }
+  }
+}
