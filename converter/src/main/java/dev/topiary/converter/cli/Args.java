@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * A command line parsed against a {@link CommandSpec}: {@code --name value}, {@code --name=value},
- * flags, positional arguments, and {@code --} to end the options. The same rules for every command.
+ * flags, one-letter aliases ({@code -o FILE}), positional arguments, and {@code --} to end the
+ * options. The same rules for every command; values are looked up by the option's long name.
  */
 final class Args {
   private final CommandSpec spec;
@@ -71,7 +72,7 @@ final class Args {
         firstError = first(firstError, new UsageException("option " + name + " needs a value " + o.valueName()));
         continue;
       }
-      List<String> l = values.computeIfAbsent(name, k -> new ArrayList<>());
+      List<String> l = values.computeIfAbsent(o.name(), k -> new ArrayList<>());
       if (!l.isEmpty() && !o.repeatable()) {
         firstError = first(firstError, new UsageException("option " + name + " given more than once"));
         continue;

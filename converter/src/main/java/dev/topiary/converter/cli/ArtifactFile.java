@@ -30,18 +30,29 @@ record ArtifactFile(Artifact artifact, Plan plan, String planError) {
    * @throws IOException if it cannot be read
    */
   static ArtifactFile read(Path path) throws IOException {
-    Artifact artifact;
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size > ArtifactFormat.MAX_FILE_SIZE) {
         throw new ModelFormatException(path + ": " + size + " bytes exceeds the 2 GiB artifact limit");
       }
-      ByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-      artifact = ArtifactReader.read(mapped, true);
+      return read(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), path.toString());
+    }
+  }
+
+  /**
+   * Reads and verifies an artifact held in {@code bytes}, then tries to plan it.
+   *
+   * @param name what error messages call the artifact, e.g. its path
+   * @throws ModelFormatException if the bytes are not a valid artifact (message prefixed by {@code name})
+   */
+  static ArtifactFile read(ByteBuffer bytes, String name) throws ModelFormatException {
+    Artifact artifact;
+    try {
+      artifact = ArtifactReader.read(bytes, true);
     } catch (ModelFormatException e) {
-      throw e.getMessage().startsWith(path.toString()) ? e : new ModelFormatException(path + ": " + e.getMessage(), e);
+      throw e.getMessage().startsWith(name) ? e : new ModelFormatException(name + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new ModelFormatException(path + ": invalid artifact: " + e, e);
+      throw new ModelFormatException(name + ": invalid artifact: " + e, e);
     }
     try {
       return new ArtifactFile(artifact, Planner.plan(artifact, new Planner.Options()), null);

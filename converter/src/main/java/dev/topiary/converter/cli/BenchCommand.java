@@ -40,14 +40,19 @@ final class BenchCommand implements Command {
           inputs from a seeded generator: floats uniform in [-1, 1), int32/int64/bool inputs 0
           or 1 (valid as indices and flags), int8/uint8 inputs uniform over their range.
           Reports the median, 90th percentile (nearest rank), minimum, mean and maximum of the
-          timed runs. On a shared machine compare medians measured in the same session.""",
+          timed runs. On a shared machine compare medians measured in the same session.
+
+          MODEL may be an ONNX model: it is converted in memory first (with the same
+          --input-shape, --labels and --no-optimize options as 'topiary convert'), and the
+          conversion time is reported apart from the load time.""",
           List.of("MODEL"),
-          List.of(
+          Conversion.concat(List.of(
               Option.value("--threads", "N", "threads to compute with, 1..256 (default: min(4, processors))"),
               Option.value("--warmup", "N", "untimed runs before measuring, 0..1000000 (default: " + DEFAULT_WARMUP + ")"),
               Option.value("--iterations", "N", "timed runs, 1..10000000 (default: " + DEFAULT_ITERATIONS + ")"),
               Option.value("--seed", "N", "seed of the random inputs (default: " + DEFAULT_SEED + ")"),
-              Option.flag("--json", "print one JSON object (schema topiary.bench/1) instead of text")));
+              Option.flag("--json", "print one JSON object (schema topiary.bench/1) instead of text")),
+              Conversion.OPTIONS));
 
   @Override
   public CommandSpec spec() {
@@ -60,10 +65,11 @@ final class BenchCommand implements Command {
     int warmup = args.intValue("--warmup", DEFAULT_WARMUP, 0, 1_000_000);
     int iterations = args.intValue("--iterations", DEFAULT_ITERATIONS, 1, 10_000_000);
     long seed = args.longValue("--seed", DEFAULT_SEED, Long.MIN_VALUE, Long.MAX_VALUE);
-    Path path = CliFiles.existingFile(args.positional(0), "model file");
+    ModelFile file = ModelFile.open(args, console);
+    Path path = file.path();
 
     long t0 = System.nanoTime();
-    try (Model model = Model.load(path)) {
+    try (Model model = file.load()) {
       long loadNanos = System.nanoTime() - t0;
       Random random = new Random(seed);
       Map<String, ByteBuffer> inputs = new LinkedHashMap<>();
@@ -78,7 +84,7 @@ final class BenchCommand implements Command {
       long[] times = new long[iterations];
       long sessionNanos;
       long firstNanos;
-      Progress progress = new Progress(console, warmup + iterations);
+      Progress progress = new Progress(console, "bench", warmup + iterations);
       long t1 = System.nanoTime();
       try (Session session = model.newSession(SessionOptions.builder().threads(threads).build())) {
         long t2 = System.nanoTime();
@@ -110,7 +116,7 @@ final class BenchCommand implements Command {
       for (long t : times) {
         var += (t - mean) * (t - mean);
       }
-      double median = iterations % 2 == 1 ? sorted[iterations / 2] : (sorted[iterations / 2 - 1] + sorted[iterations / 2]) / 2.0;
+      double median = median(sorted);
 
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("schema", "topiary.bench/1");
@@ -131,6 +137,7 @@ final class BenchCommand implements Command {
       }
       r.put("inputs", ins);
       r.put("arena_bytes", model.arenaBytes());
+      r.put("convert_ms", file.converted() ? file.convertNanos() / 1e6 : null);
       r.put("load_ms", loadNanos / 1e6);
       r.put("session_ms", sessionNanos / 1e6);
       r.put("first_run_ms", firstNanos / 1e6);
@@ -142,13 +149,20 @@ final class BenchCommand implements Command {
       r.put("stddev_ms", Math.sqrt(var / iterations) / 1e6);
       r.put("java", Runtime.version().toString());
       r.put("processors", Runtime.getRuntime().availableProcessors());
+      r.put("conversion", file.conversionReport());
       if (args.has("--json")) {
         console.out().println(Json.pretty(r));
       } else {
-        printText(console.out(), r, model);
+        printText(console.out(), r, model, file);
       }
       return Main.OK;
     }
+  }
+
+  /** The median of sorted values: the middle one, or the mean of the two middle ones. */
+  static double median(long[] sorted) {
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
   }
 
   /** Nearest-rank percentile of sorted values: the smallest value with at least {@code p} of them at or below it. */
@@ -177,12 +191,20 @@ final class BenchCommand implements Command {
     return b;
   }
 
-  private static void printText(PrintStream out, Map<String, Object> r, Model model) {
-    out.println("model        " + r.get("model") + "  (" + Fmt.bytes(model.fileSize()) + ")");
+  private static void printText(PrintStream out, Map<String, Object> r, Model model, ModelFile file) {
+    if (file.converted()) {
+      out.println("model        " + r.get("model") + "  (ONNX, " + Fmt.bytes(file.conversion().summary().bytesIn())
+          + "; artifact " + Fmt.bytes(model.fileSize()) + " in memory)");
+    } else {
+      out.println("model        " + r.get("model") + "  (" + Fmt.bytes(model.fileSize()) + ")");
+    }
     for (TensorInfo info : model.inputs()) {
       out.println("input        " + info + "  (random, seed " + r.get("seed") + ")");
     }
     out.println("threads      " + r.get("threads"));
+    if (file.converted()) {
+      out.println("convert      " + msText(r, "convert_ms") + "  (read, import, optimize, write the artifact)");
+    }
     out.println("load         " + msText(r, "load_ms"));
     out.println("session      " + msText(r, "session_ms") + "  (arena " + Fmt.bytes(model.arenaBytes()) + ")");
     out.println("first run    " + msText(r, "first_run_ms"));
@@ -196,40 +218,5 @@ final class BenchCommand implements Command {
 
   private static String msText(Map<String, Object> r, String key) {
     return Fmt.ms((Double) r.get(key) * 1e6);
-  }
-
-  /** A one-line counter on an interactive stderr, shown once a phase has taken more than a second. */
-  private static final class Progress {
-    private final Console console;
-    private final int total;
-    private final long start = System.nanoTime();
-    private long lastPrint;
-    private boolean shown;
-
-    Progress(Console console, int total) {
-      this.console = console;
-      this.total = total;
-    }
-
-    void update(String phase, int done) {
-      if (!console.interactive()) {
-        return;
-      }
-      long now = System.nanoTime();
-      if (now - start < 1_000_000_000L || now - lastPrint < 200_000_000L) {
-        return;
-      }
-      lastPrint = now;
-      shown = true;
-      console.err().print("\rtopiary: bench: " + phase + " " + done + "/" + total + "   ");
-      console.err().flush();
-    }
-
-    void clear() {
-      if (shown) {
-        console.err().print("\r" + " ".repeat(60) + "\r");
-        console.err().flush();
-      }
-    }
   }
 }

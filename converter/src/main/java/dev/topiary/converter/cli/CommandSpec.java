@@ -18,22 +18,33 @@ record CommandSpec(
   /**
    * One option.
    *
-   * @param name with dashes, e.g. {@code --threads}
+   * @param name with dashes, e.g. {@code --threads}; values are stored under this name
+   * @param shortName a one-letter alias such as {@code -o}, or null
    * @param valueName placeholder of its value, e.g. {@code N}; null for a flag
    * @param repeatable whether it may be given more than once
    * @param help one line, ending with the default where there is one
    */
-  record Option(String name, String valueName, boolean repeatable, String help) {
+  record Option(String name, String shortName, String valueName, boolean repeatable, String help) {
     static Option flag(String name, String help) {
-      return new Option(name, null, false, help);
+      return new Option(name, null, null, false, help);
     }
 
     static Option value(String name, String valueName, String help) {
-      return new Option(name, valueName, false, help);
+      return new Option(name, null, valueName, false, help);
     }
 
     static Option repeated(String name, String valueName, String help) {
-      return new Option(name, valueName, true, help);
+      return new Option(name, null, valueName, true, help);
+    }
+
+    /** This option with the alias {@code shortName}, e.g. {@code -o}. */
+    Option withShortName(String shortName) {
+      return new Option(name, shortName, valueName, repeatable, help);
+    }
+
+    /** How help shows the option: {@code -o, --output FILE}. */
+    String usage() {
+      return (shortName != null ? shortName + ", " : "") + name + (takesValue() ? " " + valueName : "");
     }
 
     boolean takesValue() {
@@ -41,10 +52,10 @@ record CommandSpec(
     }
   }
 
-  /** The option called {@code name}, or null. */
+  /** The option called {@code name} or with the alias {@code name}, or null. */
   Option option(String name) {
     for (Option o : options) {
-      if (o.name().equals(name)) {
+      if (o.name().equals(name) || name.equals(o.shortName())) {
         return o;
       }
     }
@@ -57,7 +68,7 @@ record CommandSpec(
     sb.append("Usage: topiary ").append(synopsis).append("\n\n").append(description.strip()).append("\n\nOptions:\n");
     List<String[]> rows = new java.util.ArrayList<>();
     for (Option o : options) {
-      rows.add(new String[] {o.name() + (o.takesValue() ? " " + o.valueName() : ""), o.help()});
+      rows.add(new String[] {o.usage(), o.help()});
     }
     rows.add(new String[] {"-h, --help", "show this help and exit"});
     int width = 0;

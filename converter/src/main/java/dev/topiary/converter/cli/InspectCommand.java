@@ -33,7 +33,7 @@ final class InspectCommand implements Command {
   private static final CommandSpec SPEC =
       new CommandSpec(
           "inspect",
-          "inspect MODEL [--json]",
+          "inspect MODEL [options]",
           "show an artifact's layout, metadata, graph, constants and memory plan",
           """
           Reads and verifies MODEL (SHA-256 trailer included) and prints its file layout
@@ -44,9 +44,14 @@ final class InspectCommand implements Command {
           and op counts.
 
           A model that this runtime cannot plan (for example an op it does not know) is still
-          shown, from the file alone, with a warning on stderr.""",
+          shown, from the file alone, with a warning on stderr.
+
+          MODEL may be an ONNX model: the artifact 'topiary convert' would write, with the same
+          --input-shape, --labels and --no-optimize options, is built in memory and inspected.""",
           List.of("MODEL"),
-          List.of(Option.flag("--json", "print one JSON object (schema topiary.inspect/1) instead of tables")));
+          Conversion.concat(
+              List.of(Option.flag("--json", "print one JSON object (schema topiary.inspect/1) instead of tables")),
+              Conversion.OPTIONS));
 
   @Override
   public CommandSpec spec() {
@@ -55,9 +60,10 @@ final class InspectCommand implements Command {
 
   @Override
   public int run(Args args, Console console) throws Exception {
-    Path path = CliFiles.existingFile(args.positional(0), "model file");
-    ArtifactFile file = ArtifactFile.read(path);
-    Map<String, Object> report = report(path, file);
+    ModelFile model = ModelFile.open(args, console);
+    ArtifactFile file = model.read();
+    Map<String, Object> report = report(model.path(), file);
+    report.put("conversion", model.conversionReport());
     if (file.planError() != null) {
       console.err().println("topiary: warning: the runtime cannot plan this model: " + Main.oneLine(file.planError()));
     }
@@ -276,6 +282,12 @@ final class InspectCommand implements Command {
     out.println(kv("producer", r.get("producer")));
     String source = (String) r.get("source_sha256");
     out.println(kv("source", (source.isEmpty() ? "(not recorded)" : "sha256 " + source)));
+    Map<String, Object> conversion = (Map<String, Object>) r.get("conversion");
+    if (conversion != null) {
+      out.println(kv("converted", "in memory from ONNX opset " + conversion.get("source_opset") + ", "
+          + Fmt.bytes((Long) conversion.get("bytes_in")) + ", in " + Fmt.ms((Double) conversion.get("convert_ms") * 1e6)
+          + (Boolean.TRUE.equals(conversion.get("optimized")) ? "" : " (--no-optimize)")));
+    }
 
     out.println();
     out.println("metadata");

@@ -31,9 +31,11 @@ public final class Main {
   /** The subcommands, one line each, in the order {@code topiary --help} lists them. */
   private static final List<Command> COMMANDS =
       List.of(
+          new ConvertCommand(),
           new RunCommand(),
           new InspectCommand(),
-          new BenchCommand());
+          new BenchCommand(),
+          new DemoCommand());
 
   private Main() {}
 
@@ -155,8 +157,9 @@ public final class Main {
     StringBuilder sb = new StringBuilder();
     sb.append("Usage: topiary COMMAND [options]\n")
         .append("       topiary help COMMAND | topiary COMMAND --help\n\n")
-        .append("Runs, inspects and benchmarks .topiary model artifacts. Tensors go in and out as\n")
-        .append("NumPy .npy files.\n\nCommands:\n");
+        .append("Converts ONNX models to .topiary artifacts, and runs, inspects and benchmarks\n")
+        .append("artifacts (or ONNX models, converted in memory). Tensors go in and out as NumPy\n")
+        .append(".npy files. Start with 'topiary demo'.\n\nCommands:\n");
     int width = 0;
     for (Command c : COMMANDS) {
       width = Math.max(width, c.spec().name().length());

@@ -39,14 +39,18 @@ final class RunCommand implements Command {
           run (the first run of a fresh session) and the load time.
 
           Each input file must match the model's input shape and type exactly; float64 and
-          float16 files are converted to float32 (with a note on stderr).""",
+          float16 files are converted to float32 (with a note on stderr).
+
+          MODEL may be an ONNX model: it is converted in memory first, as 'topiary convert'
+          would with the same --input-shape, --labels and --no-optimize options.""",
           List.of("MODEL"),
-          List.of(
+          Conversion.concat(List.of(
               Option.repeated("--input", "[NAME=]FILE.npy",
                   "an input tensor; repeat for each input (NAME may be left out for a single-input model)"),
               Option.value("--output-dir", "DIR", "where to write the outputs, created if missing (default: .)"),
               Option.value("--threads", "N", "threads to compute with, 1..256 (default: min(4, processors))"),
-              Option.flag("--json", "print the summary as one JSON object (schema topiary.run/1)")));
+              Option.flag("--json", "print the summary as one JSON object (schema topiary.run/1)")),
+              Conversion.OPTIONS));
 
   @Override
   public CommandSpec spec() {
@@ -61,10 +65,11 @@ final class RunCommand implements Command {
     if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
       throw new CliException("--output-dir " + outDir + " is not a directory");
     }
-    Path modelPath = CliFiles.existingFile(args.positional(0), "model file");
+    ModelFile modelFile = ModelFile.open(args, console);
+    Path modelPath = modelFile.path();
 
     long t0 = System.nanoTime();
-    try (Model model = Model.load(modelPath)) {
+    try (Model model = modelFile.load()) {
       long loadNanos = System.nanoTime() - t0;
       Map<String, String> files = bindInputs(args.values("--input"), model.inputs());
       Map<String, Tensor> inputs = new LinkedHashMap<>();
@@ -118,10 +123,11 @@ final class RunCommand implements Command {
       report.put("latency_ms", runNanos / 1e6);
       report.put("inputs", inputReport);
       report.put("outputs", outputReport);
+      report.put("conversion", modelFile.conversionReport());
       if (json) {
         console.out().println(Json.pretty(report));
       } else {
-        printText(console, modelPath, model, inputReport, outputReport, loadNanos, runNanos, threads);
+        printText(console, modelFile, model, inputReport, outputReport, loadNanos, runNanos, threads);
       }
       return Main.OK;
     }
@@ -207,10 +213,15 @@ final class RunCommand implements Command {
   }
 
   @SuppressWarnings("unchecked")
-  private static void printText(Console console, Path modelPath, Model model, List<Object> inputs,
+  private static void printText(Console console, ModelFile file, Model model, List<Object> inputs,
       List<Object> outputs, long loadNanos, long runNanos, int threads) {
     var out = console.out();
-    out.println("model    " + modelPath + "  (" + Fmt.bytes(model.fileSize()) + ", loaded in " + Fmt.ms(loadNanos) + ")");
+    if (file.converted()) {
+      out.println("model    " + file.path() + "  (" + Conversion.oneLineSummary(file.conversion()) + ")");
+      out.println("artifact " + Fmt.bytes(model.fileSize()) + " in memory, loaded in " + Fmt.ms(loadNanos));
+    } else {
+      out.println("model    " + file.path() + "  (" + Fmt.bytes(model.fileSize()) + ", loaded in " + Fmt.ms(loadNanos) + ")");
+    }
     for (Object o : inputs) {
       Map<String, Object> r = (Map<String, Object>) o;
       out.println("input    " + r.get("name") + "  " + Fmt.shape((int[]) r.get("shape")) + " " + r.get("dtype")

@@ -1,0 +1,367 @@
+package dev.topiary.converter.cli;
+
+import dev.topiary.converter.ConversionException;
+import dev.topiary.converter.ConversionResult;
+import dev.topiary.converter.ConvertOptions;
+import dev.topiary.converter.Converter;
+import dev.topiary.converter.UnsupportedOpsException;
+import dev.topiary.converter.cli.CommandSpec.Option;
+import dev.topiary.converter.onnx.OnnxFormatException;
+import dev.topiary.converter.onnx.OnnxReader;
+import dev.topiary.converter.onnx.proto.GraphProto;
+import dev.topiary.converter.onnx.proto.TensorProto;
+import dev.topiary.converter.onnx.proto.ValueInfoProto;
+import dev.topiary.internal.format.ArtifactReader;
+import dev.topiary.internal.format.proto.Graph;
+import dev.topiary.internal.format.proto.TensorDesc;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Converting an ONNX model from the command line, in one place for {@code convert}, {@code demo}
+ * and for {@code run}, {@code inspect} and {@code bench} given an ONNX model: the conversion
+ * options and their parsing, the call to {@link Converter}, the translation of its errors into
+ * one-line messages and exit codes, the notes shown to the user, and the JSON form of the summary.
+ */
+final class Conversion {
+  /** Largest labels file read. */
+  static final long MAX_LABELS_BYTES = 16 << 20;
+
+  /** Options of every command that may convert: {@code convert}, {@code run}, {@code inspect}, {@code bench}. */
+  static final List<Option> OPTIONS =
+      List.of(
+          Option.repeated("--input-shape", "NAME=D0,D1,...",
+              "ONNX models: the static shape of input NAME, e.g. input=8,1,28,28; repeat per input"
+                  + " (default: as declared, an unknown batch dimension becomes 1)"),
+          Option.value("--labels", "FILE", "ONNX models: class labels to store, one per line, UTF-8 (default: none)"),
+          Option.flag("--no-optimize", "ONNX models: run only the passes a valid artifact needs (default: optimize)"));
+
+  /** Metadata options, taken by {@code convert} only. */
+  static final List<Option> METADATA_OPTIONS =
+      List.of(
+          Option.value("--name", "S", "model name to store (default: the ONNX graph name)"),
+          Option.value("--description", "S", "model description to store (default: the ONNX doc string)"),
+          Option.value("--normalize-mean", "A,B,...", "per-channel input normalization mean to store, with --normalize-std (default: none)"),
+          Option.value("--normalize-std", "A,B,...", "per-channel input normalization std to store, with --normalize-mean (default: none)"));
+
+  private Conversion() {}
+
+  /** Option lists joined in order, for a command's spec. */
+  @SafeVarargs
+  static List<Option> concat(List<Option>... lists) {
+    List<Option> l = new ArrayList<>();
+    for (List<Option> x : lists) {
+      l.addAll(x);
+    }
+    return List.copyOf(l);
+  }
+
+  /** The first conversion option present in {@code args}, or null: a command given a .topiary artifact refuses them. */
+  static String givenOption(Args args) {
+    for (Option o : concat(OPTIONS, METADATA_OPTIONS)) {
+      if (args.has(o.name())) {
+        return o.name();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The conversion options given on the command line.
+   *
+   * @throws UsageException for a malformed {@code --input-shape}, {@code --normalize-*} value
+   * @throws CliException if the labels file cannot be used
+   */
+  static ConvertOptions options(Args args) throws UsageException, CliException, IOException {
+    ConvertOptions.Builder b = ConvertOptions.builder();
+    for (Map.Entry<String, int[]> e : inputShapes(args.values("--input-shape")).entrySet()) {
+      b.inputShape(e.getKey(), e.getValue());
+    }
+    b.optimize(!args.has("--no-optimize"));
+    if (args.has("--labels")) {
+      b.labels(readLabels(args.value("--labels", null)));
+    }
+    b.name(args.value("--name", null));
+    b.description(args.value("--description", null));
+    boolean mean = args.has("--normalize-mean");
+    boolean std = args.has("--normalize-std");
+    if (mean != std) {
+      throw new UsageException((mean ? "--normalize-mean needs --normalize-std" : "--normalize-std needs --normalize-mean")
+          + " (one value per channel in each)");
+    }
+    if (mean) {
+      float[] m = floats("--normalize-mean", args.value("--normalize-mean", ""), false);
+      float[] s = floats("--normalize-std", args.value("--normalize-std", ""), true);
+      if (m.length != s.length) {
+        throw new UsageException("--normalize-mean has " + Fmt.count(m.length, "value") + " but --normalize-std has "
+            + s.length + "; give one per channel in each");
+      }
+      b.normalization(m, s);
+    }
+    return b.build();
+  }
+
+  /**
+   * Parses {@code --input-shape} values, {@code NAME=D0,D1,...} with positive dimensions. The name
+   * is everything before the last {@code =}, so input names containing {@code =} work.
+   *
+   * @throws UsageException naming the malformed argument
+   */
+  static Map<String, int[]> inputShapes(List<String> specs) throws UsageException {
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    for (String spec : specs) {
+      String arg = "--input-shape " + spec + ": ";
+      int eq = spec.lastIndexOf('=');
+      if (eq < 0) {
+        throw new UsageException(arg + "expected NAME=D0,D1,... (e.g. input=1,3,224,224)");
+      }
+      String name = spec.substring(0, eq);
+      String dims = spec.substring(eq + 1).strip();
+      if (name.isEmpty()) {
+        throw new UsageException(arg + "missing input name before '='");
+      }
+      if (dims.isEmpty()) {
+        throw new UsageException(arg + "missing dimensions after '='");
+      }
+      String[] parts = dims.split(",", -1);
+      int[] shape = new int[parts.length];
+      long elements = 1;
+      for (int i = 0; i < parts.length; i++) {
+        String p = parts[i].strip();
+        long d;
+        try {
+          d = p.matches("[0-9]{1,10}") ? Long.parseLong(p) : -1;
+        } catch (NumberFormatException e) {
+          d = -1;
+        }
+        if (d <= 0 || d > Integer.MAX_VALUE) {
+          throw new UsageException(arg + "dimension " + i + " '" + p + "' is not a positive whole number"
+              + (d > Integer.MAX_VALUE ? " below 2^31" : ""));
+        }
+        shape[i] = (int) d;
+        elements *= d;
+        if (elements > Integer.MAX_VALUE) {
+          throw new UsageException(arg + "more than 2^31-1 elements");
+        }
+      }
+      if (shapes.put(name, shape) != null) {
+        throw new UsageException("--input-shape given twice for input '" + name + "'");
+      }
+    }
+    return shapes;
+  }
+
+  /** Comma-separated finite numbers; {@code positive} also requires each to be above 0. */
+  private static float[] floats(String option, String value, boolean positive) throws UsageException {
+    String[] parts = value.split(",", -1);
+    float[] f = new float[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      String p = parts[i].strip();
+      float v;
+      try {
+        v = p.matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?") ? Float.parseFloat(p) : Float.NaN;
+      } catch (NumberFormatException e) {
+        v = Float.NaN;
+      }
+      if (!Float.isFinite(v) || (positive && !(v > 0))) {
+        throw new UsageException(option + " " + value + ": '" + p + "' is not a " + (positive ? "positive " : "")
+            + "finite number");
+      }
+      f[i] = v;
+    }
+    return f;
+  }
+
+  /**
+   * Reads a labels file: UTF-8 (a byte-order mark is skipped), one label per line, {@code \n} or
+   * {@code \r\n} line ends; the empty line after a final line end is not a label.
+   *
+   * @throws CliException if the file is missing, too large, not UTF-8 or holds no labels
+   */
+  static List<String> readLabels(String file) throws CliException, IOException {
+    Path p = CliFiles.existingFile(file, "labels file");
+    long size = Files.size(p);
+    if (size > MAX_LABELS_BYTES) {
+      throw new CliException("labels file " + file + ": " + size + " bytes is more than the " + MAX_LABELS_BYTES
+          + " bytes a labels file may have");
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(p))).toString();
+    } catch (CharacterCodingException e) {
+      throw new CliException("labels file " + file + " is not UTF-8 text");
+    }
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    List<String> labels = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
+    if (labels.get(labels.size() - 1).isEmpty()) {
+      labels.remove(labels.size() - 1);
+    }
+    labels.replaceAll(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l);
+    if (labels.isEmpty()) {
+      throw new CliException("labels file " + file + " is empty; it should hold one label per line");
+    }
+    return labels;
+  }
+
+  /**
+   * Converts {@code onnx}.
+   *
+   * @throws OnnxFormatException if the file is not a valid ONNX model (message prefixed by the path)
+   * @throws CliException listing every unsupported op type with its nodes, or naming the node that
+   *     cannot be converted
+   * @throws UsageException if {@code --input-shape} names an input the model does not have
+   */
+  static ConversionResult convert(Path onnx, ConvertOptions options) throws IOException, CliException, UsageException {
+    try {
+      return Converter.convert(onnx, options);
+    } catch (OnnxFormatException e) {
+      String m = e.getMessage();
+      String file = String.valueOf(onnx.getFileName());
+      throw new OnnxFormatException(onnx + ": " + (m.startsWith(file + ": ") ? m.substring(file.length() + 2) : m), e);
+    } catch (UnsupportedOpsException e) {
+      throw new CliException(onnx + ": cannot convert: " + e.getMessage());
+    } catch (ConversionException e) {
+      checkInputNames(onnx, options);
+      throw new CliException(onnx + ": cannot convert: " + e.getMessage().replace("ConvertOptions.inputShape", "--input-shape"));
+    }
+  }
+
+  /** Throws a usage error when a shape was given for an input the model does not have. */
+  private static void checkInputNames(Path onnx, ConvertOptions options) throws IOException, UsageException {
+    if (options.inputShapes().isEmpty()) {
+      return;
+    }
+    GraphProto g = OnnxReader.read(onnx).proto().getGraph();
+    Set<String> initializers = new HashSet<>();
+    for (TensorProto t : g.getInitializerList()) {
+      initializers.add(t.getName());
+    }
+    List<String> inputs = new ArrayList<>();
+    for (ValueInfoProto v : g.getInputList()) {
+      if (!initializers.contains(v.getName())) {
+        inputs.add("'" + v.getName() + "'");
+      }
+    }
+    for (Map.Entry<String, int[]> e : options.inputShapes().entrySet()) {
+      if (!inputs.contains("'" + e.getKey() + "'")) {
+        throw new UsageException("--input-shape " + e.getKey() + "=...: the model has no input '" + e.getKey()
+            + "'; its inputs are " + (inputs.isEmpty() ? "none" : String.join(", ", inputs)));
+      }
+    }
+  }
+
+  /**
+   * What the user should know about a conversion: the converter's notes with the CLI option that
+   * changes them, and a warning when the labels do not match the number of classes of any output.
+   */
+  static List<String> notes(ConversionResult r, ConvertOptions options) {
+    List<String> notes = new ArrayList<>();
+    for (String n : r.summary().notes()) {
+      notes.add(n.startsWith("batch dimension of ") ? n + " (use --input-shape to change it)" : n);
+    }
+    List<String> labels = options.labels();
+    if (!labels.isEmpty()) {
+      String mismatch = null;
+      boolean matched = false;
+      try {
+        Graph g = ArtifactReader.read(ByteBuffer.wrap(r.artifact()), false).header().getGraph();
+        for (int id : g.getOutputsList()) {
+          TensorDesc t = g.getTensors(id);
+          if (t.getShapeCount() >= 1) {
+            long k = t.getShape(t.getShapeCount() - 1);
+            matched |= k == labels.size();
+            if (mismatch == null && k > 1) {
+              mismatch = "output '" + t.getName() + "' " + Fmt.shape(t.getShapeList()) + " has " + k + " classes";
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        mismatch = null;
+      }
+      if (!matched && mismatch != null) {
+        notes.add(Fmt.count(labels.size(), "label") + " given but " + mismatch);
+      }
+    }
+    return notes;
+  }
+
+  /** Prints each note as {@code topiary: note: <source>: <note>} on stderr. */
+  static void printNotes(Command.Console console, Path source, List<String> notes) {
+    for (String n : notes) {
+      console.note(source + ": " + n);
+    }
+  }
+
+  /** The summary as a JSON-ready tree (part of {@code topiary.convert/1}, and {@code conversion} elsewhere). */
+  static Map<String, Object> report(Path source, ConversionResult r, ConvertOptions options, List<String> notes) {
+    ConversionResult.Summary s = r.summary();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("source", source.toString());
+    m.put("source_sha256", sourceSha256(r));
+    m.put("source_opset", s.sourceOpset());
+    m.put("source_producer", s.sourceProducer());
+    m.put("optimized", options.optimize());
+    m.put("convert_ms", s.elapsed().toNanos() / 1e6);
+    m.put("bytes_in", s.bytesIn());
+    m.put("bytes_out", s.bytesOut());
+    m.put("size_ratio", s.bytesIn() == 0 ? null : (double) s.bytesOut() / s.bytesIn());
+    m.put("parameters", s.parameterCount());
+    m.put("ops_before", sortedCounts(s.opsBefore()));
+    m.put("ops_after", sortedCounts(s.opsAfter()));
+    m.put("nodes_before", total(s.opsBefore()));
+    m.put("nodes_after", total(s.opsAfter()));
+    m.put("patches_applied", s.passLog().size());
+    m.put("notes", notes);
+    return m;
+  }
+
+  private static String sourceSha256(ConversionResult r) {
+    try {
+      return ArtifactReader.read(ByteBuffer.wrap(r.artifact()), false).header().getSourceSha256();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Op counts, most frequent first, then by name. */
+  static Map<String, Integer> sortedCounts(Map<String, Integer> counts) {
+    List<Map.Entry<String, Integer>> l = new ArrayList<>(counts.entrySet());
+    l.sort(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
+    Map<String, Integer> m = new LinkedHashMap<>();
+    for (Map.Entry<String, Integer> e : l) {
+      m.put(e.getKey(), e.getValue());
+    }
+    return m;
+  }
+
+  static int total(Map<String, Integer> counts) {
+    int n = 0;
+    for (int c : counts.values()) {
+      n += c;
+    }
+    return n;
+  }
+
+  /** One line for people: {@code "ONNX opset 13 (pytorch 1.13.1), 125.8 KiB, converted in memory in 85.2 ms"}. */
+  static String oneLineSummary(ConversionResult r) {
+    ConversionResult.Summary s = r.summary();
+    return "ONNX opset " + s.sourceOpset() + (s.sourceProducer().isEmpty() ? "" : " (" + s.sourceProducer() + ")")
+        + ", " + Fmt.bytes(s.bytesIn()) + ", converted in memory in " + Fmt.ms(s.elapsed().toNanos());
+  }
+}
