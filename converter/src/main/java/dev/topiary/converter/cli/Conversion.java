@@ -141,15 +141,19 @@ final class Conversion {
       long elements = 1;
       for (int i = 0; i < parts.length; i++) {
         String p = parts[i].strip();
-        long d;
-        try {
-          d = p.matches("[0-9]{1,10}") ? Long.parseLong(p) : -1;
-        } catch (NumberFormatException e) {
-          d = -1;
+        long d = -1;
+        if (p.matches("[0-9]+")) {
+          try {
+            d = Long.parseLong(p);
+          } catch (NumberFormatException e) {
+            d = Long.MAX_VALUE;
+          }
         }
-        if (d <= 0 || d > Integer.MAX_VALUE) {
-          throw new UsageException(arg + "dimension " + i + " '" + p + "' is not a positive whole number"
-              + (d > Integer.MAX_VALUE ? " below 2^31" : ""));
+        if (d <= 0) {
+          throw new UsageException(arg + "dimension " + i + " '" + p + "' is not a positive whole number");
+        }
+        if (d > Integer.MAX_VALUE) {
+          throw new UsageException(arg + "dimension " + i + " '" + p + "' is too large (at most " + Integer.MAX_VALUE + ")");
         }
         shape[i] = (int) d;
         elements *= d;
@@ -238,7 +242,8 @@ final class Conversion {
       throw new CliException(onnx + ": cannot convert: " + e.getMessage());
     } catch (ConversionException e) {
       checkInputNames(onnx, options);
-      throw new CliException(onnx + ": cannot convert: " + e.getMessage().replace("ConvertOptions.inputShape", "--input-shape"));
+      throw new CliException(onnx + ": cannot convert: "
+          + e.getMessage().replace("ConvertOptions.inputShape", "--input-shape").replace("the options give", "--input-shape gives"));
     }
   }
 
@@ -260,7 +265,11 @@ final class Conversion {
     }
     for (Map.Entry<String, int[]> e : options.inputShapes().entrySet()) {
       if (!inputs.contains("'" + e.getKey() + "'")) {
-        throw new UsageException("--input-shape " + e.getKey() + "=...: the model has no input '" + e.getKey()
+        StringBuilder dims = new StringBuilder();
+        for (int d : e.getValue()) {
+          dims.append(dims.length() > 0 ? "," : "").append(d);
+        }
+        throw new UsageException("--input-shape " + e.getKey() + "=" + dims + ": the model has no input '" + e.getKey()
             + "'; its inputs are " + (inputs.isEmpty() ? "none" : String.join(", ", inputs)));
       }
     }
@@ -358,10 +367,10 @@ final class Conversion {
     return n;
   }
 
-  /** One line for people: {@code "ONNX opset 13 (pytorch 1.13.1), 125.8 KiB, converted in memory in 85.2 ms"}. */
+  /** One line for people: {@code "ONNX opset 13, pytorch 1.13.1, 126 KiB, converted in memory in 85.2 ms"}. */
   static String oneLineSummary(ConversionResult r) {
     ConversionResult.Summary s = r.summary();
-    return "ONNX opset " + s.sourceOpset() + (s.sourceProducer().isEmpty() ? "" : " (" + s.sourceProducer() + ")")
+    return "ONNX opset " + s.sourceOpset() + (s.sourceProducer().isEmpty() ? "" : ", " + s.sourceProducer())
         + ", " + Fmt.bytes(s.bytesIn()) + ", converted in memory in " + Fmt.ms(s.elapsed().toNanos());
   }
 }

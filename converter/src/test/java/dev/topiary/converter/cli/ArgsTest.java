@@ -25,6 +25,21 @@ public class ArgsTest {
   }
 
   @Test
+  public void shortNameIsAnAliasOfTheLongOption() throws Exception {
+    CommandSpec spec = new CommandSpec("c", "c FILE", "c", "C.", List.of("FILE"),
+        List.of(Option.value("--output", "OUT", "where").withShortName("-o")));
+    assertEquals("x.bin", Args.parse(spec, List.of("f", "-o", "x.bin")).value("--output", null));
+    assertEquals("y.bin", Args.parse(spec, List.of("-o=y.bin", "f")).value("--output", null));
+    try {
+      Args.parse(spec, List.of("f", "-o", "a", "--output", "b"));
+      fail();
+    } catch (UsageException e) {
+      assertEquals("option --output given more than once", e.getMessage());
+    }
+    assertTrue(spec.help(), spec.help().contains("  -o, --output OUT  where\n"));
+  }
+
+  @Test
   public void doubleDashEndsOptions() throws Exception {
     Args a = Args.parse(SPEC, List.of("--", "--json"));
     assertEquals("--json", a.positional(0));

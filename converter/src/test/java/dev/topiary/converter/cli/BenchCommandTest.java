@@ -32,7 +32,7 @@ public class BenchCommandTest {
   public void jsonIsOneValidObject() throws Exception {
     Path model = CliTestSupport.twoInputs(tmp.getRoot().toPath());
     Result r = run("bench", model.toString(), "--json", "--warmup", "0", "--iterations", "10", "--seed", "7").assertOk();
-    Map<String, Object> j = (Map<String, Object>) MiniJson.parse(r.out());
+    Map<String, Object> j = (Map<String, Object>) JsonReader.parse(r.out());
     assertEquals("topiary.bench/1", j.get("schema"));
     assertEquals(10.0, j.get("iterations"));
     assertEquals(0.0, j.get("warmup"));
@@ -50,7 +50,7 @@ public class BenchCommandTest {
   }
 
   @Test
-  public void nearestRankPercentile() {
+  public void nearestRankPercentile() throws Exception {
     long[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     assertEquals(9, BenchCommand.percentile(v, 0.9));
     assertEquals(5, BenchCommand.percentile(v, 0.5));

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.topiary.DataType;
 import dev.topiary.Shape;
+import dev.topiary.converter.OnnxBuilder;
 import dev.topiary.internal.build.GraphBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -92,6 +93,33 @@ final class CliTestSupport {
         .output("y", DataType.FLOAT32, Shape.of(1, 4));
     g.output(y);
     return write(dir.resolve("unknown.topiary"), g);
+  }
+
+  /**
+   * An ONNX model x [N,4] → Add(x, b) → Identity → Relu → y [N,4] with b = [1, -1, 2, -2]; the
+   * symbolic batch becomes 1 unless an input shape is given.
+   */
+  static byte[] onnxAddRelu() {
+    return new OnnxBuilder(13).input("x", -1, 4).init("b", new int[] {4}, 1, -1, 2, -2)
+        .node("Add", OnnxBuilder.in("x", "b"), "s").name("add").add()
+        .node("Identity", OnnxBuilder.in("s"), "t").name("same").add()
+        .node("Relu", OnnxBuilder.in("t"), "y").name("relu").add()
+        .output("y").bytes();
+  }
+
+  /** Two unsupported op types over three nodes: FancyOp 'fancy_a' and 'fancy_b', custom.domain:Magic 'magic'. */
+  static byte[] onnxUnsupported() {
+    return new OnnxBuilder(13).input("x", 1, 4)
+        .node("FancyOp", OnnxBuilder.in("x"), "a").name("fancy_a").add()
+        .node("Magic", OnnxBuilder.in("a"), "b").name("magic").domain("custom.domain").add()
+        .node("FancyOp", OnnxBuilder.in("b"), "c").name("fancy_b").add()
+        .node("Relu", OnnxBuilder.in("c"), "y").add()
+        .output("y").bytes();
+  }
+
+  static Path write(Path file, byte[] bytes) throws Exception {
+    Files.write(file, bytes);
+    return file;
   }
 
   static Path write(Path file, GraphBuilder g) throws Exception {

@@ -51,7 +51,7 @@ public class InspectCommandTest {
   public void jsonIsValidAndComplete() throws Exception {
     Path model = CliTestSupport.reluChain(tmp.getRoot().toPath());
     Result r = run("inspect", model.toString(), "--json").assertOk();
-    Map<String, Object> j = (Map<String, Object>) MiniJson.parse(r.out());
+    Map<String, Object> j = (Map<String, Object>) JsonReader.parse(r.out());
     assertEquals("topiary.inspect/1", j.get("schema"));
     Map<String, Object> file = (Map<String, Object>) j.get("file");
     assertEquals((double) Files.size(model), file.get("size_bytes"));
@@ -92,7 +92,7 @@ public class InspectCommandTest {
     assertTrue(o, o.contains(InspectCommand.kv("  weights", "68 bytes (68 B)  [FLOAT32 64 B, INT8 4 B]\n")));
     assertTrue(o, o.contains(InspectCommand.kv("  arena", "(not planned: unsupported op types")));
 
-    Map<String, Object> j = (Map<String, Object>) MiniJson.parse(run("inspect", model.toString(), "--json").assertOk().out());
+    Map<String, Object> j = (Map<String, Object>) JsonReader.parse(run("inspect", model.toString(), "--json").assertOk().out());
     assertEquals(Boolean.FALSE, j.get("planned"));
     assertTrue((String) j.get("plan_error"), ((String) j.get("plan_error")).contains("NoSuchOp"));
     Map<String, Object> node = ((List<Map<String, Object>>) j.get("nodes")).get(0);

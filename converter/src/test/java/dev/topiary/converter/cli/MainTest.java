@@ -20,7 +20,7 @@ public class MainTest {
     for (String[] args : new String[][] {{"--help"}, {"-h"}, {"help"}}) {
       Result r = run(args).assertOk();
       assertTrue(r.out(), r.out().startsWith("Usage: topiary COMMAND"));
-      for (String c : new String[] {"run", "inspect", "bench"}) {
+      for (String c : new String[] {"convert", "run", "inspect", "bench", "demo"}) {
         assertTrue(r.out(), r.out().contains("\n  " + c + " "));
       }
       assertEquals("", r.err());
@@ -29,7 +29,7 @@ public class MainTest {
 
   @Test
   public void everyCommandHasHelp() {
-    for (String c : new String[] {"run", "inspect", "bench"}) {
+    for (String c : new String[] {"convert", "run", "inspect", "bench", "demo"}) {
       for (String[] args : new String[][] {{c, "--help"}, {c, "-h"}, {"help", c}, {c, "model.topiary", "--bogus", "--help"}}) {
         Result r = run(args).assertOk();
         assertTrue(r.out(), r.out().startsWith("Usage: topiary " + c + " "));
@@ -42,6 +42,11 @@ public class MainTest {
     assertTrue(run("run", "--help").out().contains("--input [NAME=]FILE.npy"));
     assertTrue(run("bench", "--help").out().contains("--iterations N"));
     assertTrue(run("inspect", "--help").out().contains("--json"));
+    assertTrue(run("convert", "--help").out().contains("-o, --output OUT.topiary"));
+    for (String c : new String[] {"run", "inspect", "bench", "convert"}) {
+      String h = run(c, "--help").out();
+      assertTrue(h, h.contains("--input-shape NAME=D0,D1,...") && h.contains("--labels FILE") && h.contains("--no-optimize"));
+    }
   }
 
   @Test
@@ -55,9 +60,10 @@ public class MainTest {
   public void usageErrorsExitTwoWithOneLine() throws Exception {
     Path model = CliTestSupport.reluChain(tmp.getRoot().toPath());
     String m = model.toString();
-    run().assertError(2, "no command given; commands: run, inspect, bench");
+    run().assertError(2, "no command given; commands: convert, run, inspect, bench, demo");
     run("rnu").assertError(2, "unknown command 'rnu' (did you mean 'run'?)");
-    run("frobnicate").assertError(2, "unknown command 'frobnicate'; commands: run, inspect, bench");
+    run("frobnicate").assertError(2, "unknown command 'frobnicate'; commands: convert, run, inspect, bench, demo");
+    run("covnert").assertError(2, "unknown command 'covnert' (did you mean 'convert'?)");
     run("--frob").assertError(2, "unknown option '--frob'");
     run("help", "nope").assertError(2, "unknown command 'nope'");
     run("inspect").assertError(2, "missing MODEL argument (see 'topiary inspect --help')");

@@ -56,7 +56,7 @@ public class RunCommandTest {
     Path x = npy("in.npy", Tensor.ofFloats(Shape.of(1, 4), 1, 2, 3, 4));
     Result r = run("run", model.toString(), "--input", x.toString(), "--json", "--output-dir", dir.resolve("o").toString()).assertOk();
     @SuppressWarnings("unchecked")
-    Map<String, Object> json = (Map<String, Object>) MiniJson.parse(r.out());
+    Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
     assertEquals("topiary.run/1", json.get("schema"));
     assertEquals(model.toString(), json.get("model"));
     assertTrue(((Double) json.get("latency_ms")) >= 0);
@@ -129,7 +129,7 @@ public class RunCommandTest {
   }
 
   @Test
-  public void outputFileNamesAreSafeAndUnique() {
+  public void outputFileNamesAreSafeAndUnique() throws Exception {
     Set<String> taken = new HashSet<>();
     assertEquals("logits.npy", CliFiles.npyFileName("logits", taken));
     assertEquals("Logits_2.npy", CliFiles.npyFileName("Logits", taken));
