@@ -100,9 +100,9 @@ final class DemoCommand implements Command {
     }
     ConvertOptions options = b.build();
     ConversionResult conversion = Conversion.convert(source, options);
-    Conversion.notes(conversion, options).stream()
-        .filter(note -> !note.startsWith("batch dimension of "))
-        .forEach(note -> Conversion.printNotes(console, source, List.of(note)));
+    List<String> notes = new ArrayList<>(Conversion.notes(conversion, options));
+    notes.removeIf(note -> note.startsWith("batch dimension of "));  // batch 1 is what the demo runs
+    Conversion.printNotes(console, source, notes);
 
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("schema", "topiary.demo/1");
