@@ -2,6 +2,7 @@ package dev.topiary.converter.cli;
 
 import dev.topiary.DataType;
 import dev.topiary.Model;
+import dev.topiary.ModelFormatException;
 import dev.topiary.Session;
 import dev.topiary.SessionOptions;
 import dev.topiary.Tensor;
@@ -76,7 +77,7 @@ final class DemoCommand implements Command {
   @Override
   public int run(Args args, Console console) throws Exception {
     int threads = args.intValue("--threads", SessionOptions.defaults().threads(), 1, 256);
-    Path dir = args.has("--fixtures") ? Path.of(args.value("--fixtures", null)) : home().resolve(FIXTURES);
+    Path dir = display(args.has("--fixtures") ? Path.of(args.value("--fixtures", null)) : home().resolve(FIXTURES));
     for (String f : new String[] {MODEL, IMAGES, LABELS, JSON}) {
       if (!Files.isRegularFile(dir.resolve(f))) {
         throw new CliException("the Fashion-MNIST fixtures are missing (" + dir.resolve(f) + " not found); generate them with "
@@ -116,7 +117,13 @@ final class DemoCommand implements Command {
     r.put("convert_ms", conversion.summary().elapsed().toNanos() / 1e6);
 
     long t0 = System.nanoTime();
-    try (Model model = Model.load(ByteBuffer.wrap(conversion.artifact()))) {
+    Model loaded;
+    try {
+      loaded = Model.load(ByteBuffer.wrap(conversion.artifact()));
+    } catch (ModelFormatException e) {
+      throw new ModelFormatException(source + " (converted in memory): " + e.getMessage(), e);
+    }
+    try (Model model = loaded) {
       long loadNanos = System.nanoTime() - t0;
       Evaluation e = evaluate(model, images, labels, threads, console);
       r.put("load_ms", loadNanos / 1e6);
@@ -276,7 +283,7 @@ final class DemoCommand implements Command {
   @SuppressWarnings("unchecked")
   private static void printText(PrintStream out, Map<String, Object> r, Path source) {
     int n = (Integer) r.get("images");
-    out.println("Fashion-MNIST demo: " + display(source) + ", converted and run on " + n + " test images");
+    out.println("Fashion-MNIST demo: " + source + ", converted and run on " + n + " test images");
     out.println();
     TextTable t = new TextTable("", "topiary", "reference");
     t.row("model", "artifact of " + Fmt.count((Integer) r.get("nodes_after"), "runtime op"),
@@ -306,17 +313,17 @@ final class DemoCommand implements Command {
     t.row("threads", r.get("threads"), "");
     t.print(out, "");
     out.println();
-    out.println("Convert it yourself: ./topiary convert " + display(source) + " -o cnn.topiary");
+    out.println("Convert it yourself: ./topiary convert " + source + " -o cnn.topiary");
   }
 
   private static String percent(double fraction) {
     return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
   }
 
-  /** {@code p} relative to the current directory when it is below it. */
-  private static String display(Path p) {
+  /** {@code p} relative to the current directory when it is below it, for shorter messages. */
+  private static Path display(Path p) {
     Path cwd = Path.of("").toAbsolutePath();
     Path abs = p.toAbsolutePath().normalize();
-    return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs).toString() : p.toString();
+    return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs) : p;
   }
 }
