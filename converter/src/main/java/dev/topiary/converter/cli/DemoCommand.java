@@ -77,7 +77,7 @@ final class DemoCommand implements Command {
   @Override
   public int run(Args args, Console console) throws Exception {
     int threads = args.intValue("--threads", SessionOptions.defaults().threads(), 1, 256);
-    Path dir = display(args.has("--fixtures") ? Path.of(args.value("--fixtures", null)) : home().resolve(FIXTURES));
+    Path dir = args.has("--fixtures") ? Path.of(args.value("--fixtures", null)) : display(home().resolve(FIXTURES));
     for (String f : new String[] {MODEL, IMAGES, LABELS, JSON}) {
       if (!Files.isRegularFile(dir.resolve(f))) {
         throw new CliException("the Fashion-MNIST fixtures are missing (" + dir.resolve(f) + " not found); generate them with "
@@ -320,7 +320,7 @@ final class DemoCommand implements Command {
     return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
   }
 
-  /** {@code p} relative to the current directory when it is below it, for shorter messages. */
+  /** {@code p} relative to the current directory when it is below it, for shorter messages about a path the demo found. */
   private static Path display(Path p) {
     Path cwd = Path.of("").toAbsolutePath();
     Path abs = p.toAbsolutePath().normalize();
