@@ -11,7 +11,7 @@ import java.util.Optional;
  * {@code user.dir}) or beside one of its ancestors, so that both {@code /work/main} and a worktree
  * such as {@code /work/wt/x} find {@code /work/shared/conformance}.
  */
-final class ConformanceData {
+public final class ConformanceData {
   /** System property naming the conformance directory explicitly. */
   static final String PROPERTY = "topiary.conformance.dir";
 
@@ -38,7 +38,7 @@ final class ConformanceData {
   }
 
   /** The nearest directory at or above {@code user.dir} that contains {@code mvnw}, or null. */
-  static Path repositoryRoot() {
+  public static Path repositoryRoot() {
     for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null; dir = dir.getParent()) {
       if (Files.isRegularFile(dir.resolve("mvnw"))) {
         return dir;
