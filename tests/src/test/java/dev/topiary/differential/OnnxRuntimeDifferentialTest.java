@@ -17,6 +17,7 @@ import dev.topiary.converter.npy.Npy;
 import dev.topiary.converter.onnx.proto.GraphProto;
 import dev.topiary.converter.onnx.proto.ModelProto;
 import dev.topiary.converter.onnx.proto.ValueInfoProto;
+import dev.topiary.internal.ops.OpRegistry;
 import dev.topiary.testing.TestSupport;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.AfterClass;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -53,6 +55,15 @@ public class OnnxRuntimeDifferentialTest {
   private static final double ATOL = 1e-5;
   /** System property naming the Fashion-MNIST fixture directory. */
   static final String FIXTURES_PROPERTY = "topiary.fixtures.dir";
+  /**
+   * Fixtures that need a looser atol, with the reason. BlazeFace's box regressors reach |141| after
+   * 37 convolutions (one float32 ulp at 128 is 1.5e-5); elements near zero are differences of such
+   * large intermediates and differ from ONNX Runtime by a few ulps of those (4.6e-5 at most, while
+   * the largest error relative to the output's range is 3e-7).
+   */
+  private static final Map<String, Double> LOOSER_ATOL = Map.of("npm/blazeface-front-128", 1e-4);
+  /** Runtime op types that land with branch 'linear'; until then a model needing them is skipped. */
+  private static final Set<String> PENDING_RUNTIME_OPS = Set.of("Conv2D", "FullyConnected", "MatMul");
   private static final Map<String, String> REPORT = new TreeMap<>();
 
   /** A model to compare, with the input shapes to use for its symbolic dimensions and extra input sets. */
@@ -132,6 +143,14 @@ public class OnnxRuntimeDifferentialTest {
       }
     }
     ConversionResult r = Converter.convert(onnx, options.build());
+    Set<String> missing = new TreeSet<>();
+    for (String op : r.summary().opsAfter().keySet()) {
+      if (OpRegistry.builtin().get(op) == null) {
+        missing.add(op);
+      }
+    }
+    assumeTrue(name + " needs runtime ops " + missing + " that land with branch 'linear'",
+        missing.isEmpty() || !PENDING_RUNTIME_OPS.containsAll(missing));
     Map<String, OrtOracle.Output> expected = ort.run(inputs);
     Map<String, Tensor> actual;
     try (Model m = Model.load(ByteBuffer.wrap(r.artifact()));
@@ -152,7 +171,7 @@ public class OnnxRuntimeDifferentialTest {
             + Arrays.toString(e.getValue().shape()) + " FLOAT32");
       }
       float[] a = t.toFloatArray();
-      TestSupport.assertClose(what, e.getValue().values(), a, RTOL, ATOL);
+      TestSupport.assertClose(what, e.getValue().values(), a, RTOL, LOOSER_ATOL.getOrDefault(name, ATOL));
       for (int i = 0; i < a.length; i++) {
         worst = Math.max(worst, Math.abs((double) a[i] - e.getValue().values()[i]));
       }
