@@ -8,9 +8,12 @@ import static org.junit.Assume.assumeTrue;
 
 import dev.topiary.Model;
 import dev.topiary.ModelMetadata;
+import dev.topiary.Shape;
+import dev.topiary.Tensor;
 import dev.topiary.testing.TestSupport;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.Test;
 
@@ -35,6 +38,21 @@ public class EndToEndTest {
     assertEquals(1, (int) r.summary().opsAfter().get("Relu"));
     assertEquals(m.length, r.summary().bytesIn());
     assertEquals(r.artifact().length, r.summary().bytesOut());
+  }
+
+  @Test
+  public void constantOutputsAreWritten() throws Exception {
+    // Shape(x) folds to a constant that only a graph output reads; a graph of one Constant has no inputs.
+    byte[] shape = new OnnxBuilder(15).input("x", 2, 3, 4).node("Shape", in("x"), "s").attr("start", 1L).add()
+        .output("s").bytes();
+    Map<String, Tensor> out = Run.runAll(Converter.convert(shape, ConvertOptions.defaults()).artifact(),
+        Map.of("x", Tensor.ofFloats(Shape.of(2, 3, 4), new float[24])));
+    assertArrayEquals(new long[] {3, 4}, out.get("s").toLongArray());
+    byte[] constant = new OnnxBuilder(13)
+        .node("Constant", in(), "c").tensor("value", OnnxBuilder.floats("v", new int[] {2}, 1.5f, -2f)).add()
+        .output("c").bytes();
+    out = Run.runAll(Converter.convert(constant, ConvertOptions.defaults()).artifact(), Map.of());
+    assertArrayEquals(new float[] {1.5f, -2f}, out.get("c").toFloatArray(), 0f);
   }
 
   @Test

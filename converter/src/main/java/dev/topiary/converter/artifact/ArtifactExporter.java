@@ -53,7 +53,9 @@ public final class ArtifactExporter {
     }
     Map<Outlet, String> outputNames = new HashMap<>();
     Set<Outlet> claimed = new HashSet<>();
+    Set<Outlet> graphOutputs = new HashSet<>();
     for (Graph.Output o : g.outputs()) {
+      graphOutputs.add(o.outlet());
       Node n = g.node(o.outlet().node());
       boolean direct = n.op().dialect() == Dialect.RUNTIME && !claimed.contains(o.outlet());
       if (direct) {
@@ -67,7 +69,7 @@ public final class ArtifactExporter {
         continue;
       }
       if (IrOps.isConst(n.op())) {
-        if (!g.consumers(n.out(0)).isEmpty()) {
+        if (!g.consumers(n.out(0)).isEmpty() || graphOutputs.contains(n.out(0))) {
           ids.put(n.out(0), constant(b, unique(names, n.outputName(0)), n.fact(0).value()));
         }
         continue;

@@ -146,8 +146,12 @@ final class ActivationImport {
     Lowerings.requireFloat(l, 0);
     float lo = bound(l, 1, Float.NEGATIVE_INFINITY);
     float hi = bound(l, 2, Float.POSITIVE_INFINITY);
-    if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
-      throw l.error("min " + lo + " must not exceed max " + hi);
+    if (Float.isNaN(lo) || Float.isNaN(hi)) {
+      throw l.error("min " + lo + " and max " + hi + " must not be NaN");
+    }
+    if (lo > hi) {
+      // ONNX: Clip is min(max, max(x, min)), so min > max sets every value to max.
+      lo = hi;
     }
     l.replace(0, l.add("", clip(lo, hi), l.input(0)));
   }

@@ -22,18 +22,27 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Reads ONNX files (IR versions 3–10, default-domain opsets 7–21) and decodes their tensors.
+ * Reads ONNX files (IR versions 3–13, default-domain opsets 7–22) and decodes their tensors.
  * Every size read from the file is checked before anything is allocated from it: the dimension
  * product, raw data length against type × count, typed value counts, external data ranges against
  * the data file's size. Any problem is an {@link OnnxFormatException}.
  */
 public final class OnnxReader {
-  /** Lowest and highest supported IR versions. */
+  /**
+   * Lowest and highest supported IR versions. IR 11 to 13 only add data types (FLOAT4E2M1,
+   * FLOAT8E8M0, INT2/UINT2, which {@link #dtype} refuses) and multi-device annotations (unknown
+   * fields here, meaningless on one device), so files written by ONNX 1.18 to 1.20 read as before.
+   */
   public static final int MIN_IR = 3;
-  public static final int MAX_IR = 10;
-  /** Lowest and highest supported default-domain opset versions. */
+  public static final int MAX_IR = 13;
+  /**
+   * Lowest and highest supported default-domain opset versions. Opset 22 re-versioned only to add
+   * bfloat16 (Conv, AveragePool, MaxPool, the global pools, Dropout, HardSigmoid, HardSwish and ops
+   * Topiary lacks); no definition changed for the types Topiary reads. Opset 23 and later change
+   * Cast, Reshape, Shape, Pad, Transpose, Squeeze and others and are refused until reviewed.
+   */
   public static final int MIN_OPSET = 7;
-  public static final int MAX_OPSET = 21;
+  public static final int MAX_OPSET = 22;
   /** Largest model file read (protobuf's own limit is 2 GiB). */
   public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8L;
   /** Largest tensor rank accepted. */

@@ -85,6 +85,10 @@ public final class ShapeInference implements Pass {
     if (!problems.isEmpty()) {
       throw new ConversionException(String.join("; ", problems));
     }
+    if (p.isEmpty() && missing) {
+      // No input to patch (a graph of constants only): compute the facts directly.
+      g.inferFacts();
+    }
     return p.isEmpty() ? Optional.empty() : Optional.of(p);
   }
 }

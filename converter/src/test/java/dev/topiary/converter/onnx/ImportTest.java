@@ -79,6 +79,10 @@ public class ImportTest {
     assertEquals(List.of("Relu6{}"), Graphs.runtimeOps(Graphs.lowered(v6, false)));
     assertEquals(List.of("Relu6{}"), Graphs.runtimeOps(Graphs.lowered(v11, false)));
     assertEquals(List.of("Clip{max=2.5, min=-Infinity}"), Graphs.runtimeOps(Graphs.lowered(v11max, false)));
+    // ONNX Clip is min(max, max(x, min)): min > max gives max everywhere.
+    byte[] crossed = new OnnxBuilder(13).input("x", 1, 4).init("lo", new int[0], 2f).init("hi", new int[0], 1f)
+        .node("Clip", in("x", "lo", "hi"), "y").add().output("y").bytes();
+    assertEquals(List.of("Clip{max=1.0, min=1.0}"), Graphs.runtimeOps(Graphs.lowered(crossed, false)));
   }
 
   @Test
