@@ -3,6 +3,7 @@ package dev.topiary.converter.cli;
 import dev.topiary.converter.ConversionResult;
 import dev.topiary.converter.ConvertOptions;
 import dev.topiary.converter.cli.CommandSpec.Option;
+import dev.topiary.converter.onnx.OnnxReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -27,7 +28,7 @@ final class ConvertCommand implements Command {
           "convert MODEL.onnx -o OUT.topiary [options]",
           "convert an ONNX model to a .topiary artifact",
           """
-          Reads MODEL.onnx (ONNX IR 3 to 10, default-domain opsets 7 to 21; external data from
+          Reads MODEL.onnx (ONNX IR %d to %d, default-domain opsets %d to %d; external data from
           the model's directory), imports it, runs the passes of docs/PASSES.md and writes the
           artifact to OUT (replacing it; missing directories are created). Inputs and outputs
           keep their ONNX names, shapes, types and layout.
@@ -35,7 +36,8 @@ final class ConvertCommand implements Command {
           Prints the op types before (ONNX) and after (runtime ops) side by side, the parameter
           count, the ONNX and artifact sizes and their ratio, the conversion time and notes,
           such as an unknown batch dimension fixed to 1. A model with unsupported ops fails
-          with one line listing every unsupported op type and the names of its nodes.""",
+          with one line listing every unsupported op type and the names of its nodes."""
+              .formatted(OnnxReader.MIN_IR, OnnxReader.MAX_IR, OnnxReader.MIN_OPSET, OnnxReader.MAX_OPSET),
           List.of("MODEL.onnx"),
           Conversion.concat(
               List.of(Option.value("--output", "OUT.topiary", "where to write the artifact (required)").withShortName("-o")),
