@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * Single-precision matrix multiply with a fused epilogue, the engine behind the fast Conv2D,
- * FullyConnected and MatMul kernels: {@code C[i][j] = act(Σ_k A[i][k]·B[k][j] + bias[j])}, computed
- * for a caller-chosen range of rows and one column panel at a time, so callers split work over
- * (row range × panel) tiles.
+ * FullyConnected and MatMul kernels when the output is wide: {@code C[i][j] = act(Σ_k A[i][k]·B[k][j]
+ * + bias[j])}, computed for a caller-chosen range of rows and one column panel of {@link #NW}
+ * at a time, so callers split work over (row range × panel) tiles. For narrow outputs (fewer than
+ * {@link #NW} columns) {@link TransposedGemm} vectorises along the rows instead.
  *
  * <p>A is read in place (row {@code i} at {@code a[aOff + i·lda]}, columns contiguous), B is either
  * packed once at load time ({@link Packed}) or read at run time from a row-major matrix, C is written
@@ -16,29 +17,16 @@ import java.util.Arrays;
  * <p>Every element of C is computed by the same sequence of float operations wherever its tile falls
  * and however many threads run: {@code acc = 0; acc += A[i][k]·B[k][j]} for k ascending (no fused
  * multiply-add), then {@code acc + bias[j]}, then the activation. That is the order the reference
- * kernels use, so results equal theirs up to the sign of zero.
- *
- * <p>The engine is written for HotSpot C2's auto-vectoriser, which (up to JDK 25 at least) only
- * vectorises a loop whose float array accesses all share one loop-invariant offset: a scratch row at
- * a constant offset and an arena row at a run-time offset in the same loop keep it scalar. So the
- * inner loops touch only the scratch array at compile-time-constant offsets, and data moves in and
- * out of scratch with {@link System#arraycopy}.
+ * kernels use, so results equal theirs up to the sign of zero. How the inner loops are shaped for
+ * C2's auto-vectoriser is explained in {@link MicroKernel}.
  */
 public final class Gemm {
-  /** Panel width: columns of B (and C) one tile covers, and the row stride of B blocks in scratch. */
-  public static final int NW = 256;
-  /** Rows of B (depth) per block: a block of {@code KC × NW} floats (16 KiB) stays in L1. */
-  public static final int KC = 16;
-
-  // Scratch layout, floats from index 0. Offsets are multiples of 16 so that all vector accesses
-  // of a loop have the same alignment.
-  //   [0, ACC)            B block: row r (depth k0 + r) at r·NW, columns [0, w)
-  //   [ACC, ACC + NW)     accumulator: one row of C
-  //   [BIAS, BIAS + NW)   the panel's bias
-  private static final int ACC = KC * NW;
-  private static final int BIAS = ACC + NW;
+  /** Panel width: columns of B (and C) one tile covers. */
+  public static final int NW = MicroKernel.W;
+  /** Rows of B (depth) per block. */
+  public static final int KC = MicroKernel.KC;
   /** Floats of scratch the engine uses, from index 0; callers may use the scratch beyond. */
-  public static final int SCRATCH = BIAS + NW;
+  public static final int SCRATCH = MicroKernel.END;
 
   /** Activation applied in the epilogue. */
   public enum Act { NONE, CLAMP, HARD_SWISH }
@@ -108,42 +96,40 @@ public final class Gemm {
     int j0 = p * NW;
     int w = Math.min(NW, n - j0);
     if (bias != null) {
-      System.arraycopy(bias, j0, s, BIAS, w);
+      System.arraycopy(bias, j0, s, MicroKernel.BIAS, w);
     }
     if (k == 0) {
       for (int i = 0; i < rows; i++) {
-        Arrays.fill(s, ACC, ACC + w, 0f);
+        Arrays.fill(s, MicroKernel.ACC, MicroKernel.ACC + w, 0f);
         epilogue(s, w);
-        System.arraycopy(s, ACC, c, cOff + i * ldc + j0, w);
+        System.arraycopy(s, MicroKernel.ACC, c, cOff + i * ldc + j0, w);
       }
       return;
     }
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kb = Math.min(KC, k - k0);
       loadBlock(s, b, bOff, ldb, j0, w, k0, kb);
+      MicroKernel.padBlock(s, kb);
       boolean first = k0 == 0;
       boolean last = k0 + kb == k;
       for (int i = 0; i < rows; i++) {
         int ci = cOff + i * ldc + j0;
         if (first) {
-          Arrays.fill(s, ACC, ACC + w, 0f);
+          Arrays.fill(s, MicroKernel.ACC, MicroKernel.ACC + w, 0f);
         } else {
-          System.arraycopy(c, ci, s, ACC, w);
+          System.arraycopy(c, ci, s, MicroKernel.ACC, w);
         }
-        block(s, w, a, aOff + i * lda + k0, kb);
+        System.arraycopy(a, aOff + i * lda + k0, s, MicroKernel.XS, kb);
+        MicroKernel.accumulate(s, kb, w);
         if (last) {
           epilogue(s, w);
         }
-        System.arraycopy(s, ACC, c, ci, w);
+        System.arraycopy(s, MicroKernel.ACC, c, ci, w);
       }
     }
   }
 
-  /**
-   * Copies rows {@code [k0, k0 + kb)} × columns {@code [j0, j0 + w)} of B into the block area,
-   * row stride {@code NW}, and zeroes the rows up to the next multiple of 4 (the micro-kernel
-   * consumes depth in fours; padded rows meet zero A values, adding +0).
-   */
+  /** Copies rows {@code [k0, k0 + kb)} × columns {@code [j0, j0 + w)} of B into the block, row stride {@code NW}. */
   private void loadBlock(float[] s, float[] b, int bOff, int ldb, int j0, int w, int k0, int kb) {
     if (packed != null) {
       float[] src = packed.data;
@@ -160,84 +146,20 @@ public final class Gemm {
         System.arraycopy(b, bOff + (k0 + r) * ldb + j0, s, r * NW, w);
       }
     }
-    int padded = (kb + 3) & ~3;
-    if (padded > kb) {
-      Arrays.fill(s, kb * NW, padded * NW, 0f);
-    }
-  }
-
-  /**
-   * acc[j] += Σ_{r < kb} a[ai + r]·block[r][j], depth in groups of four. Each group is its own
-   * loop over j with constant offsets into {@code s}: a body small enough for C2 to unroll and
-   * vectorise, five loads and one store per four multiply-adds. The sum is left-associated, so
-   * the order of additions is the plain ascending-k order.
-   */
-  private static void block(float[] s, int w, float[] a, int ai, int kb) {
-    float x0 = a[ai];
-    float x1 = kb > 1 ? a[ai + 1] : 0f;
-    float x2 = kb > 2 ? a[ai + 2] : 0f;
-    float x3 = kb > 3 ? a[ai + 3] : 0f;
-    for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[j] + x1 * s[NW + j] + x2 * s[2 * NW + j] + x3 * s[3 * NW + j];
-    }
-    if (kb <= 4) {
-      return;
-    }
-    x0 = a[ai + 4];
-    x1 = kb > 5 ? a[ai + 5] : 0f;
-    x2 = kb > 6 ? a[ai + 6] : 0f;
-    x3 = kb > 7 ? a[ai + 7] : 0f;
-    for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[4 * NW + j] + x1 * s[5 * NW + j] + x2 * s[6 * NW + j] + x3 * s[7 * NW + j];
-    }
-    if (kb <= 8) {
-      return;
-    }
-    x0 = a[ai + 8];
-    x1 = kb > 9 ? a[ai + 9] : 0f;
-    x2 = kb > 10 ? a[ai + 10] : 0f;
-    x3 = kb > 11 ? a[ai + 11] : 0f;
-    for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[8 * NW + j] + x1 * s[9 * NW + j] + x2 * s[10 * NW + j] + x3 * s[11 * NW + j];
-    }
-    if (kb <= 12) {
-      return;
-    }
-    x0 = a[ai + 12];
-    x1 = kb > 13 ? a[ai + 13] : 0f;
-    x2 = kb > 14 ? a[ai + 14] : 0f;
-    x3 = kb > 15 ? a[ai + 15] : 0f;
-    for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[12 * NW + j] + x1 * s[13 * NW + j] + x2 * s[14 * NW + j] + x3 * s[15 * NW + j];
-    }
   }
 
   private void epilogue(float[] s, int w) {
     if (bias != null) {
       for (int j = 0; j < w; j++) {
-        s[ACC + j] = s[ACC + j] + s[BIAS + j];
+        s[MicroKernel.ACC + j] = s[MicroKernel.ACC + j] + s[MicroKernel.BIAS + j];
       }
     }
-    applyActivation(s, ACC, w, act, lo, hi);
+    MicroKernel.activate(s, MicroKernel.ACC, w, act, lo, hi);
   }
 
-  /** Applies an activation to {@code s[off, off + w)} in place (a loop over one array: vectorises). */
+  /** Applies an activation to {@code s[off, off + w)} in place. */
   public static void applyActivation(float[] s, int off, int w, Act act, float lo, float hi) {
-    switch (act) {
-      case CLAMP:
-        for (int j = off; j < off + w; j++) {
-          s[j] = Math.min(Math.max(s[j], lo), hi);
-        }
-        break;
-      case HARD_SWISH:
-        for (int j = off; j < off + w; j++) {
-          float x = s[j];
-          s[j] = x * Math.min(Math.max(x + 3f, 0f), 6f) * (1f / 6f);
-        }
-        break;
-      default:
-        break;
-    }
+    MicroKernel.activate(s, off, w, act, lo, hi);
   }
 
   /**

@@ -2,32 +2,45 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.Parallel;
+import dev.topiary.internal.cpu.TransposedGemm;
 import java.util.Arrays;
 
 /**
  * Fast Conv2D as a GEMM per group: rows are output pixels {@code (n, oh, ow)}, depth is
- * {@code (kh, kw, c)}, columns are the group's output channels. Weights are packed at load time.
- * A 1×1 convolution with stride 1 and no padding multiplies the NHWC input in place; any other
- * convolution first gathers each tile's rows (im2col) into the worker's scratch, one
- * {@code arraycopy} per kernel tap (per kernel row when the taps are contiguous).
+ * {@code (kh, kw, c)}, columns are the group's output channels.
  *
- * <p>Work is split into tiles of (group, row range, column panel) across the session's workers;
- * every output value is computed the same way whatever the split, so results do not depend on the
+ * <ul>
+ *   <li>Wide outputs (a group has at least {@link Gemm#NW} output channels, or few pixels) use
+ *       {@link Gemm} with the weights packed at load time. A 1×1 convolution with stride 1 and no
+ *       padding multiplies the NHWC input in place; any other convolution first gathers each tile's
+ *       rows (im2col) into the worker's scratch, one {@code arraycopy} per kernel tap (per kernel
+ *       row when the taps are contiguous).
+ *   <li>Narrow outputs use {@link TransposedGemm}, vectorised along the pixels: the input is
+ *       gathered transposed per depth block (a strided copy per kernel tap and output row; the
+ *       plain transpose for 1×1), and the weights are read in place.
+ * </ul>
+ *
+ * <p>Work is split into tiles of (group, rows[, column panel]) across the session's workers; every
+ * output value is computed the same way whatever the split, so results do not depend on the
  * thread count.
  */
-final class ConvGemmKernel implements Kernel, Parallel.Task<Frame> {
+final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGemm.Source {
   /** Floats of im2col rows a worker keeps (256 KiB): bounds the rows of a tile for deep kernels. */
   private static final int IM2COL_FLOATS = 1 << 16;
-  /** Largest number of rows in one tile. */
+  /** Largest number of rows in one {@link Gemm} tile. */
   private static final int MAX_ROWS = 64;
 
   private final ConvParams p;
-  private final Gemm[] groups;
   private final boolean direct;
   private final int depth;
-  private final int maxRows;
   private final int x;
   private final int y;
+  /** Wide path: one GEMM per group, or null. */
+  private final Gemm[] groups;
+  private final int maxRows;
+  /** Narrow path: one transposed GEMM per group (weights read in place from {@link #weights}), or null. */
+  private final TransposedGemm[] narrow;
+  private final float[] weights;
 
   ConvGemmKernel(BindContext ctx, ConvParams p, float[] w, float[] b, Activation act, int x, int y) {
     this.p = p;
@@ -35,14 +48,28 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame> {
     this.y = y;
     this.depth = p.depth();
     this.direct = p.pointwise();
-    this.groups = new Gemm[p.group];
-    for (int g = 0; g < p.group; g++) {
-      Gemm.Packed packed = Gemm.Packed.ofTransposed(w, g * p.og * depth, depth, depth, p.og);
-      float[] bias = b == null ? null : Arrays.copyOfRange(b, g * p.og, (g + 1) * p.og);
-      groups[g] = Epilogue.gemm(p.rows(), p.og, depth, packed, bias, act);
+    if (TransposedGemm.preferred(p.rows(), p.og)) {
+      this.groups = null;
+      this.maxRows = 0;
+      this.weights = w;
+      this.narrow = new TransposedGemm[p.group];
+      for (int g = 0; g < p.group; g++) {
+        float[] bias = b == null ? null : Arrays.copyOfRange(b, g * p.og, (g + 1) * p.og);
+        narrow[g] = new TransposedGemm(p.rows(), p.og, depth, bias, Epilogue.kind(act), act.min(), act.max());
+      }
+      ctx.requestScratch(TransposedGemm.scratchFloats(p.og, depth));
+    } else {
+      this.narrow = null;
+      this.weights = null;
+      this.groups = new Gemm[p.group];
+      for (int g = 0; g < p.group; g++) {
+        Gemm.Packed packed = Gemm.Packed.ofTransposed(w, g * p.og * depth, depth, depth, p.og);
+        float[] bias = b == null ? null : Arrays.copyOfRange(b, g * p.og, (g + 1) * p.og);
+        groups[g] = Epilogue.gemm(p.rows(), p.og, depth, packed, bias, act);
+      }
+      this.maxRows = direct ? MAX_ROWS : Math.max(1, Math.min(MAX_ROWS, IM2COL_FLOATS / depth));
+      ctx.requestScratch(Gemm.SCRATCH + (direct ? 0 : maxRows * depth));
     }
-    this.maxRows = direct ? MAX_ROWS : Math.max(1, Math.min(MAX_ROWS, IM2COL_FLOATS / depth));
-    ctx.requestScratch(Gemm.SCRATCH + (direct ? 0 : maxRows * depth));
   }
 
   private int rowsPerTile(Frame f) {
@@ -51,6 +78,10 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame> {
 
   @Override
   public void run(Frame f) {
+    if (narrow != null) {
+      f.parallel().forRange(p.group * narrow[0].tiles(), f, this);
+      return;
+    }
     int rows = rowsPerTile(f);
     int rowTiles = (p.rows() + rows - 1) / rows;
     f.parallel().forRange(p.group * rowTiles * groups[0].panels(), f, this);
@@ -58,6 +89,10 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame> {
 
   @Override
   public void run(Frame f, int from, int to, int worker) {
+    if (narrow != null) {
+      runNarrow(f, from, to, worker);
+      return;
+    }
     float[] in = f.f32(x);
     int xo = f.off(x);
     float[] out = f.f32(y);
@@ -86,6 +121,21 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame> {
         }
         groups[g].compute(s, s, Gemm.SCRATCH, depth, null, 0, 0, out, c0, p.o, n, panel);
       }
+    }
+  }
+
+  private void runNarrow(Frame f, int from, int to, int worker) {
+    float[] in = f.f32(x);
+    int xo = f.off(x);
+    float[] out = f.f32(y);
+    int yo = f.off(y);
+    float[] s = f.scratch(worker);
+    int tiles = narrow[0].tiles();
+    TransposedGemm.Source source = direct ? TransposedGemm.ROW_MAJOR : this;
+    for (int t = from; t < to; t++) {
+      int g = t / tiles;
+      narrow[g].compute(s, source, in, xo + g * p.cg, p.c, weights, g * p.og * depth, depth, 1,
+          out, yo + g * p.og, p.o, t % tiles);
     }
   }
 
@@ -134,6 +184,57 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame> {
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * The transposed im2col of one depth block: for depth {@code k0 + q} (one kernel tap and input
+   * channel) and the tile's pixels, {@code s[q·TILE + j] = x[pixel i0 + j shifted by the tap]},
+   * zero in the padding. Pixels of one output row read the input at a constant stride, so each
+   * (depth, output row) pair is a zero run, a strided copy and a zero run.
+   *
+   * @param base offset of channel 0 of the group in the input: {@code xo + g·c/group}
+   */
+  @Override
+  public void gather(float[] s, float[] in, int base, int unused, int i0, int rows, int k0, int kb) {
+    for (int q = 0; q < kb; q++) {
+      int kk = k0 + q;
+      int ci = kk % p.cg;
+      int tap = kk / p.cg;
+      int r = tap / p.kw;
+      int shift = tap % p.kw * p.dw - p.padLeft; // input column of output column ow: ow·sw + shift
+      // Output columns whose input column is inside [0, w).
+      int owLo = shift >= 0 ? 0 : (-shift + p.sw - 1) / p.sw;
+      int owHi = p.w - 1 - shift < 0 ? 0 : (p.w - 1 - shift) / p.sw + 1;
+      int dst = q * TransposedGemm.TILE;
+      int j = 0;
+      while (j < rows) {
+        int i = i0 + j;
+        int ow = i % p.ow;
+        int oh = i / p.ow % p.oh;
+        int nn = i / (p.ow * p.oh);
+        int run = Math.min(rows - j, p.ow - ow);
+        int ih = oh * p.sh - p.padTop + r * p.dh;
+        int a = Math.min(Math.max(owLo, ow), ow + run);
+        int b = Math.max(a, Math.min(owHi, ow + run));
+        if (ih < 0 || ih >= p.h) {
+          a = ow;
+          b = ow;
+        }
+        int d = dst + j - ow;
+        for (int t = ow; t < a; t++) {
+          s[d + t] = 0f;
+        }
+        int step = p.sw * p.c;
+        int src = base + ((nn * p.h + ih) * p.w + a * p.sw + shift) * p.c + ci;
+        for (int t = a; t < b; t++, src += step) {
+          s[d + t] = in[src];
+        }
+        for (int t = b; t < ow + run; t++) {
+          s[d + t] = 0f;
+        }
+        j += run;
       }
     }
   }

@@ -4,11 +4,13 @@ import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.cpu.Gemm;
+import dev.topiary.internal.cpu.TransposedGemm;
 
 /**
  * FullyConnected (docs/OPS.md): {@code y[..., n] = act(Σ_k x[..., k]·w[n, k] + b[n])} with constant
  * weights {@code [N, K]} and optional constant bias {@code [N]}. The fast path is a {@link GemmKernel}
- * over the rows of {@code x} with the weights packed at load time.
+ * over the rows of {@code x} with the weights packed at load time, or for narrow outputs with many
+ * rows a {@link TransposedGemmKernel} reading the weights in place.
  */
 final class FullyConnectedOp implements OpFactory {
   @Override
@@ -56,6 +58,10 @@ final class FullyConnectedOp implements OpFactory {
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {
       return new Reference(m, n, k, w, b, act, x, y);
+    }
+    if (TransposedGemm.preferred(m, n)) {
+      TransposedGemm t = new TransposedGemm(m, n, k, b, Epilogue.kind(act), act.min(), act.max());
+      return new TransposedGemmKernel(ctx, t, new int[1], new int[1], new int[1], k, w, k, 1, n, x, -1, y);
     }
     Gemm g = Epilogue.gemm(m, n, k, Gemm.Packed.ofTransposed(w, 0, k, k, n), b, act);
     return new GemmKernel(ctx, new Gemm[] {g}, new int[1], new int[1], new int[1], k, 0, n, x, -1, y);

@@ -4,6 +4,7 @@ import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.cpu.Gemm;
+import dev.topiary.internal.cpu.TransposedGemm;
 
 /**
  * MatMul (docs/OPS.md): NumPy {@code matmul} of {@code a [..., M, K]} and {@code b [..., K, N]}
@@ -11,7 +12,8 @@ import dev.topiary.internal.cpu.Gemm;
  * as {@code [K, 1]} (the added dimension is dropped from the output), and a fused activation.
  * The fast path is a {@link GemmKernel}: a constant {@code b} is packed at load time, one packing
  * per distinct batch; when {@code b} has no batch of its own the batches of {@code a} become one
- * tall GEMM.
+ * tall GEMM. Narrow outputs with more rows than columns use a {@link TransposedGemmKernel}, which
+ * reads {@code b} in place.
  */
 final class MatMulOp implements OpFactory {
   @Override
@@ -98,8 +100,19 @@ final class MatMulOp implements OpFactory {
     }
     int batchesA = count(batchA);
     int batchesB = count(batchB);
-    if (batches > 0 && batchesB == 1 && batchesA == batches && (long) batches * m <= Integer.MAX_VALUE) {
-      // b has no batch of its own and a is not broadcast: the batches are one (batches·m)-row GEMM.
+    // b has no batch of its own and a is not broadcast: the batches are one (batches·m)-row GEMM.
+    boolean flat = batches > 0 && batchesB == 1 && batchesA == batches && (long) batches * m <= Integer.MAX_VALUE;
+    if (batches > 0 && TransposedGemm.preferred(flat ? batches * m : m, n)) {
+      // Narrow output: B read in place as Bᵀ (column j at stride 1, depth at stride n).
+      float[] constant = ctx.isConstant(1) ? ctx.constantFloats(1) : null;
+      if (flat) {
+        TransposedGemm t = new TransposedGemm(batches * m, n, k, null, Epilogue.kind(act), act.min(), act.max());
+        return new TransposedGemmKernel(ctx, t, new int[1], new int[1], new int[1], k, constant, 1, n, n, a, b, y);
+      }
+      TransposedGemm t = new TransposedGemm(m, n, k, null, Epilogue.kind(act), act.min(), act.max());
+      return new TransposedGemmKernel(ctx, t, aOffs, bOffs, cOffs, k, constant, 1, n, n, a, b, y);
+    }
+    if (flat) {
       int rows = batches * m;
       Gemm g = ctx.isConstant(1)
           ? Epilogue.gemm(rows, n, k, Gemm.Packed.ofRowMajor(ctx.constantFloats(1), 0, n, k, n), null, act)

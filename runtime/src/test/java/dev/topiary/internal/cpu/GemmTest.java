@@ -98,6 +98,55 @@ public class GemmTest {
   }
 
   @Test
+  public void transposedEngineMatchesTheNaiveProduct() {
+    Random r = new Random(43);
+    int[] ms = {0, 1, 5, 255, 256, 257, 600};
+    int[] ns = {1, 3, 16, 17, 64, 191};
+    int[] ks = {0, 1, 3, 4, 16, 17, 40};
+    Gemm.Act[] acts = Gemm.Act.values();
+    for (int t = 0; t < 80; t++) {
+      int m = ms[r.nextInt(ms.length)];
+      int n = ns[r.nextInt(ns.length)];
+      int k = ks[r.nextInt(ks.length)];
+      int lda = k + r.nextInt(3);
+      int ldc = n + r.nextInt(3);
+      float[] a = TestSupport.randomFloats(r, 5 + m * lda, -1, 1);
+      float[] b = TestSupport.randomFloats(r, k * n, -1, 1);
+      float[] bias = r.nextBoolean() ? TestSupport.randomFloats(r, n, -1, 1) : null;
+      Gemm.Act act = acts[r.nextInt(acts.length)];
+      float[] aa = new float[m * lda];
+      System.arraycopy(a, 5, aa, 0, aa.length);
+      float[] expected = naive(aa, lda, b, n, bias, m, n, k, act, -0.25f, 0.5f);
+      float[] bt = new float[2 + n * k];
+      for (int kk = 0; kk < k; kk++) {
+        for (int j = 0; j < n; j++) {
+          bt[2 + j * k + kk] = b[kk * n + j];
+        }
+      }
+      TransposedGemm g = new TransposedGemm(m, n, k, bias, act, -0.25f, 0.5f);
+      float[] s = new float[TransposedGemm.scratchFloats(n, k)];
+      float[] c1 = new float[m * ldc];
+      float[] c2 = new float[m * ldc];
+      for (int tile = 0; tile < g.tiles(); tile++) {
+        // B stored [K][N] (column j at stride 1, depth at stride n) and [N][K] (weights).
+        g.compute(s, TransposedGemm.ROW_MAJOR, a, 5, lda, b, 0, 1, n, c1, 0, ldc, tile);
+        g.compute(s, TransposedGemm.ROW_MAJOR, a, 5, lda, bt, 2, k, 1, c2, 0, ldc, tile);
+      }
+      String what = m + "x" + n + "x" + k + " " + act + (bias != null ? " bias" : "");
+      TestSupport.assertClose(what + " [K][N]", expected, dense(c1, m, n, ldc), 0, 0);
+      TestSupport.assertClose(what + " [N][K]", expected, dense(c2, m, n, ldc), 0, 0);
+    }
+  }
+
+  private static float[] dense(float[] c, int m, int n, int ldc) {
+    float[] d = new float[m * n];
+    for (int i = 0; i < m; i++) {
+      System.arraycopy(c, i * ldc, d, i * n, n);
+    }
+    return d;
+  }
+
+  @Test
   public void resultsDoNotDependOnTheRowSplit() {
     Random r = new Random(7);
     int m = 97;

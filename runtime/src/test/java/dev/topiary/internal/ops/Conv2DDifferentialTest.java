@@ -176,6 +176,31 @@ public class Conv2DDifferentialTest {
     k.padding = "SAME_LOWER";
     k.activation = "CLIP";
     check(k, r);
+    // Wide outputs on small images take the packed-panel GEMM with im2col: strides, dilations,
+    // padding and groups there too.
+    k = new Case(6, 7, 5, 260, 3, 3);
+    k.sh = 2;
+    k.dh = 2;
+    k.dw = 2;
+    k.padding = "SAME_UPPER";
+    k.bias = true;
+    k.activation = "RELU";
+    check(k, r);
+    k = new Case(4, 4, 4, 512, 3, 2);
+    k.group = 2;
+    k.pads = new int[] {1, 0, 2, 1};
+    check(k, r);
+    // Narrow outputs over more than one tile of 256 pixels, depth within one block and beyond.
+    k = new Case(23, 29, 3, 24, 3, 3);
+    k.n = 2;
+    k.sw = 2;
+    k.padding = "SAME_LOWER";
+    k.bias = true;
+    k.activation = "CLIP";
+    check(k, r);
+    k = new Case(20, 20, 4, 8, 2, 2);
+    k.dh = 2;
+    check(k, r);
     // A kernel as large as the input, stride 1: one output pixel.
     k = new Case(7, 6, 5, 3, 7, 6);
     check(k, r);
