@@ -32,13 +32,15 @@ public final class TransposedGemm {
     void gather(float[] s, float[] a, int aOff, int lda, int i0, int rows, int k0, int kb);
   }
 
-  /** A stored row-major: row {@code i} at {@code a[aOff + i·lda]}. */
+  /**
+   * A stored row-major: row {@code i} at {@code a[aOff + i·lda]}. Walks the rows, reading each
+   * row's {@code kb} values contiguously (one cache line) and writing them down the block's rows.
+   */
   public static final Source ROW_MAJOR = (s, a, aOff, lda, i0, rows, k0, kb) -> {
-    for (int q = 0; q < kb; q++) {
-      int src = aOff + i0 * lda + k0 + q;
-      int dst = q * TILE;
-      for (int j = 0; j < rows; j++) {
-        s[dst + j] = a[src + j * lda];
+    for (int j = 0; j < rows; j++) {
+      int src = aOff + (i0 + j) * lda + k0;
+      for (int q = 0; q < kb; q++) {
+        s[q * TILE + j] = a[src + q];
       }
     }
   };

@@ -189,53 +189,51 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGe
   }
 
   /**
-   * The transposed im2col of one depth block: for depth {@code k0 + q} (one kernel tap and input
-   * channel) and the tile's pixels, {@code s[q·TILE + j] = x[pixel i0 + j shifted by the tap]},
-   * zero in the padding. Pixels of one output row read the input at a constant stride, so each
-   * (depth, output row) pair is a zero run, a strided copy and a zero run.
+   * The transposed im2col of one depth block: {@code s[q·TILE + j]} is input channel {@code c} at
+   * kernel tap {@code (kh, kw)} of output pixel {@code i0 + j}, where depth {@code k0 + q =
+   * (kh·KW + kw)·C/group + c}; zero in the padding. The block's depths form runs of consecutive
+   * channels of one tap; for each run and pixel the channels are read contiguously (one cache
+   * line for 16 channels) and written down the block's rows. Pixels are walked incrementally.
    *
-   * @param base offset of channel 0 of the group in the input: {@code xo + g·c/group}
+   * @param base offset of channel 0 of the group in the input: {@code xo + g·C/group}
    */
   @Override
   public void gather(float[] s, float[] in, int base, int unused, int i0, int rows, int k0, int kb) {
-    for (int q = 0; q < kb; q++) {
+    int tile = TransposedGemm.TILE;
+    int q = 0;
+    while (q < kb) {
       int kk = k0 + q;
       int ci = kk % p.cg;
       int tap = kk / p.cg;
-      int r = tap / p.kw;
-      int shift = tap % p.kw * p.dw - p.padLeft; // input column of output column ow: ow·sw + shift
-      // Output columns whose input column is inside [0, w).
-      int owLo = shift >= 0 ? 0 : (-shift + p.sw - 1) / p.sw;
-      int owHi = p.w - 1 - shift < 0 ? 0 : (p.w - 1 - shift) / p.sw + 1;
-      int dst = q * TransposedGemm.TILE;
-      int j = 0;
-      while (j < rows) {
-        int i = i0 + j;
-        int ow = i % p.ow;
-        int oh = i / p.ow % p.oh;
-        int nn = i / (p.ow * p.oh);
-        int run = Math.min(rows - j, p.ow - ow);
-        int ih = oh * p.sh - p.padTop + r * p.dh;
-        int a = Math.min(Math.max(owLo, ow), ow + run);
-        int b = Math.max(a, Math.min(owHi, ow + run));
-        if (ih < 0 || ih >= p.h) {
-          a = ow;
-          b = ow;
+      int len = Math.min(kb - q, p.cg - ci);
+      int dy = tap / p.kw * p.dh - p.padTop;
+      int dx = tap % p.kw * p.dw - p.padLeft;
+      int ow = i0 % p.ow;
+      int oh = i0 / p.ow % p.oh;
+      int nn = i0 / (p.ow * p.oh);
+      for (int j = 0; j < rows; j++) {
+        int ih = oh * p.sh + dy;
+        int iw = ow * p.sw + dx;
+        int d = q * tile + j;
+        if (ih >= 0 && ih < p.h && iw >= 0 && iw < p.w) {
+          int src = base + ((nn * p.h + ih) * p.w + iw) * p.c + ci;
+          for (int e = 0; e < len; e++) {
+            s[d + e * tile] = in[src + e];
+          }
+        } else {
+          for (int e = 0; e < len; e++) {
+            s[d + e * tile] = 0f;
+          }
         }
-        int d = dst + j - ow;
-        for (int t = ow; t < a; t++) {
-          s[d + t] = 0f;
+        if (++ow == p.ow) {
+          ow = 0;
+          if (++oh == p.oh) {
+            oh = 0;
+            nn++;
+          }
         }
-        int step = p.sw * p.c;
-        int src = base + ((nn * p.h + ih) * p.w + a * p.sw + shift) * p.c + ci;
-        for (int t = a; t < b; t++, src += step) {
-          s[d + t] = in[src];
-        }
-        for (int t = b; t < ow + run; t++) {
-          s[d + t] = 0f;
-        }
-        j += run;
       }
+      q += len;
     }
   }
 }
