@@ -147,8 +147,20 @@ final class MicroKernel {
   static void activate(float[] s, int off, int w, Gemm.Act act, float lo, float hi) {
     switch (act) {
       case CLAMP:
-        for (int j = off; j < off + w; j++) {
-          s[j] = Math.min(Math.max(s[j], lo), hi);
+        // Math.max/min vectorise but cost a few instructions each (NaN and -0 rules): skip an
+        // infinite bound (RELU has no upper one).
+        if (hi == Float.POSITIVE_INFINITY) {
+          for (int j = off; j < off + w; j++) {
+            s[j] = Math.max(s[j], lo);
+          }
+        } else if (lo == Float.NEGATIVE_INFINITY) {
+          for (int j = off; j < off + w; j++) {
+            s[j] = Math.min(s[j], hi);
+          }
+        } else {
+          for (int j = off; j < off + w; j++) {
+            s[j] = Math.min(Math.max(s[j], lo), hi);
+          }
         }
         break;
       case HARD_SWISH:

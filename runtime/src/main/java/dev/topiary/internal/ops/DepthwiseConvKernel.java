@@ -16,7 +16,12 @@ import dev.topiary.internal.cpu.Parallel;
  * do not depend on the thread count.
  */
 final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
-  /** Floats of one chunk: the accumulator at {@code [0, SEG)}, the gathered taps at {@code [SEG, 2·SEG)}. */
+  /**
+   * Floats of one chunk. Scratch holds the accumulator at {@code [0, SEG)} and up to three
+   * gathered taps at {@code [SEG, 2·SEG)}, {@code [2·SEG, 3·SEG)}, {@code [3·SEG, 4·SEG)}: the first
+   * loop sets the accumulator from three taps, later loops add two (fewer accumulator loads and
+   * stores than one tap per loop).
+   */
   private static final int SEG = 1024;
 
   private final ConvParams p;
@@ -79,7 +84,7 @@ final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
     this.act = Epilogue.kind(a);
     this.lo = a.min();
     this.hi = a.max();
-    ctx.requestScratch(2 * SEG);
+    ctx.requestScratch(4 * SEG);
   }
 
   private int width(int cc) {
@@ -106,24 +111,43 @@ final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
       for (int ow0 = 0; ow0 < p.ow; ow0 += pixels) {
         int np = Math.min(pixels, p.ow - ow0);
         int len = np * width;
-        for (int t = 0; t < len; t++) {
-          s[t] = 0f;
-        }
-        for (int r = 0; r < p.kh; r++) {
+        // Taps in kernel order, three then two at a time; a tap whose pixels all fall in the padding
+        // adds only ±0 and is skipped when the weights are finite. The sum stays in tap order.
+        boolean first = true;
+        int gathered = 0;
+        float[] w0 = null;
+        float[] w1 = null;
+        for (int tap = 0; tap < p.kh * p.kw; tap++) {
+          int r = tap / p.kw;
           int ih = oh * p.sh - p.padTop + r * p.dh;
           boolean rowInside = ih >= 0 && ih < p.h;
           if (!rowInside && finite) {
             continue;
           }
-          for (int q = 0; q < p.kw; q++) {
-            if (!gather(s, in, xo, n, ih, rowInside, q, ow0, np, cc, width) && finite) {
-              continue;
-            }
-            float[] wt = taps[(r * p.kw + q) * chunks + cc];
-            for (int t = 0; t < len; t++) {
-              s[t] = s[t] + s[SEG + t] * wt[t];
+          boolean any = gather(s, (gathered + 1) * SEG, in, xo, n, ih, rowInside, tap % p.kw, ow0, np, cc, width);
+          if (any || !finite) {
+            float[] wt = taps[tap * chunks + cc];
+            if (gathered == 0) {
+              w0 = wt;
+              gathered = 1;
+            } else if (gathered == 1 && first) {
+              w1 = wt;
+              gathered = 2;
+            } else {
+              // The first group takes three taps, later ones two: C2 does not vectorise a loop
+              // with more loads than that.
+              addTaps(s, len, w0, gathered == 2 ? w1 : wt, gathered == 2 ? wt : null, gathered + 1, first);
+              first = false;
+              gathered = 0;
             }
           }
+        }
+        if (gathered > 0) {
+          addTaps(s, len, w0, w1, null, gathered, first);
+          first = false;
+        }
+        if (first) {
+          fillZero(s, 0, len);
         }
         if (bias != null) {
           float[] bt = bias[cc];
@@ -146,11 +170,11 @@ final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
 
   /**
    * Copies tap {@code (row ih, column q)} of output pixels {@code [ow0, ow0 + np)} for channel
-   * chunk {@code cc} to {@code s[SEG...]}, pixel {@code e} at {@code SEG + e·width}; zeros where the
+   * chunk {@code cc} to {@code s[at...]}, pixel {@code e} at {@code at + e·width}; zeros where the
    * tap falls in the padding. Returns whether any pixel was inside the input.
    */
-  private boolean gather(float[] s, float[] in, int xo, int n, int ih, boolean rowInside, int q, int ow0, int np,
-      int cc, int width) {
+  private boolean gather(float[] s, int at, float[] in, int xo, int n, int ih, boolean rowInside, int q, int ow0,
+      int np, int cc, int width) {
     int iwFirst = ow0 * p.sw - p.padLeft + q * p.dw;
     // Pixels e with 0 <= iwFirst + e·sw < w.
     int eBegin = 0;
@@ -160,24 +184,24 @@ final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
       eEnd = iwFirst >= p.w ? 0 : Math.min(np, (p.w - 1 - iwFirst) / p.sw + 1);
       eEnd = Math.max(eBegin, eEnd);
     }
-    fillZero(s, SEG, SEG + eBegin * width);
-    fillZero(s, SEG + eEnd * width, SEG + np * width);
+    fillZero(s, at, at + eBegin * width);
+    fillZero(s, at + eEnd * width, at + np * width);
     if (eEnd == eBegin) {
       return false;
     }
     int rowBase = xo + (n * p.h + ih) * p.w * p.c;
     if (mult == 1) {
       if (p.sw == 1 && width == p.c) {
-        System.arraycopy(in, rowBase + (iwFirst + eBegin) * p.c, s, SEG + eBegin * width, (eEnd - eBegin) * width);
+        System.arraycopy(in, rowBase + (iwFirst + eBegin) * p.c, s, at + eBegin * width, (eEnd - eBegin) * width);
       } else {
         for (int e = eBegin; e < eEnd; e++) {
-          System.arraycopy(in, rowBase + (iwFirst + e * p.sw) * p.c + cc * cw, s, SEG + e * width, width);
+          System.arraycopy(in, rowBase + (iwFirst + e * p.sw) * p.c + cc * cw, s, at + e * width, width);
         }
       }
     } else {
       for (int e = eBegin; e < eEnd; e++) {
         int src = rowBase + (iwFirst + e * p.sw) * p.c;
-        int dst = SEG + e * width;
+        int dst = at + e * width;
         int o0 = cc * cw;
         for (int j = 0; j < width; j++) {
           s[dst + j] = in[src + (o0 + j) / mult];
@@ -185,6 +209,37 @@ final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
       }
     }
     return true;
+  }
+
+  /**
+   * Adds {@code count} gathered taps (regions 1..count, weights {@code w0, w1, w2}) to the
+   * accumulator, or sets it when {@code first} (three taps only then); left-associated, so in tap
+   * order.
+   */
+  private static void addTaps(float[] s, int len, float[] w0, float[] w1, float[] w2, int count, boolean first) {
+    if (count == 3) {
+      for (int t = 0; t < len; t++) {
+        s[t] = s[SEG + t] * w0[t] + s[2 * SEG + t] * w1[t] + s[3 * SEG + t] * w2[t];
+      }
+    } else if (count == 2) {
+      if (first) {
+        for (int t = 0; t < len; t++) {
+          s[t] = s[SEG + t] * w0[t] + s[2 * SEG + t] * w1[t];
+        }
+      } else {
+        for (int t = 0; t < len; t++) {
+          s[t] = s[t] + s[SEG + t] * w0[t] + s[2 * SEG + t] * w1[t];
+        }
+      }
+    } else if (first) {
+      for (int t = 0; t < len; t++) {
+        s[t] = s[SEG + t] * w0[t];
+      }
+    } else {
+      for (int t = 0; t < len; t++) {
+        s[t] = s[t] + s[SEG + t] * w0[t];
+      }
+    }
   }
 
   private static void fillZero(float[] s, int from, int to) {
