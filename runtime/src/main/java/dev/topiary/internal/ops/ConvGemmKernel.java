@@ -10,12 +10,13 @@ import java.util.Arrays;
  * {@code (kh, kw, c)}, columns are the group's output channels.
  *
  * <ul>
- *   <li>Wide outputs (a group has at least {@link Gemm#NW} output channels, or few pixels) use
+ *   <li>Wide outputs (96 or more output channels per group, or fewer pixels than channels) use
  *       {@link Gemm} with the weights packed at load time. A 1×1 convolution with stride 1 and no
  *       padding multiplies the NHWC input in place; any other convolution first gathers each tile's
  *       rows (im2col) into the worker's scratch, one {@code arraycopy} per kernel tap (per kernel
  *       row when the taps are contiguous).
- *   <li>Narrow outputs use {@link TransposedGemm}, vectorised along the pixels: the input is
+ *   <li>Narrow outputs use {@link TransposedGemm}, vectorised along the pixels (C2 only widens
+ *       long loops; a 32-channel row is too short): the input is
  *       gathered transposed per depth block (a strided copy per kernel tap and output row; the
  *       plain transpose for 1×1), and the weights are read in place.
  * </ul>
