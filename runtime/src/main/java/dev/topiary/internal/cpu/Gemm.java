@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Single-precision matrix multiply with a fused epilogue, the engine behind the fast Conv2D,
  * FullyConnected and MatMul kernels when the output is wide: {@code C[i][j] = act(Σ_k A[i][k]·B[k][j]
  * + bias[j])}, computed for a caller-chosen range of rows and one column panel of {@link #NW}
- * at a time, so callers split work over (row range × panel) tiles. For narrow outputs (fewer than
- * {@link #NW} columns) {@link TransposedGemm} vectorises along the rows instead.
+ * at a time, so callers split work over (row range × panel) tiles. For narrow outputs with many
+ * rows ({@link TransposedGemm#preferred}) {@link TransposedGemm} vectorises along the rows instead.
  *
  * <p>A is read in place (row {@code i} at {@code a[aOff + i·lda]}, columns contiguous), B is either
  * packed once at load time ({@link Packed}) or read at run time from a row-major matrix, C is written
@@ -28,7 +28,7 @@ public final class Gemm {
   /** Floats of scratch the engine uses, from index 0; callers may use the scratch beyond. */
   public static final int SCRATCH = MicroKernel.END;
 
-  /** Activation applied in the epilogue. */
+  /** Activation applied in the epilogue: none, a clamp to {@code [lo, hi]}, or hard-swish. */
   public enum Act { NONE, CLAMP, HARD_SWISH }
 
   private final int m;
