@@ -217,6 +217,21 @@ public class Conv2DTest {
   }
 
   @Test
+  public void biasMustBeAConstantFloatVector() {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, 5, 5, 3));
+    int w = g.constant("w", Shape.of(4, 3, 3, 3), new float[108]);
+    int b = g.input("b", DataType.FLOAT32, Shape.of(4));
+    g.output(g.node("Conv2D", "c14", x, w, b).output("y"));
+    assertBuildFails(g, "node 'c14' (Conv2D)", "bias (input 2) must be a constant");
+
+    g = withWeights(Shape.of(1, 5, 5, 3), Shape.of(4, 3, 3, 3));
+    int bi = g.constantInts("b", Shape.of(4), new int[4]);
+    g.output(g.node("Conv2D", "c15", 0, 1, bi).output("y"));
+    assertBuildFails(g, "bias (input 2) must be FLOAT32 or FLOAT16, got INT32");
+  }
+
+  @Test
   public void kernelLargerThanPaddedInputIsRejected() {
     GraphBuilder g = withWeights(Shape.of(1, 4, 4, 1), Shape.of(1, 3, 3, 1));
     g.output(g.node("Conv2D", "c6", 0, 1).attrInts("dilations", 2, 1).output("y"));

@@ -15,6 +15,9 @@ import dev.topiary.DataType;
 import dev.topiary.Shape;
 import dev.topiary.Tensor;
 import dev.topiary.internal.build.GraphBuilder;
+import dev.topiary.quantization.Float16;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.Random;
 import org.junit.Test;
@@ -74,6 +77,30 @@ public class FullyConnectedTest {
       assertFastMatchesReference("x" + xs + " n " + n + (bias ? " bias " : " ") + act, model,
           inputs("x", Tensor.ofFloats(xs, random(r, m * k))), k);
     }
+  }
+
+  @Test
+  public void float16WeightsAreWidenedAtLoad() throws Exception {
+    // Weights stored as FLOAT16 give the same result as their FLOAT32 values.
+    Random r = new Random(5);
+    int n = 7;
+    int k = 9;
+    float[] w = random(r, n * k);
+    ByteBuffer half = ByteBuffer.allocate(2 * n * k).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < w.length; i++) {
+      half.putShort(Float16.fromFloat(w[i]));
+      w[i] = Float16.toFloat(Float16.fromFloat(w[i]));
+    }
+    ((java.nio.Buffer) half).flip();
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(3, k));
+    int wi = g.constantRaw("w", DataType.FLOAT16, Shape.of(n, k), half);
+    g.output(g.node("FullyConnected", "fc", x, wi).output("y"));
+    Map<String, Tensor> in = inputs("x", Tensor.ofFloats(Shape.of(3, k), random(r, 3 * k)));
+    float[] expected = run(fc(Shape.of(3, k), n, w, null, "NONE"), true, 1, in);
+    byte[] model = g.build();
+    assertArrayEquals(expected, run(model, true, 1, in), 0f);
+    assertArrayEquals(expected, run(model, false, 2, in), 0f);
   }
 
   @Test
