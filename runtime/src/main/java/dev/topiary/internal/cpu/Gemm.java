@@ -10,7 +10,8 @@ import java.util.Arrays;
  * rows ({@link TransposedGemm#preferred}) {@link TransposedGemm} vectorises along the rows instead.
  *
  * <p>A is read in place (row {@code i} at {@code a[aOff + i·lda]}, columns contiguous), B is either
- * packed once at load time ({@link Packed}) or read at run time from a row-major matrix, C is written
+ * packed once at load time ({@link Packed}) or copied block by block from a row-major matrix at
+ * run time, C is written
  * in place (row {@code i} at {@code c[cOff + i·ldc]}). Nothing is allocated: all working memory is
  * the first {@link #SCRATCH} floats of the caller's scratch array.
  *
@@ -108,8 +109,10 @@ public final class Gemm {
     }
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kb = Math.min(KC, k - k0);
-      loadBlock(s, b, bOff, ldb, j0, w, k0, kb);
-      MicroKernel.padBlock(s, kb);
+      float[] blk = block(s, b, bOff, ldb, p, j0, w, k0, kb, rows);
+      if (kb < KC) {
+        MicroKernel.padScalars(s, kb);
+      }
       boolean first = k0 == 0;
       boolean last = k0 + kb == k;
       for (int i = 0; i < rows; i++) {
@@ -120,7 +123,7 @@ public final class Gemm {
           System.arraycopy(c, ci, s, MicroKernel.ACC, w);
         }
         System.arraycopy(a, aOff + i * lda + k0, s, MicroKernel.XS, kb);
-        MicroKernel.accumulate(s, kb, w);
+        MicroKernel.accumulate(s, blk, kb, w);
         if (last) {
           epilogue(s, w);
         }
@@ -129,23 +132,35 @@ public final class Gemm {
     }
   }
 
-  /** Copies rows {@code [k0, k0 + kb)} × columns {@code [j0, j0 + w)} of B into the block, row stride {@code NW}. */
-  private void loadBlock(float[] s, float[] b, int bOff, int ldb, int j0, int w, int k0, int kb) {
+  /**
+   * The block of rows {@code [k0, k0 + kb)} × columns {@code [j0, j0 + w)} of B, row stride
+   * {@code NW}, for a tile of {@code rows} rows: a full-width packed panel's own block array, read
+   * in place when the tile has few rows, else copied into the scratch (measured: a tile of 8 or
+   * more rows runs faster from the scratch copy, one row twice as fast in place); other blocks are
+   * copied into the scratch with their rows zeroed up to the next multiple of 4.
+   */
+  private float[] block(float[] s, float[] b, int bOff, int ldb, int p, int j0, int w, int k0, int kb, int rows) {
+    if (packed != null && w == NW) {
+      float[] own = packed.blocks[p * packed.depthBlocks + k0 / KC];
+      if (rows < 8) {
+        return own;
+      }
+      System.arraycopy(own, 0, s, 0, KC * NW);
+      return s;
+    }
     if (packed != null) {
-      float[] src = packed.data;
-      int at = j0 * k + k0 * w; // panels before this one are full width: j0·k floats
-      if (w == NW) {
-        System.arraycopy(src, at, s, 0, kb * NW);
-      } else {
-        for (int r = 0; r < kb; r++) {
-          System.arraycopy(src, at + r * w, s, r * NW, w);
-        }
+      float[] src = packed.tail;
+      int at = k0 * w;
+      for (int r = 0; r < kb; r++) {
+        System.arraycopy(src, at + r * w, s, r * NW, w);
       }
     } else {
       for (int r = 0; r < kb; r++) {
         System.arraycopy(b, bOff + (k0 + r) * ldb + j0, s, r * NW, w);
       }
     }
+    MicroKernel.padRows(s, kb);
+    return s;
   }
 
   private void epilogue(float[] s, int w) {
@@ -163,32 +178,46 @@ public final class Gemm {
   }
 
   /**
-   * B packed at load time: column panels of {@link #NW} (the last one narrower), each panel
-   * depth-major with its own width as row stride. Panel {@code p} starts at {@code p·NW·k}, row
-   * {@code kk} of it at {@code + kk·w}; a full-width block of {@link #KC} rows is then one
-   * contiguous copy.
+   * B packed at load time, in column panels of {@link #NW}. Each full-width panel is cut into
+   * depth blocks of {@link #KC} rows, each block an array of its own ({@code KC × NW} floats, row
+   * {@code r} at {@code r·NW}, rows beyond the depth zero) that the micro-kernel reads in place:
+   * no copy per tile, which matters most for single-row products (a classifier head). A last,
+   * narrower panel of width {@code w} is stored depth-major with stride {@code w} and copied into
+   * scratch block by block (padding it to full width would waste memory on narrow layers).
    */
   public static final class Packed {
     final int k;
     final int n;
-    final float[] data;
+    final int depthBlocks;
+    final float[][] blocks;
+    final float[] tail;
 
-    private Packed(int k, int n, float[] data) {
+    private Packed(int k, int n) {
       this.k = k;
       this.n = n;
-      this.data = data;
+      this.depthBlocks = (k + KC - 1) / KC;
+      this.blocks = new float[Math.multiplyExact(n / NW, depthBlocks)][];
+      for (int i = 0; i < blocks.length; i++) {
+        blocks[i] = new float[KC * NW];
+      }
+      this.tail = n % NW == 0 ? null : new float[Math.multiplyExact(k, n % NW)];
     }
 
     /** Packs B given row-major: {@code B[kk][j] = b[off + kk·ldb + j]}. */
     public static Packed ofRowMajor(float[] b, int off, int ldb, int k, int n) {
-      float[] d = new float[Math.multiplyExact(k, n)];
-      for (int j0 = 0; j0 < n; j0 += NW) {
-        int w = Math.min(NW, n - j0);
-        for (int kk = 0; kk < k; kk++) {
-          System.arraycopy(b, off + kk * ldb + j0, d, j0 * k + kk * w, w);
+      Packed p = new Packed(k, n);
+      int full = n / NW;
+      for (int kk = 0; kk < k; kk++) {
+        int row = off + kk * ldb;
+        for (int q = 0; q < full; q++) {
+          System.arraycopy(b, row + q * NW, p.blocks[q * p.depthBlocks + kk / KC], kk % KC * NW, NW);
+        }
+        if (p.tail != null) {
+          int w = n - full * NW;
+          System.arraycopy(b, row + full * NW, p.tail, kk * w, w);
         }
       }
-      return new Packed(k, n, d);
+      return p;
     }
 
     /**
@@ -196,18 +225,23 @@ public final class Gemm {
      * bt[off + j·ldbt + kk]}.
      */
     public static Packed ofTransposed(float[] bt, int off, int ldbt, int k, int n) {
-      float[] d = new float[Math.multiplyExact(k, n)];
-      for (int j0 = 0; j0 < n; j0 += NW) {
-        int w = Math.min(NW, n - j0);
-        for (int j = 0; j < w; j++) {
-          int src = off + (j0 + j) * ldbt;
-          int dst = j0 * k + j;
+      Packed p = new Packed(k, n);
+      int full = n / NW;
+      int w = n - full * NW;
+      for (int j = 0; j < n; j++) {
+        int col = off + j * ldbt;
+        int q = j / NW;
+        if (q < full) {
           for (int kk = 0; kk < k; kk++) {
-            d[dst + kk * w] = bt[src + kk];
+            p.blocks[q * p.depthBlocks + kk / KC][kk % KC * NW + j % NW] = bt[col + kk];
+          }
+        } else {
+          for (int kk = 0; kk < k; kk++) {
+            p.tail[kk * w + j - full * NW] = bt[col + kk];
           }
         }
       }
-      return new Packed(k, n, d);
+      return p;
     }
 
     public int k() {

@@ -27,7 +27,7 @@ final class MicroKernel {
   static final int KC = 16;
 
   // Scratch layout, floats from index 0.
-  //   [0, ACC)          block: row q at q·W
+  //   [0, ACC)          block: row q at q·W (unless the caller passes a packed block)
   //   [ACC, ACC + W)    accumulator
   //   [XS, XS + KC)     the KC scalars x_q (zero beyond the block depth)
   //   [BIAS, BIAS + W)  a row for the caller's epilogue (Gemm keeps its panel bias there)
@@ -39,16 +39,18 @@ final class MicroKernel {
   private MicroKernel() {}
 
   /**
-   * {@code acc[j] += Σ_{q < kb} x_q · block[q][j]} for {@code j < W}. Block rows and scalars
-   * beyond {@code kb}, up to the next multiple of 4, must be zero.
+   * {@code acc[j] += Σ_{q < kb} x_q · block[q][j]} for {@code j < W}, the block being rows of
+   * {@code blk} at {@code q·W}: the scratch itself, or a block packed at load time (an array of
+   * its own, so also at constant offsets). Block rows and scalars beyond {@code kb}, up to the
+   * next multiple of 4, must be zero.
    */
-  static void full(float[] s, int kb) {
+  static void full(float[] s, float[] blk, int kb) {
     float x0 = s[XS];
     float x1 = s[XS + 1];
     float x2 = s[XS + 2];
     float x3 = s[XS + 3];
     for (int j = 0; j < W; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[j] + x1 * s[W + j] + x2 * s[2 * W + j] + x3 * s[3 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[j] + x1 * blk[W + j] + x2 * blk[2 * W + j] + x3 * blk[3 * W + j];
     }
     if (kb <= 4) {
       return;
@@ -58,7 +60,7 @@ final class MicroKernel {
     x2 = s[XS + 6];
     x3 = s[XS + 7];
     for (int j = 0; j < W; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[4 * W + j] + x1 * s[5 * W + j] + x2 * s[6 * W + j] + x3 * s[7 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[4 * W + j] + x1 * blk[5 * W + j] + x2 * blk[6 * W + j] + x3 * blk[7 * W + j];
     }
     if (kb <= 8) {
       return;
@@ -68,7 +70,7 @@ final class MicroKernel {
     x2 = s[XS + 10];
     x3 = s[XS + 11];
     for (int j = 0; j < W; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[8 * W + j] + x1 * s[9 * W + j] + x2 * s[10 * W + j] + x3 * s[11 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[8 * W + j] + x1 * blk[9 * W + j] + x2 * blk[10 * W + j] + x3 * blk[11 * W + j];
     }
     if (kb <= 12) {
       return;
@@ -78,18 +80,18 @@ final class MicroKernel {
     x2 = s[XS + 14];
     x3 = s[XS + 15];
     for (int j = 0; j < W; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[12 * W + j] + x1 * s[13 * W + j] + x2 * s[14 * W + j] + x3 * s[15 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[12 * W + j] + x1 * blk[13 * W + j] + x2 * blk[14 * W + j] + x3 * blk[15 * W + j];
     }
   }
 
   /** As {@link #full} for the first {@code w < W} columns. */
-  static void tail(float[] s, int kb, int w) {
+  static void tail(float[] s, float[] blk, int kb, int w) {
     float x0 = s[XS];
     float x1 = s[XS + 1];
     float x2 = s[XS + 2];
     float x3 = s[XS + 3];
     for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[j] + x1 * s[W + j] + x2 * s[2 * W + j] + x3 * s[3 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[j] + x1 * blk[W + j] + x2 * blk[2 * W + j] + x3 * blk[3 * W + j];
     }
     if (kb <= 4) {
       return;
@@ -99,7 +101,7 @@ final class MicroKernel {
     x2 = s[XS + 6];
     x3 = s[XS + 7];
     for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[4 * W + j] + x1 * s[5 * W + j] + x2 * s[6 * W + j] + x3 * s[7 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[4 * W + j] + x1 * blk[5 * W + j] + x2 * blk[6 * W + j] + x3 * blk[7 * W + j];
     }
     if (kb <= 8) {
       return;
@@ -109,7 +111,7 @@ final class MicroKernel {
     x2 = s[XS + 10];
     x3 = s[XS + 11];
     for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[8 * W + j] + x1 * s[9 * W + j] + x2 * s[10 * W + j] + x3 * s[11 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[8 * W + j] + x1 * blk[9 * W + j] + x2 * blk[10 * W + j] + x3 * blk[11 * W + j];
     }
     if (kb <= 12) {
       return;
@@ -119,25 +121,29 @@ final class MicroKernel {
     x2 = s[XS + 14];
     x3 = s[XS + 15];
     for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * s[12 * W + j] + x1 * s[13 * W + j] + x2 * s[14 * W + j] + x3 * s[15 * W + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[12 * W + j] + x1 * blk[13 * W + j] + x2 * blk[14 * W + j] + x3 * blk[15 * W + j];
     }
   }
 
   /** Runs {@link #full} or {@link #tail}. */
-  static void accumulate(float[] s, int kb, int w) {
+  static void accumulate(float[] s, float[] blk, int kb, int w) {
     if (w == W) {
-      full(s, kb);
+      full(s, blk, kb);
     } else {
-      tail(s, kb, w);
+      tail(s, blk, kb, w);
     }
   }
 
-  /** Zeroes block rows {@code [kb, next multiple of 4)} and scalars {@code [kb, KC)}. */
-  static void padBlock(float[] s, int kb) {
+  /** Zeroes the scratch block's rows {@code [kb, next multiple of 4)}. */
+  static void padRows(float[] s, int kb) {
     int padded = (kb + 3) & ~3;
     for (int i = kb * W; i < padded * W; i++) {
       s[i] = 0f;
     }
+  }
+
+  /** Zeroes scalars {@code [kb, KC)}. */
+  static void padScalars(float[] s, int kb) {
     for (int q = kb; q < KC; q++) {
       s[XS + q] = 0f;
     }

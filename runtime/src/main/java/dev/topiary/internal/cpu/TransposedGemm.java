@@ -134,7 +134,8 @@ public final class TransposedGemm {
     for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
       int kb = Math.min(Gemm.KC, k - k0);
       source.gather(s, a, aOff, lda, i0, rows, k0, kb);
-      MicroKernel.padBlock(s, kb);
+      MicroKernel.padRows(s, kb);
+      MicroKernel.padScalars(s, kb);
       boolean first = k0 == 0;
       boolean last = k0 + kb == k;
       for (int j = 0; j < n; j++) {
@@ -147,7 +148,7 @@ public final class TransposedGemm {
         } else {
           System.arraycopy(s, PARTIAL + j * TILE, s, acc, rows);
         }
-        MicroKernel.accumulate(s, kb, rows);
+        MicroKernel.accumulate(s, s, kb, rows);
         if (last) {
           finish(s, rows, j, c, cOff + i0 * ldc, ldc);
         } else {
