@@ -116,16 +116,30 @@ public final class TransposedGemm {
   }
 
   /**
-   * Computes row tile {@code tile} of C (all columns): {@code C[i][j]} at
+   * Into how many column ranges to split each row tile so that {@code workers} have work: one when
+   * there are enough row tiles, else up to one range per 8 columns. Every range gathers the
+   * tile's {@code Aᵀ} again, so ranges are only made when workers would otherwise idle.
+   */
+  public int columnSplits(int otherTiles, int workers) {
+    long tiles = (long) tiles() * Math.max(1, otherTiles);
+    if (workers <= 1 || tiles >= 2L * workers || tiles == 0) {
+      return 1;
+    }
+    long wanted = (2L * workers + tiles - 1) / tiles;
+    return (int) Math.max(1, Math.min(wanted, (n + 7) / 8));
+  }
+
+  /**
+   * Computes row tile {@code tile} of C, columns {@code [j0, j1)}: {@code C[i][j]} at
    * {@code c[cOff + i·ldc + j]} for the tile's rows. Uses {@code s[0, scratchFloats(n, k))}.
    */
   public void compute(float[] s, Source source, float[] a, int aOff, int lda, float[] bt, int btOff, int sN, int sK,
-      float[] c, int cOff, int ldc, int tile) {
+      float[] c, int cOff, int ldc, int tile, int j0, int j1) {
     int i0 = tile * TILE;
     int rows = Math.min(TILE, m - i0);
     int acc = MicroKernel.ACC;
     if (k == 0) {
-      for (int j = 0; j < n; j++) {
+      for (int j = j0; j < j1; j++) {
         Arrays.fill(s, acc, acc + rows, 0f);
         finish(s, rows, j, c, cOff + i0 * ldc, ldc);
       }
@@ -138,7 +152,7 @@ public final class TransposedGemm {
       MicroKernel.padScalars(s, kb);
       boolean first = k0 == 0;
       boolean last = k0 + kb == k;
-      for (int j = 0; j < n; j++) {
+      for (int j = j0; j < j1; j++) {
         int x = btOff + j * sN + k0 * sK;
         for (int q = 0; q < kb; q++) {
           s[MicroKernel.XS + q] = bt[x + q * sK];

@@ -21,7 +21,7 @@ import java.util.Arrays;
  *       plain transpose for 1×1), and the weights are read in place.
  * </ul>
  *
- * <p>Work is split into tiles of (group, rows[, column panel]) across the session's workers; every
+ * <p>Work is split into tiles of (group, rows, columns) across the session's workers; every
  * output value is computed the same way whatever the split, so results do not depend on the
  * thread count.
  */
@@ -80,7 +80,8 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGe
   @Override
   public void run(Frame f) {
     if (narrow != null) {
-      f.parallel().forRange(p.group * narrow[0].tiles(), f, this);
+      int splits = narrow[0].columnSplits(p.group, f.parallel().workers());
+      f.parallel().forRange(p.group * narrow[0].tiles() * splits, f, this);
       return;
     }
     int rows = rowsPerTile(f);
@@ -132,11 +133,14 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGe
     int yo = f.off(y);
     float[] s = f.scratch(worker);
     int tiles = narrow[0].tiles();
+    int splits = narrow[0].columnSplits(p.group, f.parallel().workers());
     TransposedGemm.Source source = direct ? TransposedGemm.ROW_MAJOR : this;
     for (int t = from; t < to; t++) {
-      int g = t / tiles;
+      int split = t % splits;
+      int g = t / splits / tiles;
       narrow[g].compute(s, source, in, xo + g * p.cg, p.c, weights, g * p.og * depth, depth, 1,
-          out, yo + g * p.og, p.o, t % tiles);
+          out, yo + g * p.og, p.o, t / splits % tiles, Parallel.chunkStart(p.og, split, splits),
+          Parallel.chunkStart(p.og, split + 1, splits));
     }
   }
 

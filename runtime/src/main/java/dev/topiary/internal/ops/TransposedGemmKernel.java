@@ -7,7 +7,7 @@ import dev.topiary.internal.cpu.TransposedGemm;
  * Fast kernel of FullyConnected and MatMul for narrow outputs: a batch of equally sized
  * {@link TransposedGemm}s, A rows read from tensor {@code a}, {@code B[k][j]} read in place at
  * {@code bt[btOff + j·sN + k·sK]} from a constant array or from tensor {@code b}. Work is split
- * into tiles of (batch, row tile); results do not depend on the thread count.
+ * into tiles of (batch, row tile, column range); results do not depend on the thread count.
  */
 final class TransposedGemmKernel implements Kernel, Parallel.Task<Frame> {
   private final TransposedGemm gemm;
@@ -46,7 +46,8 @@ final class TransposedGemmKernel implements Kernel, Parallel.Task<Frame> {
 
   @Override
   public void run(Frame f) {
-    f.parallel().forRange(cOffs.length * gemm.tiles(), f, this);
+    int splits = gemm.columnSplits(cOffs.length, f.parallel().workers());
+    f.parallel().forRange(cOffs.length * gemm.tiles() * splits, f, this);
   }
 
   @Override
@@ -59,10 +60,14 @@ final class TransposedGemmKernel implements Kernel, Parallel.Task<Frame> {
     int co = f.off(c);
     float[] s = f.scratch(worker);
     int tiles = gemm.tiles();
+    int splits = gemm.columnSplits(cOffs.length, f.parallel().workers());
+    int n = gemm.n();
     for (int t = from; t < to; t++) {
-      int q = t / tiles;
+      int split = t % splits;
+      int q = t / splits / tiles;
       gemm.compute(s, TransposedGemm.ROW_MAJOR, av, ao + aOffs[q], lda, bv, bo + bOffs[q], sN, sK,
-          cv, co + cOffs[q], ldc, t % tiles);
+          cv, co + cOffs[q], ldc, t / splits % tiles, Parallel.chunkStart(n, split, splits),
+          Parallel.chunkStart(n, split + 1, splits));
     }
   }
 }

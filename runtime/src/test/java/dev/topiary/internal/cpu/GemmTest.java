@@ -127,10 +127,15 @@ public class GemmTest {
       float[] s = new float[TransposedGemm.scratchFloats(n, k)];
       float[] c1 = new float[m * ldc];
       float[] c2 = new float[m * ldc];
+      int splits = 1 + r.nextInt(Math.min(n, 4));
       for (int tile = 0; tile < g.tiles(); tile++) {
-        // B stored [K][N] (column j at stride 1, depth at stride n) and [N][K] (weights).
-        g.compute(s, TransposedGemm.ROW_MAJOR, a, 5, lda, b, 0, 1, n, c1, 0, ldc, tile);
-        g.compute(s, TransposedGemm.ROW_MAJOR, a, 5, lda, bt, 2, k, 1, c2, 0, ldc, tile);
+        // B stored [K][N] (column j at stride 1, depth at stride n) in one column range, and
+        // [N][K] (weights) in several.
+        g.compute(s, TransposedGemm.ROW_MAJOR, a, 5, lda, b, 0, 1, n, c1, 0, ldc, tile, 0, n);
+        for (int split = 0; split < splits; split++) {
+          g.compute(s, TransposedGemm.ROW_MAJOR, a, 5, lda, bt, 2, k, 1, c2, 0, ldc, tile,
+              Parallel.chunkStart(n, split, splits), Parallel.chunkStart(n, split + 1, splits));
+        }
       }
       String what = m + "x" + n + "x" + k + " " + act + (bias != null ? " bias" : "");
       TestSupport.assertClose(what + " [K][N]", expected, dense(c1, m, n, ldc), 0, 0);
@@ -163,6 +168,18 @@ public class GemmTest {
             Float.floatToRawIntBits(split[i]));
       }
     }
+  }
+
+  @Test
+  public void columnSplitsOnlyWhenWorkersWouldIdle() {
+    TransposedGemm oneTile = new TransposedGemm(49, 64, 9, null, Gemm.Act.NONE, 0, 0);
+    assertEquals(1, oneTile.columnSplits(1, 1));
+    assertEquals(4, oneTile.columnSplits(1, 2));
+    assertEquals(1, oneTile.columnSplits(4, 2));
+    TransposedGemm narrow = new TransposedGemm(49, 10, 9, null, Gemm.Act.NONE, 0, 0);
+    assertEquals(2, narrow.columnSplits(1, 4));
+    TransposedGemm many = new TransposedGemm(3136, 32, 9, null, Gemm.Act.NONE, 0, 0);
+    assertEquals(1, many.columnSplits(1, 4));
   }
 
   @Test
