@@ -26,7 +26,9 @@ final class GemmKernel implements Kernel, Parallel.Task<Frame> {
 
   /**
    * @param gemms the GEMM of each batch (entries may repeat); all of one size
-   * @param aOffs, bOffs, cOffs element offset of each batch's A, B and C from the tensor's start
+   * @param aOffs element offset of each batch's A from the start of tensor {@code a}
+   * @param bOffs element offset of each batch's B from the start of tensor {@code b}
+   * @param cOffs element offset of each batch's C from the start of tensor {@code c}
    * @param b tensor id of B, or -1 when every GEMM has packed B
    */
   GemmKernel(BindContext ctx, Gemm[] gemms, int[] aOffs, int[] bOffs, int[] cOffs, int lda, int ldb, int ldc,

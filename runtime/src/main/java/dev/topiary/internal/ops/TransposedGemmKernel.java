@@ -25,7 +25,9 @@ final class TransposedGemmKernel implements Kernel, Parallel.Task<Frame> {
 
   /**
    * @param constantB B's values when constant (then {@code b} is ignored), else null
-   * @param aOffs, bOffs, cOffs element offset of each batch's A, B and C from the start
+   * @param aOffs element offset of each batch's A from the start of tensor {@code a}
+   * @param bOffs element offset of each batch's B from the start of B
+   * @param cOffs element offset of each batch's C from the start of tensor {@code c}
    */
   TransposedGemmKernel(BindContext ctx, TransposedGemm gemm, int[] aOffs, int[] bOffs, int[] cOffs, int lda,
       float[] constantB, int sN, int sK, int ldc, int a, int b, int c) {
