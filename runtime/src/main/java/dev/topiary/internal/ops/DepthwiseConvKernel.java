@@ -9,10 +9,11 @@ import dev.topiary.internal.cpu.Parallel;
  * {@code acc[pixel, o] += x[tap pixel, o / M] · w[o, tap]}, a loop over the flattened
  * {@code (pixel, channel)} index.
  *
- * <p>For C2 to vectorise that loop every array access in it must share one offset (see
- * {@link Gemm}), so each tap's input pixels are first copied into the worker's scratch next to the
- * accumulator, and the weights are replicated at load time into one array per (tap, channel chunk)
- * laid out like the accumulator. Work is split over (image, output row, channel chunk); results
+ * <p>For C2 to vectorise that loop every array access in it must share one offset (the rules are
+ * in {@code internal.cpu.MicroKernel}), so each tap's input pixels are first copied into the
+ * worker's scratch next to the accumulator, and the weights are replicated at load time into one
+ * array per (tap, channel chunk) laid out like the accumulator. Sums run in tap order, as in the
+ * reference kernel. Work is split over (image, output row, channel chunk); results
  * do not depend on the thread count.
  */
 final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
