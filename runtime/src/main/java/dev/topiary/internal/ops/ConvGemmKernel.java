@@ -79,14 +79,15 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGe
 
   @Override
   public void run(Frame f) {
+    long work = (long) p.rows() * p.o * depth;
     if (narrow != null) {
       int splits = narrow[0].columnSplits(p.group, f.parallel().workers());
-      f.parallel().forRange(p.group * narrow[0].tiles() * splits, f, this);
+      GemmKernel.dispatch(f, p.group * narrow[0].tiles() * splits, work, this);
       return;
     }
     int rows = rowsPerTile(f);
     int rowTiles = (p.rows() + rows - 1) / rows;
-    f.parallel().forRange(p.group * rowTiles * groups[0].panels(), f, this);
+    GemmKernel.dispatch(f, p.group * rowTiles * groups[0].panels(), work, this);
   }
 
   @Override

@@ -12,6 +12,23 @@ import dev.topiary.internal.cpu.Parallel;
  */
 final class GemmKernel implements Kernel, Parallel.Task<Frame> {
   private static final int MAX_ROWS = 64;
+  /** Below this many multiply-adds a dispatch to the workers costs more than it saves. */
+  static final long MIN_PARALLEL_WORK = 1 << 16;
+
+  /**
+   * Runs {@code tiles} tiles of {@code task} across the frame's workers, or all on the calling
+   * thread (as worker 0) when the work is small. Either way each tile is computed the same way.
+   */
+  static void dispatch(Frame f, int tiles, long work, Parallel.Task<Frame> task) {
+    if (tiles <= 0) {
+      return;
+    }
+    if (work < MIN_PARALLEL_WORK || f.parallel().workers() == 1) {
+      task.run(f, 0, tiles, 0);
+    } else {
+      f.parallel().forRange(tiles, f, task);
+    }
+  }
 
   private final Gemm[] gemms;
   private final int[] aOffs;
@@ -59,7 +76,7 @@ final class GemmKernel implements Kernel, Parallel.Task<Frame> {
     Gemm g = gemms[0];
     int rows = rowsPerTile(f);
     int rowTiles = (g.m() + rows - 1) / rows;
-    f.parallel().forRange(gemms.length * rowTiles * g.panels(), f, this);
+    dispatch(f, gemms.length * rowTiles * g.panels(), (long) gemms.length * g.m() * g.n() * g.k(), this);
   }
 
   @Override

@@ -49,7 +49,8 @@ final class TransposedGemmKernel implements Kernel, Parallel.Task<Frame> {
   @Override
   public void run(Frame f) {
     int splits = gemm.columnSplits(cOffs.length, f.parallel().workers());
-    f.parallel().forRange(cOffs.length * gemm.tiles() * splits, f, this);
+    GemmKernel.dispatch(f, cOffs.length * gemm.tiles() * splits,
+        (long) cOffs.length * gemm.m() * gemm.n() * gemm.k(), this);
   }
 
   @Override
