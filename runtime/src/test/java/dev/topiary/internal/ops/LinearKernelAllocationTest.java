@@ -85,11 +85,16 @@ public class LinearKernelAllocationTest {
               for (int i = 0; i < 50; i++) {
                 k.run(f);
               }
-              long before = mx.getThreadAllocatedBytes(thread);
-              for (int i = 0; i < 50; i++) {
-                k.run(f);
+              // A kernel that allocates does so on every run; the measurement itself may allocate
+              // a few bytes now and then (an interpreted JMX call), so the best of three counts.
+              long allocated = Long.MAX_VALUE;
+              for (int attempt = 0; attempt < 3 && allocated != 0; attempt++) {
+                long before = mx.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 50; i++) {
+                  k.run(f);
+                }
+                allocated = Math.min(allocated, mx.getThreadAllocatedBytes(thread) - before);
               }
-              long allocated = mx.getThreadAllocatedBytes(thread) - before;
               assertEquals(e.getKey() + (reference ? " (reference)" : " (fast)") + " on " + parallel.workers()
                   + " worker(s): allocated bytes", 0, allocated);
             }
