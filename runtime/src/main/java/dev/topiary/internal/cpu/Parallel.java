@@ -7,12 +7,23 @@ package dev.topiary.internal.cpu;
  * each computed by one chunk gives bit-identical results for any number of workers.
  *
  * <p>Not reentrant: a body must not call {@code forRange} again.
+ *
+ * <p>Kernels use {@link #forRange(int, Object, Task)}: the task is created once at bind time and the
+ * per-run state (usually the {@code Frame}) travels as the context argument, so a dispatch allocates
+ * nothing.
  */
 public abstract class Parallel {
   /** The work of one chunk. */
   public interface RangeBody {
     void run(int from, int to, int worker);
   }
+
+  /** The work of one chunk, with the context given to {@link #forRange(int, Object, Task)}. */
+  public interface Task<C> {
+    void run(C context, int from, int to, int worker);
+  }
+
+  private static final Task<RangeBody> RUN_BODY = (body, from, to, worker) -> body.run(from, to, worker);
 
   private static final Parallel SEQUENTIAL =
       new Parallel() {
@@ -22,9 +33,9 @@ public abstract class Parallel {
         }
 
         @Override
-        public void forRange(int n, RangeBody body) {
+        public <C> void forRange(int n, C context, Task<? super C> task) {
           if (n > 0) {
-            body.run(0, n, 0);
+            task.run(context, 0, n, 0);
           }
         }
       };
@@ -38,7 +49,15 @@ public abstract class Parallel {
   public abstract int workers();
 
   /** Runs {@code body} over {@code [0, n)} split into contiguous chunks; returns when all finish. */
-  public abstract void forRange(int n, RangeBody body);
+  public final void forRange(int n, RangeBody body) {
+    forRange(n, body, RUN_BODY);
+  }
+
+  /**
+   * Runs {@code task} over {@code [0, n)} split into contiguous chunks, passing {@code context} to
+   * every chunk; returns when all finish. A failure in any chunk is rethrown to the caller.
+   */
+  public abstract <C> void forRange(int n, C context, Task<? super C> task);
 
   /** Start of chunk {@code w} of {@code n} items split {@code workers} ways. */
   public static int chunkStart(int n, int w, int workers) {

@@ -17,7 +17,8 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   private final int threads;
   private final AtomicInteger remaining = new AtomicInteger();
   private volatile long generation;
-  private volatile RangeBody body;
+  private volatile Task<Object> task;
+  private volatile Object context;
   private volatile int items;
   private volatile boolean closed;
   private volatile Throwable failure;
@@ -42,7 +43,8 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   }
 
   @Override
-  public void forRange(int n, RangeBody body) {
+  @SuppressWarnings("unchecked")
+  public <C> void forRange(int n, C context, Task<? super C> task) {
     if (closed) {
       throw new IllegalStateException("thread pool is closed");
     }
@@ -50,10 +52,11 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
       return;
     }
     if (threads == 1 || n == 1) {
-      body.run(0, n, 0);
+      task.run(context, 0, n, 0);
       return;
     }
-    this.body = body;
+    this.task = (Task<Object>) task;
+    this.context = context;
     this.items = n;
     this.failure = null;
     this.waiter = Thread.currentThread();
@@ -68,7 +71,7 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
     try {
       int end = chunkStart(n, 1, threads);
       if (end > 0) {
-        body.run(0, end, 0);
+        task.run(context, 0, end, 0);
       }
     } catch (Throwable t) {
       own = t;
@@ -79,7 +82,8 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
         LockSupport.parkNanos(this, 50_000L);
       }
     }
-    this.body = null;
+    this.task = null;
+    this.context = null;
     Throwable f = own != null ? own : failure;
     if (f instanceof RuntimeException) {
       throw (RuntimeException) f;
@@ -143,7 +147,7 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
           int from = chunkStart(n, index, threads);
           int to = chunkStart(n, index + 1, threads);
           if (to > from) {
-            body.run(from, to, index);
+            task.run(context, from, to, index);
           }
         } catch (Throwable t) {
           failure = t;

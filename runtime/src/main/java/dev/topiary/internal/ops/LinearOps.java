@@ -5,5 +5,8 @@ final class LinearOps {
   private LinearOps() {}
 
   static void register(OpRegistry r) {
+    r.add(new Conv2DOp());
+    r.add(new FullyConnectedOp());
+    r.add(new MatMulOp());
   }
 }

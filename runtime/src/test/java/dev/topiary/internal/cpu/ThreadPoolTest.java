@@ -40,6 +40,30 @@ public class ThreadPoolTest {
   }
 
   @Test
+  public void contextReachesEveryChunk() {
+    Parallel.Task<int[]> task = (hits, from, to, w) -> {
+      for (int i = from; i < to; i++) {
+        hits[i] += 1 + w;
+      }
+    };
+    for (int threads = 1; threads <= 3; threads++) {
+      try (ThreadPool pool = new ThreadPool(threads)) {
+        for (Parallel p : new Parallel[] {pool, Parallel.sequential()}) {
+          int[] hits = new int[10];
+          p.forRange(10, hits, task);
+          for (int i = 0; i < 10; i++) {
+            int owner = 0;
+            while (Parallel.chunkStart(10, owner + 1, p.workers()) <= i) {
+              owner++;
+            }
+            assertEquals("item " + i, 1 + owner, hits[i]);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   public void workerFailureReachesTheCaller() {
     try (ThreadPool pool = new ThreadPool(3)) {
       try {

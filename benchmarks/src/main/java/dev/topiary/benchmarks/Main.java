@@ -1,0 +1,85 @@
+package dev.topiary.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+
+/**
+ * Entry point of {@code benchmarks.jar}: runs JMH with its usual command line, then prints a
+ * summary of the linear-op benchmarks: GFLOP/s of the mean time and of the best measured iteration
+ * (on a shared machine the best iteration is the least disturbed one) and, where both were
+ * measured, the fast/reference speed-up of the means. Listing and help options go straight to JMH.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    CommandLineOptions cmd = new CommandLineOptions(args);
+    if (cmd.shouldHelp() || cmd.shouldList() || cmd.shouldListWithParams() || cmd.shouldListProfilers()
+        || cmd.shouldListResultFormats()) {
+      org.openjdk.jmh.Main.main(args);
+      return;
+    }
+    Collection<RunResult> results = new Runner(cmd).run();
+    System.out.println();
+    System.out.print(summary(results));
+  }
+
+  /** GFLOP/s per run and fast/reference ratios, as a table. */
+  static String summary(Collection<RunResult> results) {
+    Map<String, Double> micros = new LinkedHashMap<>();
+    List<String[]> rows = new ArrayList<>();
+    for (RunResult r : results) {
+      BenchmarkParams p = r.getParams();
+      String name = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.', p.getBenchmark().lastIndexOf('.') - 1) + 1);
+      String size = p.getParam("shape") != null ? p.getParam("shape") : p.getParam("layer");
+      double flops = flops(name, size);
+      if (flops <= 0 || !"us/op".equals(r.getPrimaryResult().getScoreUnit())) {
+        continue;
+      }
+      String kernel = p.getParam("kernel") == null ? "fast" : p.getParam("kernel");
+      String threads = p.getParam("threads") == null ? "1" : p.getParam("threads");
+      double us = r.getPrimaryResult().getScore();
+      double best = r.getPrimaryResult().getStatistics().getMin();
+      String key = name + " " + size + " t" + threads;
+      micros.put(key + " " + kernel, us);
+      rows.add(new String[] {name, size, kernel, threads, String.format(Locale.ROOT, "%.1f", us),
+          String.format(Locale.ROOT, "%.2f", flops / us / 1e3), String.format(Locale.ROOT, "%.2f", flops / best / 1e3),
+          key});
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s%n", "Benchmark", "Size", "Kernel",
+        "Threads", "mean us/op", "GFLOP/s", "best", "fast/ref"));
+    for (String[] row : rows) {
+      String ratio = "";
+      Double fast = micros.get(row[7] + " fast");
+      Double ref = micros.get(row[7] + " reference");
+      if (row[2].equals("fast") && fast != null && ref != null) {
+        ratio = String.format(Locale.ROOT, "%.1fx", ref / fast);
+      }
+      sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s%n", row[0], row[1], row[2], row[3],
+          row[4], row[5], row[6], ratio));
+    }
+    return sb.toString();
+  }
+
+  private static double flops(String benchmark, String size) {
+    if (size == null) {
+      return 0;
+    }
+    if (benchmark.startsWith("GemmBenchmark") || benchmark.startsWith("GemmEngineBenchmark")) {
+      return GemmBenchmark.flops(size);
+    }
+    if (benchmark.startsWith("ConvBenchmark")) {
+      return ConvBenchmark.flops(size);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.topiary.internal.ops;
+
+import dev.topiary.ModelFormatException;
+
+/**
+ * Conv2D (docs/OPS.md): NHWC 2-D cross-correlation with weights {@code [O,KH,KW,C/group]}, optional
+ * bias, strides, dilations, explicit or SAME/VALID padding, groups and a fused activation. Binds
+ * {@link ConvReference} when the plan asks for reference kernels, otherwise {@link DepthwiseConvKernel}
+ * for depthwise convolutions and {@link ConvGemmKernel} for the rest.
+ */
+final class Conv2DOp implements OpFactory {
+  @Override
+  public String opType() {
+    return "Conv2D";
+  }
+
+  @Override
+  public Kernel bind(BindContext ctx) throws ModelFormatException {
+    ConvParams p = ConvParams.of(ctx);
+    Activation act = Activation.fromNode(ctx);
+    float[] w = ctx.constantFloats(1);
+    float[] b = ctx.hasInput(2) ? ctx.constantFloats(2) : null;
+    int x = ctx.inputId(0);
+    int y = ctx.outputId(0);
+    if (ctx.referenceKernels()) {
+      return new ConvReference(p, w, b, act, x, y);
+    }
+    if (p.depthwise()) {
+      return new DepthwiseConvKernel(ctx, p, w, b, act, x, y);
+    }
+    return new ConvGemmKernel(ctx, p, w, b, act, x, y);
+  }
+}
