@@ -62,8 +62,6 @@ public class OnnxRuntimeDifferentialTest {
    * the largest error relative to the output's range is 3e-7).
    */
   private static final Map<String, Double> LOOSER_ATOL = Map.of("npm/blazeface-front-128", 1e-4);
-  /** Runtime op types that land with branch 'linear'; until then a model needing them is skipped. */
-  private static final Set<String> PENDING_RUNTIME_OPS = Set.of("Conv2D", "FullyConnected", "MatMul");
   private static final Map<String, String> REPORT = new TreeMap<>();
 
   /** A model to compare, with the input shapes to use for its symbolic dimensions and extra input sets. */
@@ -143,14 +141,6 @@ public class OnnxRuntimeDifferentialTest {
       }
     }
     ConversionResult r = Converter.convert(onnx, options.build());
-    Set<String> missing = new TreeSet<>();
-    for (String op : r.summary().opsAfter().keySet()) {
-      if (OpRegistry.builtin().get(op) == null) {
-        missing.add(op);
-      }
-    }
-    assumeTrue(name + " needs runtime ops " + missing + " that land with branch 'linear'",
-        missing.isEmpty() || !PENDING_RUNTIME_OPS.containsAll(missing));
     Map<String, OrtOracle.Output> expected = ort.run(inputs);
     Map<String, Tensor> actual;
     try (Model m = Model.load(ByteBuffer.wrap(r.artifact()));

@@ -39,15 +39,6 @@ import org.junit.rules.TemporaryFolder;
 public class MobileNetStyleModelTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  /** Skips until the runtime registers the linear ops (branch 'linear'), which this model needs. */
-  @Before
-  public void needsLinearOps() {
-    for (String op : new String[] {"Conv2D", "FullyConnected"}) {
-      assumeTrue("the runtime has no " + op + " op yet (branch 'linear' not merged)",
-          OpRegistry.builtin().get(op) != null);
-    }
-  }
-
   static byte[] build(Random r) throws Exception {
     GraphBuilder g = new GraphBuilder();
     int x = g.input("image", DataType.FLOAT32, Shape.of(1, 1, 28, 28));

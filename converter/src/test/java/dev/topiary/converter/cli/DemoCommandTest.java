@@ -18,18 +18,8 @@ import org.junit.rules.TemporaryFolder;
 public class DemoCommandTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  /**
-   * The repository's Fashion-MNIST fixtures, or a skipped test (with the reason on stderr) when they
-   * are missing or the runtime cannot run the CNN yet (branch 'linear' not merged).
-   */
+  /** The repository's Fashion-MNIST fixtures, or a skipped test (with the reason on stderr) when missing. */
   private static Path fixtures() throws Exception {
-    for (String op : new String[] {"Conv2D", "FullyConnected"}) {
-      boolean known = OpRegistry.builtin().get(op) != null;
-      if (!known) {
-        System.err.println("DemoCommandTest: skipped, the runtime has no " + op + " op yet (branch 'linear' not merged)");
-      }
-      assumeTrue("the runtime has no " + op + " op yet (branch 'linear' not merged)", known);
-    }
     Path dir = DemoCommand.home().resolve(DemoCommand.FIXTURES);
     boolean present = Files.isRegularFile(dir.resolve("cnn.onnx")) && Files.isRegularFile(dir.resolve("test_images.npy"))
         && Files.isRegularFile(dir.resolve("test_labels.npy")) && Files.isRegularFile(dir.resolve("fixtures.json"));
