@@ -31,12 +31,8 @@ public final class UnsupportedOpsException extends ConversionException {
     for (Map.Entry<String, List<String>> e : m.entrySet()) {
       sb.append(first ? "" : "; ").append(e.getKey()).append(" (");
       List<String> nodes = e.getValue();
-      int shown = Math.min(nodes.size(), 5);
-      for (int i = 0; i < shown; i++) {
+      for (int i = 0; i < nodes.size(); i++) {
         sb.append(i == 0 ? "" : ", ").append('\'').append(nodes.get(i)).append('\'');
-      }
-      if (nodes.size() > shown) {
-        sb.append(" and ").append(nodes.size() - shown).append(" more");
       }
       sb.append(')');
       first = false;
