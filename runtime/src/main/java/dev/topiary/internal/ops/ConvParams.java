@@ -101,38 +101,18 @@ final class ConvParams {
     }
     int[] strides = ctx.attrInts("strides", new int[] {1, 1}, 2, 1, MAX_ATTR);
     int[] dilations = ctx.attrInts("dilations", new int[] {1, 1}, 2, 1, MAX_ATTR);
-    String padding = ctx.attrString("padding", "EXPLICIT");
-    int[] pads;
-    int oh;
-    int ow;
-    switch (padding) {
-      case "EXPLICIT":
-        pads = ctx.attrInts("pads", new int[] {0, 0, 0, 0}, 4, 0, MAX_ATTR);
-        oh = outSize(ctx, "height", x[1], wt[1], strides[0], dilations[0], pads[0], pads[2]);
-        ow = outSize(ctx, "width", x[2], wt[2], strides[1], dilations[1], pads[1], pads[3]);
-        break;
-      case "VALID":
-      case "SAME_UPPER":
-      case "SAME_LOWER": {
-        int[] given = ctx.attrInts("pads", new int[] {0, 0, 0, 0}, 4, 0, MAX_ATTR);
-        for (int p : given) {
-          if (p != 0) {
-            throw ctx.error("attribute 'pads' must be absent or zero with padding " + padding);
-          }
-        }
-        pads = new int[4];
-        if (!padding.equals("VALID")) {
-          boolean upper = padding.equals("SAME_UPPER");
-          same(ctx, x[1], wt[1], strides[0], dilations[0], upper, pads, 0, 2);
-          same(ctx, x[2], wt[2], strides[1], dilations[1], upper, pads, 1, 3);
-        }
-        oh = outSize(ctx, "height", x[1], wt[1], strides[0], dilations[0], pads[0], pads[2]);
-        ow = outSize(ctx, "width", x[2], wt[2], strides[1], dilations[1], pads[1], pads[3]);
-        break;
-      }
-      default:
-        throw ctx.error("unknown padding '" + padding + "' (expected EXPLICIT, VALID, SAME_UPPER or SAME_LOWER)");
+    String padding = ctx.attrString("padding", Padding.EXPLICIT);
+    int[] given = ctx.attrInts("pads", null, 4, 0, MAX_ATTR);
+    int[] r;
+    try {
+      r = Padding.resolve(padding, given, new int[] {x[1], x[2]}, new int[] {wt[1], wt[2]}, strides, dilations,
+          false);
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
     }
+    int[] pads = {r[0], r[1], r[2], r[3]};
+    int oh = r[4];
+    int ow = r[5];
     ConvParams p = new ConvParams(x, wt, strides, dilations, pads, group, oh, ow);
     ctx.setOutput(0, DataType.FLOAT32, new int[] {p.n, p.oh, p.ow, p.o});
     return p;
@@ -147,37 +127,6 @@ final class ConvParams {
     if (t != DataType.FLOAT32 && t != DataType.FLOAT16) {
       throw ctx.error(what + " (input " + i + ") must be FLOAT32 or FLOAT16, got " + t);
     }
-  }
-
-  /** {@code floor((in + padBegin + padEnd − d·(k−1) − 1) / s) + 1}, which must be at least 1. */
-  private static int outSize(BindContext ctx, String dim, int in, int k, int s, int d, int p0, int p1)
-      throws ModelFormatException {
-    long span = (long) in + p0 + p1 - (long) d * (k - 1) - 1;
-    if ((long) in + p0 + p1 > Integer.MAX_VALUE / 2) {
-      throw ctx.error("padded input " + dim + " " + ((long) in + p0 + p1) + " is too large");
-    }
-    if (span < 0) {
-      throw ctx.error("kernel " + dim + " " + k + " with dilation " + d + " spans " + ((long) d * (k - 1) + 1)
-          + " but the padded input " + dim + " is " + ((long) in + p0 + p1) + ": the output would be empty");
-    }
-    long out = span / s + 1;
-    if (out > Integer.MAX_VALUE) {
-      throw ctx.error("output " + dim + " " + out + " is too large");
-    }
-    return (int) out;
-  }
-
-  /** SAME padding: {@code out = ceil(in / s)}; odd total padding goes at the end (upper) or start. */
-  private static void same(BindContext ctx, int in, int k, int s, int d, boolean upper, int[] pads, int begin,
-      int end) throws ModelFormatException {
-    long out = ((long) in + s - 1) / s;
-    long total = Math.max(0, (out - 1) * s + (long) d * (k - 1) + 1 - in);
-    if (total > 2L * MAX_ATTR) {
-      throw ctx.error("SAME padding of " + total + " for kernel " + k + " with dilation " + d + " is too large");
-    }
-    long small = total / 2;
-    pads[begin] = (int) (upper ? small : total - small);
-    pads[end] = (int) (upper ? total - small : small);
   }
 
   /** Depthwise: one input channel per group (and possibly several outputs per channel). */
