@@ -101,6 +101,7 @@ public final class SideBySide {
     int rounds = 20;
     double roundMs = 150; // target time of one engine's block of K runs
     double warmupMs = 1500; // per engine
+    int warmupRuns = 10; // at least, per engine
     List<String> models = SPECS.stream().map(s -> s.name).collect(Collectors.toList());
     boolean json;
     boolean ortSpin = true;
@@ -143,6 +144,7 @@ public final class SideBySide {
     double maxAbsError;
     int runsPerBlock;
     int rounds;
+    int warmupRuns; // per engine
     double loadAvgStart;
     double loadAvgEnd;
     Stats topiary = new Stats();
@@ -223,7 +225,7 @@ public final class SideBySide {
   }
 
   static String usage() {
-    return "usage: SideBySide [--threads 1,2] [--rounds 20] [--round-ms 150] [--warmup-ms 1500]\n"
+    return "usage: SideBySide [--threads 1,2] [--rounds 20] [--round-ms 150] [--warmup-ms 1500] [--warmup-runs 10]\n"
         + "    [--models " + SPECS.stream().map(s -> s.name).collect(Collectors.joining(",")) + "]\n"
         + "    [--batches 1,32] [--seed 42] [--no-ort-spin] [--json]\n"
         + "    [--fixtures DIR] [--torchvision DIR] [--npm-cache DIR]";
@@ -263,6 +265,9 @@ public final class SideBySide {
               break;
             case "--warmup-ms":
               o.warmupMs = Double.parseDouble(v);
+              break;
+            case "--warmup-runs":
+              o.warmupRuns = Integer.parseInt(v);
               break;
             case "--seed":
               o.seed = Long.parseLong(v);
@@ -430,10 +435,14 @@ public final class SideBySide {
       r.maxAbsError = worst;
 
       // Warm-up, alternating, then choose K so that one engine's block takes about roundMs.
+      // At least warmupMs per engine and warmupRuns runs each: the JIT compiles Topiary's kernels
+      // only after many calls, and a model that takes 200 ms per run gets few calls in 1.5 s.
       double[] warm = new double[2];
       long warmEnd = System.nanoTime() + (long) (2 * o.warmupMs * 1e6);
       int chunk = 1;
-      while (System.nanoTime() < warmEnd) {
+      int warmRuns = 0;
+      while (System.nanoTime() < warmEnd || warmRuns < o.warmupRuns) {
+        warmRuns += chunk;
         for (int e = 0; e < 2; e++) {
           long s = System.nanoTime();
           for (int i = 0; i < chunk; i++) {
@@ -449,6 +458,7 @@ public final class SideBySide {
       }
       int k = (int) Math.max(1, Math.min(10_000, Math.round(o.roundMs / Math.max(1e-3, Math.max(warm[0], warm[1])))));
       r.runsPerBlock = k;
+      r.warmupRuns = warmRuns;
       r.rounds = o.rounds;
 
       double[] tRuns = new double[o.rounds * k];
@@ -530,7 +540,7 @@ public final class SideBySide {
     sb.append("  \"loadAverage\": {\"start\": ").append(num(loadStart)).append(", \"end\": ").append(num(loadEnd))
         .append("},\n");
     sb.append("  \"settings\": {\"rounds\": ").append(o.rounds).append(", \"roundMs\": ").append(num(o.roundMs))
-        .append(", \"warmupMs\": ").append(num(o.warmupMs)).append(", \"seed\": ").append(o.seed)
+        .append(", \"warmupMs\": ").append(num(o.warmupMs)).append(", \"warmupRuns\": ").append(o.warmupRuns).append(", \"seed\": ").append(o.seed)
         .append(", \"ortSpinning\": ").append(o.ortSpin).append("},\n");
     sb.append("  \"results\": [");
     for (int i = 0; i < results.size(); i++) {
@@ -545,7 +555,8 @@ public final class SideBySide {
       sb.append("},\n     \"convertMs\": ").append(num(r.convertMs)).append(", \"topiaryLoadMs\": ").append(num(r.loadMs))
           .append(", \"ortSessionMs\": ").append(num(r.ortSessionMs)).append(", \"maxAbsError\": ")
           .append(num(r.maxAbsError)).append(",\n     \"runsPerBlock\": ").append(r.runsPerBlock)
-          .append(", \"rounds\": ").append(r.rounds).append(", \"loadAverage\": {\"start\": ")
+          .append(", \"rounds\": ").append(r.rounds).append(", \"warmupRuns\": ").append(r.warmupRuns)
+          .append(", \"loadAverage\": {\"start\": ")
           .append(num(r.loadAvgStart)).append(", \"end\": ").append(num(r.loadAvgEnd)).append("},\n");
       sb.append("     \"topiary\": ").append(stats(r.topiary)).append(",\n");
       sb.append("     \"ort\": ").append(stats(r.ort)).append(",\n");
