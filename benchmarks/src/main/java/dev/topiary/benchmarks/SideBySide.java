@@ -540,7 +540,8 @@ public final class SideBySide {
     sb.append("  \"loadAverage\": {\"start\": ").append(num(loadStart)).append(", \"end\": ").append(num(loadEnd))
         .append("},\n");
     sb.append("  \"settings\": {\"rounds\": ").append(o.rounds).append(", \"roundMs\": ").append(num(o.roundMs))
-        .append(", \"warmupMs\": ").append(num(o.warmupMs)).append(", \"warmupRuns\": ").append(o.warmupRuns).append(", \"seed\": ").append(o.seed)
+        .append(", \"warmupMs\": ").append(num(o.warmupMs)).append(", \"warmupRuns\": ").append(o.warmupRuns)
+        .append(", \"seed\": ").append(o.seed)
         .append(", \"ortSpinning\": ").append(o.ortSpin).append("},\n");
     sb.append("  \"results\": [");
     for (int i = 0; i < results.size(); i++) {
