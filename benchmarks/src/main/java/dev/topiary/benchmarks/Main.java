@@ -16,11 +16,16 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * summary of the linear-op benchmarks: GFLOP/s of the mean time and of the best measured iteration
  * (on a shared machine the best iteration is the least disturbed one) and, where both were
  * measured, the fast/reference speed-up of the means. Listing and help options go straight to JMH.
+ * {@code side-by-side [options]} runs {@link SideBySide} (Topiary against ONNX Runtime) instead.
  */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("side-by-side")) {
+      SideBySide.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     CommandLineOptions cmd = new CommandLineOptions(args);
     if (cmd.shouldHelp() || cmd.shouldList() || cmd.shouldListWithParams() || cmd.shouldListProfilers()
         || cmd.shouldListResultFormats()) {
