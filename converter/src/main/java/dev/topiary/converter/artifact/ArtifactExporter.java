@@ -113,6 +113,7 @@ public final class ArtifactExporter {
         int src = id;
         id = b.node("Reshape", unique(nodeNames, o.name() + "/copy"), src)
             .attrInts("shape", f.shape())
+            .attr("allowzero", 1L)
             .output(o.name(), runtimeType(f.dtype(), "output '" + o.name() + "'"), Shape.of(f.shape()));
       }
       b.output(id);

@@ -83,7 +83,8 @@ public final class RuntimeOps {
       int[] x = rank4(in[0]);
       return one(DType.FLOAT32, new int[] {x[0], 1, 1, x[3]});
     });
-    add("Reshape", 1, 1, (a, in) -> one(in[0].dtype(), ShapeRules.reshape(in[0].shape(), a.ints("shape"), false)));
+    add("Reshape", 1, 1, (a, in) -> one(in[0].dtype(),
+        ShapeRules.reshape(in[0].shape(), a.ints("shape"), a.i("allowzero", 0) != 0)));
     add("Flatten", 1, 1, (a, in) -> one(in[0].dtype(), ShapeRules.flatten(in[0].shape(), a.i("axis", 1))));
     add("Transpose", 1, 1, (a, in) -> {
       int[] perm = Shapes.toInts(a.ints("perm"));
@@ -137,6 +138,14 @@ public final class RuntimeOps {
 
   public static Op op(String type) {
     return op(type, Attributes.EMPTY);
+  }
+
+  /**
+   * A runtime Reshape to a fully resolved {@code shape}: {@code allowzero = 1}, so a 0 is an empty
+   * dimension rather than "copy the input dimension".
+   */
+  public static Op reshape(int[] shape) {
+    return op("Reshape", Attributes.builder().set("shape", shape).set("allowzero", 1L).build());
   }
 
   /** A Transpose with {@code perm}. */

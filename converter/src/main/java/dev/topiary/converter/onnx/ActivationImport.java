@@ -170,7 +170,7 @@ final class ActivationImport {
     Outlet f = l.add("as_2d", RuntimeOps.op("Flatten", Attributes.builder().set("axis", (long) axis).build()),
         l.input(0));
     Outlet s = l.add("", RuntimeOps.op("Softmax", last), f);
-    l.replace(0, l.add("restore", RuntimeOps.op("Reshape", Attributes.builder().set("shape", shape).build()), s));
+    l.replace(0, l.add("restore", RuntimeOps.reshape(shape), s));
   }
 
   static boolean isFloat(Fact f) {

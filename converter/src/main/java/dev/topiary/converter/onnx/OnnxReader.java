@@ -22,7 +22,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Reads ONNX files (IR versions 3–13, default-domain opsets 7–22) and decodes their tensors.
+ * Reads ONNX files (IR versions 3–13, default-domain opsets 7–25) and decodes their tensors.
  * Every size read from the file is checked before anything is allocated from it: the dimension
  * product, raw data length against type × count, typed value counts, external data ranges against
  * the data file's size. Any problem is an {@link OnnxFormatException}.
@@ -36,13 +36,16 @@ public final class OnnxReader {
   public static final int MIN_IR = 3;
   public static final int MAX_IR = 13;
   /**
-   * Lowest and highest supported default-domain opset versions. Opset 22 re-versioned only to add
-   * bfloat16 (Conv, AveragePool, MaxPool, the global pools, Dropout, HardSigmoid, HardSwish and ops
-   * Topiary lacks); no definition changed for the types Topiary reads. Opset 23 and later change
-   * Cast, Reshape, Shape, Pad, Transpose, Squeeze and others and are refused until reviewed.
+   * Lowest and highest supported default-domain opset versions. Opset 22 re-versioned Conv, the
+   * pools, Dropout, HardSigmoid, HardSwish and ops Topiary lacks only to allow bfloat16. Opsets 23
+   * to 25 re-versioned Cast, CastLike, Constant, ConstantOfShape, Flatten, Identity, Pad, Reshape,
+   * Shape, Size, Squeeze, Transpose and Unsqueeze only to allow float4e2m1, float8e8m0 and 2-bit
+   * integer types (Cast's {@code round_mode} concerns float8e8m0 only), and added ops Topiary
+   * reports as unsupported. No definition changed for the types Topiary reads, so the importer's
+   * rules of opset 22 apply unchanged; the reader refuses the new types where they occur.
    */
   public static final int MIN_OPSET = 7;
-  public static final int MAX_OPSET = 22;
+  public static final int MAX_OPSET = 25;
   /** Largest model file read (protobuf's own limit is 2 GiB). */
   public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8L;
   /** Largest tensor rank accepted. */

@@ -28,8 +28,7 @@ final class ShapeImport {
     TensorValue shape = requireConst(in[1], "shape");
     return one(in[0].dtype(), ShapeRules.reshape(in[0].shape(), shape.longs(), a.i("allowzero", 0) != 0));
   }, (a, in, out) -> in[0].reshape(out.shape()),
-      l -> l.replace(0, l.add("", RuntimeOps.op("Reshape",
-          Attributes.builder().set("shape", l.outputFact(0).shape()).build()), l.input(0))));
+      l -> l.replace(0, l.add("", RuntimeOps.reshape(l.outputFact(0).shape()), l.input(0))));
 
   static final OnnxRule FLATTEN = new OnnxRule("Flatten", 1,
       (a, in) -> one(in[0].dtype(), ShapeRules.flatten(in[0].shape(), a.i("axis", 1))),

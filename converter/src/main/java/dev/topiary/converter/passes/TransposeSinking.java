@@ -115,7 +115,7 @@ public final class TransposeSinking implements Pass {
   }
 
   private static Op reshape(int[] shape) {
-    return RuntimeOps.op("Reshape", Attributes.builder().set("shape", shape).build());
+    return RuntimeOps.reshape(shape);
   }
 
   private static boolean onlyMovesUnitDims(int[] in, int[] perm) {

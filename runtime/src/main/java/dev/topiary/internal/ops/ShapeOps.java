@@ -94,11 +94,12 @@ final class ShapeOps {
       if (spec == null) {
         throw ctx.error("attribute 'shape' is required");
       }
+      boolean allowZero = ctx.attrInt("allowzero", 0, 0, 1) == 1;
       long[] dims = new long[spec.length];
       int infer = -1;
       for (int k = 0; k < spec.length; k++) {
         long v = spec[k];
-        if (v == 0) {
+        if (v == 0 && !allowZero) {
           if (k >= in.length) {
             throw ctx.error("shape " + format(spec) + ": 0 at index " + k + " copies an input dimension, but the input "
                 + Shape.of(in) + " has rank " + in.length);
