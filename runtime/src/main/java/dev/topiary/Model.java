@@ -76,7 +76,8 @@ public final class Model implements AutoCloseable {
   }
 
   /**
-   * Loads an artifact by memory-mapping {@code path}; weights are read from the mapping.
+   * Loads an artifact by memory-mapping {@code path}: the digest is computed over the mapping and
+   * each weight is copied out of it once, into the layout its kernel uses (packed for the fast paths).
    *
    * @throws ModelFormatException if the file is not a valid artifact (the message says why)
    * @throws IOException if the file cannot be read
