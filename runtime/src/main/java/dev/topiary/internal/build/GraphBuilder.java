@@ -5,6 +5,7 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.format.ArtifactFormat;
 import dev.topiary.internal.format.ArtifactWriter;
+import dev.topiary.internal.format.SparseBitmap;
 import dev.topiary.internal.format.Types;
 import dev.topiary.internal.format.proto.Attribute;
 import dev.topiary.internal.format.proto.Floats;
@@ -14,6 +15,7 @@ import dev.topiary.internal.format.proto.Metadata;
 import dev.topiary.internal.format.proto.ModelHeader;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.Quantization;
+import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.internal.plan.Plan;
 import dev.topiary.internal.plan.Planner;
@@ -42,8 +44,10 @@ public final class GraphBuilder {
     final String name;
     final DataType type;
     Shape shape;
-    final ByteBuffer data;
+    ByteBuffer data;
     Quantization quantization;
+    /** Non-zero count when {@link #data} holds the BITMAP sparse encoding, else −1. */
+    long sparseNonZero = -1;
 
     TensorEntry(String name, DataType type, Shape shape, ByteBuffer data) {
       this.name = name;
@@ -101,6 +105,36 @@ public final class GraphBuilder {
     copy.put(littleEndianBytes.duplicate());
     ((java.nio.Buffer) copy).rewind();
     return add(new TensorEntry(name, type, shape, copy));
+  }
+
+  /** Adds a FLOAT32 constant stored with the BITMAP sparse encoding (format 1.1). */
+  public int constantSparse(String name, Shape shape, float[] values) {
+    int id = constant(name, shape, values);
+    storeSparse(id);
+    return id;
+  }
+
+  /**
+   * Stores constant {@code id} with the BITMAP sparse encoding: a bitmap of its non-zero elements
+   * followed by their values (docs/FORMAT.md). The artifact then needs format 1.1.
+   */
+  public GraphBuilder storeSparse(int id) {
+    TensorEntry t = tensors.get(id);
+    if (t.data == null) {
+      throw new IllegalArgumentException("tensor '" + t.name + "' is not a constant");
+    }
+    if (t.sparseNonZero >= 0) {
+      return this;
+    }
+    int count = t.data.remaining() / t.type.byteSize();
+    t.sparseNonZero = SparseBitmap.nonZeroCount(t.data, count, t.type.byteSize());
+    t.data = SparseBitmap.encode(t.data, count, t.type.byteSize());
+    return this;
+  }
+
+  /** Stored bytes of constant {@code id} (dense or sparse, as it will be written). */
+  public int storedBytes(int id) {
+    return tensors.get(id).data.remaining();
   }
 
   /** Sets per-tensor or per-axis quantization parameters of tensor {@code id}. */
@@ -258,6 +292,9 @@ public final class GraphBuilder {
       }
       if (t.data != null) {
         d.setConstant(true).setDataOffset(offsets[i]).setDataLength(t.data.remaining());
+        if (t.sparseNonZero >= 0) {
+          d.setSparse(SparseEncoding.newBuilder().setKind(SparseEncoding.Kind.BITMAP).setNonzeroCount(t.sparseNonZero));
+        }
       }
       if (t.quantization != null) {
         d.setQuantization(t.quantization);

@@ -28,6 +28,38 @@ public final class BindContext {
     long[] longs(int id);
 
     String name(int id);
+
+    /**
+     * Fraction of the elements of constant {@code id} that are zero, in [0, 1]: from the stored
+     * sparse encoding when there is one, otherwise counted in the values.
+     */
+    default double zeroFraction(int id) {
+      float[] v = floats(id);
+      return v.length == 0 ? 0 : countZeros(v) / (double) v.length;
+    }
+
+    /** Number of zero elements of a constant array (float[], int[], long[] or byte[]). */
+    static int countZeros(Object a) {
+      int z = 0;
+      if (a instanceof float[]) {
+        for (float x : (float[]) a) {
+          z += x == 0f ? 1 : 0;
+        }
+      } else if (a instanceof int[]) {
+        for (int x : (int[]) a) {
+          z += x == 0 ? 1 : 0;
+        }
+      } else if (a instanceof long[]) {
+        for (long x : (long[]) a) {
+          z += x == 0 ? 1 : 0;
+        }
+      } else if (a instanceof byte[]) {
+        for (byte x : (byte[]) a) {
+          z += x == 0 ? 1 : 0;
+        }
+      }
+      return z;
+    }
   }
 
   private final Node node;
@@ -95,6 +127,15 @@ public final class BindContext {
   public float[] constantFloats(int i) throws ModelFormatException {
     requireConstant(i);
     return tensors.floats(node.getInputs(i));
+  }
+
+  /**
+   * Fraction of zero elements of constant input {@code i} (its sparsity), in [0, 1]. Kernels use it
+   * to choose a sparse implementation; the values themselves come from {@link #constantFloats}.
+   */
+  public double sparsity(int i) throws ModelFormatException {
+    requireConstant(i);
+    return tensors.zeroFraction(node.getInputs(i));
   }
 
   public long[] constantLongs(int i) throws ModelFormatException {
