@@ -116,7 +116,8 @@ public final class GraphBuilder {
 
   /**
    * Stores constant {@code id} with the BITMAP sparse encoding: a bitmap of its non-zero elements
-   * followed by their values (docs/FORMAT.md). The artifact then needs format 1.1.
+   * followed by their values (docs/FORMAT.md). The artifact then needs format 1.1. A tensor whose
+   * encoding would be exactly as long as its dense data stays dense (the format forbids that case).
    */
   public GraphBuilder storeSparse(int id) {
     TensorEntry t = tensors.get(id);
@@ -126,9 +127,14 @@ public final class GraphBuilder {
     if (t.sparseNonZero >= 0) {
       return this;
     }
-    int count = t.data.remaining() / t.type.byteSize();
-    t.sparseNonZero = SparseBitmap.nonZeroCount(t.data, count, t.type.byteSize());
-    t.data = SparseBitmap.encode(t.data, count, t.type.byteSize());
+    int size = t.type.byteSize();
+    int count = t.data.remaining() / size;
+    int nnz = SparseBitmap.nonZeroCount(t.data, count, size);
+    if (SparseBitmap.encodedLength(count, nnz, size) == (long) count * size) {
+      return this; // as long as dense: invalid as sparse (a 1.0 reader would misread it), so stays dense
+    }
+    t.sparseNonZero = nnz;
+    t.data = SparseBitmap.encode(t.data, count, size);
     return this;
   }
 

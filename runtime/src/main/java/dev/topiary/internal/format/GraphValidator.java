@@ -219,6 +219,11 @@ final class GraphValidator {
               where + ": sparse nonzero_count " + nnz + " is outside [0, " + count + "]");
         }
         long expected = SparseBitmap.encodedLength(count, nnz, (int) elem);
+        if (expected == count * elem) {
+          // A 1.0 reader, which skips the encoding, would accept this length and misread the bitmap.
+          throw new ModelFormatException(where + ": sparse encoding is exactly as long as the dense data ("
+              + len + " bytes); it must be stored densely");
+        }
         if (len != expected) {
           throw new ModelFormatException(where + ": sparse data length " + len + " does not match "
               + SparseBitmap.bitmapBytes(count) + " bitmap bytes + " + nnz + " values of " + elem + " bytes");

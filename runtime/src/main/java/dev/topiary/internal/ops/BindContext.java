@@ -62,19 +62,32 @@ public final class BindContext {
     }
   }
 
+  /** Default of {@link #sparseThreshold()}: the measured {@code SparseLinearKernel.THRESHOLD}. */
+  public static final double DEFAULT_SPARSE_THRESHOLD = SparseLinearKernel.THRESHOLD;
+
   private final Node node;
   private final int nodeIndex;
   private final Tensors tensors;
   private final boolean referenceKernels;
+  private final double sparseThreshold;
   private final DataType[] outTypes;
   private final int[][] outShapes;
   private int scratchFloats;
 
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
+    this(node, nodeIndex, tensors, referenceKernels, SparseLinearKernel.THRESHOLD);
+  }
+
+  /**
+   * @param sparseThreshold weight zero fraction above which linear ops bind their sparse kernels
+   *     (above 1: never; below 0: always)
+   */
+  public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels, double sparseThreshold) {
     this.node = node;
     this.nodeIndex = nodeIndex;
     this.tensors = tensors;
     this.referenceKernels = referenceKernels;
+    this.sparseThreshold = sparseThreshold;
     this.outTypes = new DataType[node.getOutputsCount()];
     this.outShapes = new int[node.getOutputsCount()][];
   }
@@ -90,6 +103,11 @@ public final class BindContext {
   /** True when the plan asks for reference kernels only (for differential testing and debugging). */
   public boolean referenceKernels() {
     return referenceKernels;
+  }
+
+  /** Weight zero fraction above which linear ops bind their sparse kernels. */
+  public double sparseThreshold() {
+    return sparseThreshold;
   }
 
   // ---- inputs ----

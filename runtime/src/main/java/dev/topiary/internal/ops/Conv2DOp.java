@@ -26,7 +26,7 @@ final class Conv2DOp implements OpFactory {
     if (ctx.referenceKernels()) {
       return new ConvReference(p, w, b, act, x, y);
     }
-    if (p.pointwise() && p.group == 1 && SparseLinearKernel.preferred(ctx.sparsity(1))) {
+    if (p.pointwise() && p.group == 1 && SparseLinearKernel.preferred(ctx, 1)) {
       return new SparseLinearKernel(p.n * p.h * p.w, p.o, p.c, w, b, act, x, y);
     }
     if (p.depthwise()) {

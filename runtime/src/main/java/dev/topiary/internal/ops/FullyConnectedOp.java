@@ -60,7 +60,7 @@ final class FullyConnectedOp implements OpFactory {
     if (ctx.referenceKernels()) {
       return new Reference(m, n, k, w, b, act, x, y);
     }
-    if (SparseLinearKernel.preferred(ctx.sparsity(1))) {
+    if (SparseLinearKernel.preferred(ctx, 1)) {
       return new SparseLinearKernel(m, n, k, w, b, act, x, y);
     }
     if (TransposedGemm.preferred(m, n)) {

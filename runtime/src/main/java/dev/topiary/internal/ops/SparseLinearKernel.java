@@ -15,10 +15,11 @@ import dev.topiary.internal.cpu.Parallel;
  */
 final class SparseLinearKernel implements Kernel, Parallel.Task<Frame> {
   /**
-   * Zero fraction of the weights above which the sparse kernel replaces the dense one. Measured with
+   * Default zero fraction of the weights above which the sparse kernel replaces the dense one
+   * ({@code Planner.Options.sparseThreshold} overrides it). Measured with
    * {@code SparseFullyConnectedBenchmark} (docs/BENCHMARKS.md, "Sparse FullyConnected").
    */
-  static final double THRESHOLD = 0.7;
+  static final double THRESHOLD = 0.8;
   /** Outputs per tile. */
   static final int BLOCK = 64;
 
@@ -68,9 +69,24 @@ final class SparseLinearKernel implements Kernel, Parallel.Task<Frame> {
     this.blocks = (n + BLOCK - 1) / BLOCK;
   }
 
-  /** True when weights with this zero fraction should use the sparse kernel. */
-  static boolean preferred(double zeroFraction) {
-    return zeroFraction > THRESHOLD;
+  /** True when the weights (input {@code i} of the node) should use the sparse kernel. */
+  static boolean preferred(BindContext ctx, int i) throws dev.topiary.ModelFormatException {
+    return ctx.sparseThreshold() <= 1 && ctx.sparsity(i) > ctx.sparseThreshold();
+  }
+
+  /** Continues sum {@code s} over the terms {@code [p, end)}. */
+  private float finish(float[] in, int xr, float s, int p, int end) {
+    for (; p < end; p++) {
+      s += in[xr + cols[p]] * vals[p];
+    }
+    return s;
+  }
+
+  private void store(float[] out, int yr, int j, float s) {
+    if (bias != null) {
+      s += bias[j];
+    }
+    out[yr + j] = act.apply(s);
   }
 
   /** Number of stored non-zero weights. */
@@ -95,15 +111,37 @@ final class SparseLinearKernel implements Kernel, Parallel.Task<Frame> {
       int j1 = Math.min(n, j0 + BLOCK);
       int xr = xo + r * k;
       int yr = yo + r * n;
-      for (int j = j0; j < j1; j++) {
-        float s = 0f;
-        for (int p = rowPtr[j], e = rowPtr[j + 1]; p < e; p++) {
-          s += in[xr + cols[p]] * vals[p];
+      int j = j0;
+      // Four outputs at a time: four independent sums hide the latency of the float adds (each
+      // sum still runs over its own terms in ascending k).
+      for (; j + 4 <= j1; j += 4) {
+        int p0 = rowPtr[j];
+        int p1 = rowPtr[j + 1];
+        int p2 = rowPtr[j + 2];
+        int p3 = rowPtr[j + 3];
+        int p4 = rowPtr[j + 4];
+        int common = Math.min(Math.min(p1 - p0, p2 - p1), Math.min(p3 - p2, p4 - p3));
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        for (int q = 0; q < common; q++) {
+          s0 += in[xr + cols[p0 + q]] * vals[p0 + q];
+          s1 += in[xr + cols[p1 + q]] * vals[p1 + q];
+          s2 += in[xr + cols[p2 + q]] * vals[p2 + q];
+          s3 += in[xr + cols[p3 + q]] * vals[p3 + q];
         }
-        if (bias != null) {
-          s += bias[j];
-        }
-        out[yr + j] = act.apply(s);
+        s0 = finish(in, xr, s0, p0 + common, p1);
+        s1 = finish(in, xr, s1, p1 + common, p2);
+        s2 = finish(in, xr, s2, p2 + common, p3);
+        s3 = finish(in, xr, s3, p3 + common, p4);
+        store(out, yr, j, s0);
+        store(out, yr, j + 1, s1);
+        store(out, yr, j + 2, s2);
+        store(out, yr, j + 3, s3);
+      }
+      for (; j < j1; j++) {
+        store(out, yr, j, finish(in, xr, 0f, rowPtr[j], rowPtr[j + 1]));
       }
     }
   }

@@ -43,6 +43,12 @@ public final class Planner {
      * graphs in code). Default false: declared and computed shapes must agree.
      */
     public boolean inferShapes;
+    /**
+     * Weight zero fraction above which FullyConnected and 1×1 Conv2D bind their compressed-row
+     * sparse kernel; above 1 never, below 0 always. Default: the measured
+     * {@code SparseLinearKernel.THRESHOLD} (docs/BENCHMARKS.md).
+     */
+    public double sparseThreshold = BindContext.DEFAULT_SPARSE_THRESHOLD;
     /** Largest arena in bytes a plan may ask for. Default: the JVM's maximum heap. */
     public long maxArenaBytes = Runtime.getRuntime().maxMemory();
   }
@@ -122,7 +128,7 @@ public final class Planner {
             throw new ModelFormatException("node '" + node.getName() + "' reads '" + name(t) + "' before it is computed");
           }
         }
-        BindContext ctx = new BindContext(node, n, this, options.referenceKernels);
+        BindContext ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold);
         OpFactory f = OpRegistry.builtin().get(node.getOpType());
         Kernel kernel;
         try {

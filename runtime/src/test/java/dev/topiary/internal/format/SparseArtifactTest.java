@@ -190,4 +190,30 @@ public class SparseArtifactTest {
       }
     }
   }
+
+  @Test
+  public void anEncodingAsLongAsDenseIsInvalidAndNeverWritten() throws Exception {
+    // 32 floats, 31 non-zero: bitmap 4 + 31·4 = 128 = 32·4, which a 1.0 reader would take as dense.
+    float[] v = new float[32];
+    for (int i = 1; i < 32; i++) {
+      v[i] = i;
+    }
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, 4));
+    int w = g.constantSparse("w", Shape.of(8, 4), v);
+    g.output(g.node("FullyConnected", "fc", x, w).output("y"));
+    byte[] file = g.build();
+    assertEquals(0, minor(file));
+    ModelHeader h = HostileArtifactTest.header(file);
+    assertTrue(!h.getGraph().getTensors(1).hasSparse());
+    // Hand-made: the same bytes re-encoded as a 31-non-zero bitmap are refused by a 1.1 reader.
+    ByteBuffer dense = ByteBuffer.allocate(128).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    dense.asFloatBuffer().put(v);
+    ByteBuffer enc = SparseBitmap.encode(dense, 32, 4);
+    byte[] data = HostileArtifactTest.data(file);
+    int off = (int) h.getGraph().getTensors(1).getDataOffset();
+    enc.get(data, off, 128);
+    String m = loadError(editW(h, t -> t.setSparse(bitmap(31))), data);
+    assertTrue(m, m.contains("sparse encoding is exactly as long as the dense data (128 bytes)"));
+  }
 }

@@ -1,0 +1,128 @@
+package dev.topiary.converter.prune;
+
+import dev.topiary.converter.ConversionException;
+import dev.topiary.converter.ir.DType;
+import dev.topiary.converter.ir.Dialect;
+import dev.topiary.converter.ir.Fact;
+import dev.topiary.converter.ir.Graph;
+import dev.topiary.converter.ir.IrOps;
+import dev.topiary.converter.ir.Node;
+import dev.topiary.converter.ir.Outlet;
+import dev.topiary.converter.ir.Patch;
+import dev.topiary.converter.ir.TensorValue;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Unstructured magnitude pruning: sets the smallest-magnitude weights of every Conv2D,
+ * FullyConnected and MatMul (constant B) to zero, {@code floor(sparsity·count)} of them per layer, or
+ * with a global scope the same fraction of all those weights together (layers then end up with
+ * different sparsities). Ties are broken by element order. Weights that are already zero count.
+ */
+public final class MagnitudePruning {
+  /** What one weight tensor became. */
+  public record Layer(String node, String weights, int count, int zerosBefore, int zerosAfter) {}
+
+  private MagnitudePruning() {}
+
+  /** Prunes {@code g} in place and returns one entry per pruned weight tensor. */
+  public static List<Layer> apply(Graph g, double sparsity, boolean global) throws ConversionException {
+    Map<Integer, Node> weights = new LinkedHashMap<>();
+    for (int id : g.order()) {
+      Node n = g.node(id);
+      if (n.op().dialect() != Dialect.RUNTIME) {
+        continue;
+      }
+      String t = n.op().type();
+      if (t.equals("Conv2D") || t.equals("FullyConnected") || t.equals("MatMul")) {
+        Outlet w = n.input(1);
+        Fact f = g.fact(w);
+        if (!w.isNone() && IrOps.isConst(g.node(w.node()).op()) && f.dtype() == DType.FLOAT32) {
+          weights.putIfAbsent(w.node(), n);
+        }
+      }
+    }
+    List<Layer> out = new ArrayList<>();
+    if (weights.isEmpty()) {
+      return out;
+    }
+    float threshold = Float.NaN;
+    long globalBudget = 0;
+    if (global) {
+      long total = 0;
+      for (int c : weights.keySet()) {
+        total += g.node(c).fact(0).value().count();
+      }
+      float[] all = new float[(int) Math.min(total, Integer.MAX_VALUE - 8)];
+      int k = 0;
+      for (int c : weights.keySet()) {
+        TensorValue v = g.node(c).fact(0).value();
+        for (int i = 0; i < v.count() && k < all.length; i++) {
+          all[k++] = Math.abs(v.floatAt(i));
+        }
+      }
+      globalBudget = (long) Math.floor(sparsity * all.length);
+      Arrays.sort(all);
+      threshold = globalBudget == 0 ? Float.NEGATIVE_INFINITY : all[(int) globalBudget - 1];
+      // Everything strictly below the threshold goes; ties at it go in order until the budget is spent.
+      for (float a : all) {
+        if (a < threshold) {
+          globalBudget--;
+        }
+      }
+    }
+    Patch p = new Patch(g, "magnitude pruning to " + sparsity);
+    for (Map.Entry<Integer, Node> e : weights.entrySet()) {
+      Node c = g.node(e.getKey());
+      TensorValue v = c.fact(0).value();
+      float[] w = v.floats().clone();
+      int n = w.length;
+      int zerosBefore = zeros(w);
+      if (global) {
+        for (int i = 0; i < n; i++) {
+          float a = Math.abs(w[i]);
+          if (a < threshold) {
+            w[i] = 0f;
+          } else if (a == threshold && globalBudget > 0) {
+            w[i] = 0f;
+            globalBudget--;
+          }
+        }
+      } else {
+        int k = (int) Math.floor(sparsity * n);
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) {
+          idx[i] = i;
+        }
+        float[] src = w.clone();
+        Arrays.sort(idx, (a, b) -> {
+          int cmp = Float.compare(Math.abs(src[a]), Math.abs(src[b]));
+          return cmp != 0 ? cmp : Integer.compare(a, b);
+        });
+        for (int i = 0; i < k; i++) {
+          w[idx[i]] = 0f;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        if (w[i] == 0f) {
+          w[i] = 0f; // store +0: -0.0 would count as a non-zero in the bitmap
+        }
+      }
+      p.setOp(c.id(), IrOps.constant(TensorValue.ofFloats(DType.FLOAT32, v.shape(), w)));
+      out.add(new Layer(e.getValue().name(), c.outputName(0), n, zerosBefore, zeros(w)));
+    }
+    p.apply();
+    return out;
+  }
+
+  private static int zeros(float[] w) {
+    int z = 0;
+    for (float x : w) {
+      z += x == 0f ? 1 : 0;
+    }
+    return z;
+  }
+}
