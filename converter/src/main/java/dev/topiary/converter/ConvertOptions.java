@@ -31,6 +31,7 @@ public final class ConvertOptions {
   private final PruneScope pruneScope;
   private final double pruneChannels;
   private final PruneNorm pruneNorm;
+  private final dev.topiary.Tensor pruneCalibration;
 
   /** Which weights a magnitude-pruning threshold is computed over. */
   public enum PruneScope {
@@ -59,6 +60,7 @@ public final class ConvertOptions {
     this.pruneScope = b.pruneScope;
     this.pruneChannels = b.pruneChannels;
     this.pruneNorm = b.pruneNorm;
+    this.pruneCalibration = b.pruneCalibration;
   }
 
   public static Builder builder() {
@@ -141,6 +143,15 @@ public final class ConvertOptions {
     return pruneNorm;
   }
 
+  /**
+   * Calibration inputs for bias correction after pruning: a FLOAT32 tensor for the model's single
+   * input, walked along its first dimension in batches of the model's batch size (default: none, no
+   * correction).
+   */
+  public dev.topiary.Tensor pruneCalibration() {
+    return pruneCalibration;
+  }
+
   /** Builds {@link ConvertOptions}. */
   public static final class Builder {
     private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
@@ -156,6 +167,7 @@ public final class ConvertOptions {
     private PruneScope pruneScope = PruneScope.LAYER;
     private double pruneChannels;
     private PruneNorm pruneNorm = PruneNorm.L1;
+    private dev.topiary.Tensor pruneCalibration;
 
     private Builder() {}
 
@@ -230,6 +242,12 @@ public final class ConvertOptions {
     /** Sets {@link ConvertOptions#pruneChannels()}; {@code fraction} must lie in [0, 1). */
     public Builder pruneChannels(double fraction) {
       this.pruneChannels = fraction("pruneChannels", "fraction", fraction);
+      return this;
+    }
+
+    /** Sets {@link ConvertOptions#pruneCalibration()} (null: none). */
+    public Builder pruneCalibration(dev.topiary.Tensor calibration) {
+      this.pruneCalibration = calibration;
       return this;
     }
 

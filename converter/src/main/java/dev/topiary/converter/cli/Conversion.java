@@ -65,7 +65,9 @@ final class Conversion {
           Option.value("--prune-scope", "layer|global", "--prune per layer or with one global threshold (default: layer)"),
           Option.value("--prune-channels", "FRACTION", "structured pruning: remove this fraction of each Conv/FullyConnected's"
               + " output channels and the matching inputs of its readers, in [0, 1) (default: none)"),
-          Option.value("--prune-norm", "l1|l2", "filter norm ranking channels for --prune-channels (default: l1)"));
+          Option.value("--prune-norm", "l1|l2", "filter norm ranking channels for --prune-channels (default: l1)"),
+          Option.value("--prune-calibration", "FILE.npy", "inputs for bias correction after pruning, walked in batches"
+              + " along the first dimension (default: no correction)"));
 
   private Conversion() {}
 
@@ -126,6 +128,10 @@ final class Conversion {
     }
     if (args.has("--prune-channels")) {
       b.pruneChannels(fraction("--prune-channels", "fraction", args.value("--prune-channels", "")));
+    }
+    if (args.has("--prune-calibration")) {
+      Path cal = CliFiles.existingFile(args.value("--prune-calibration", null), "calibration data");
+      b.pruneCalibration(dev.topiary.converter.npy.Npy.read(cal).tensor());
     }
     String scope = args.value("--prune-scope", "layer");
     switch (scope) {

@@ -55,8 +55,18 @@ public final class ChannelPruning {
 
   private ChannelPruning() {}
 
-  /** Prunes {@code g} in place; one entry per candidate layer. */
+  /** Prunes {@code g} in place without bias correction; one entry per candidate layer. */
   public static List<Layer> apply(Graph g, double fraction, Norm norm) throws ConversionException {
+    return apply(g, fraction, norm, null);
+  }
+
+  /**
+   * Prunes {@code g} in place; one entry per candidate layer. With {@code means} (from
+   * {@link BiasCorrection#means} on the unpruned graph) each reader that loses input channels adds
+   * their mean contribution to its bias, when it has a bias.
+   */
+  public static List<Layer> apply(Graph g, double fraction, Norm norm, Map<Outlet, float[]> means)
+      throws ConversionException {
     List<Layer> out = new ArrayList<>();
     Set<Integer> done = new HashSet<>();
     for (int id : g.order()) {
@@ -82,6 +92,7 @@ public final class ChannelPruning {
       }
       boolean[] keep = choose(g, group, remove, norm);
       Edits e = new Edits();
+      e.means = means;
       Set<Integer> joined = new HashSet<>();
       for (Node m : group) {
         e.slice(g, m.input(1), 0, keep);
@@ -325,6 +336,7 @@ public final class ChannelPruning {
         int[] w = g.fact(c.input(1)).shape();
         int group = (int) c.op().attrs().i("group", 1);
         if (group == 1) {
+          e.correct(g, c, o, keep);
           e.slice(g, c.input(1), 3, keep);
           why = null;
         } else if (group == channels && w[3] == 1 && w[0] == channels) {
@@ -354,6 +366,9 @@ public final class ChannelPruning {
         boolean[] pos = new boolean[in[axis]];
         for (int j = 0; j < pos.length; j++) {
           pos[j] = keep[(j / inner) % channels];
+        }
+        if (t.equals("FullyConnected")) {
+          e.correct(g, c, o, pos);
         }
         e.slice(g, c.input(b), depthAxis, pos);
         why = null;
@@ -411,11 +426,48 @@ public final class ChannelPruning {
   /** The edits of one producer: new constant values and new attributes, by node id. */
   private static final class Edits {
     final Map<Integer, Object> ops = new LinkedHashMap<>();
+    /** Mean of each input position of the linear ops, for bias correction; null: none. */
+    Map<Outlet, float[]> means;
+
+    /** The value of constant {@code o} with this patch's edits so far. */
+    TensorValue value(Graph g, Outlet o) {
+      Object pending = ops.get(o.node());
+      return pending instanceof TensorValue ? (TensorValue) pending : g.fact(o).value();
+    }
+
+    /**
+     * Adds to the bias of reader {@code c} (ungrouped Conv2D with weights [O,KH,KW,C], or
+     * FullyConnected [N,K]) the mean contribution of the input positions {@code keep} drops, with
+     * the weights before they are sliced. Nothing without means or without a private bias.
+     */
+    void correct(Graph g, Node c, Outlet in, boolean[] keep) {
+      float[] m = means == null ? null : means.get(in);
+      if (m == null || m.length != keep.length || !isPrivateConst(g, c.input(2))) {
+        return;
+      }
+      TensorValue w = value(g, c.input(1));
+      TensorValue b = value(g, c.input(2));
+      int rows = w.shape()[0];
+      int depth = keep.length;
+      int taps = w.count() / rows / depth;
+      float[] bias = b.floats().clone();
+      for (int j = 0; j < rows; j++) {
+        double d = 0;
+        for (int t = 0; t < taps; t++) {
+          for (int k = 0; k < depth; k++) {
+            if (!keep[k]) {
+              d += (double) m[k] * w.floatAt((j * taps + t) * depth + k);
+            }
+          }
+        }
+        bias[j] += (float) d;
+      }
+      ops.put(c.input(2).node(), TensorValue.ofFloats(DType.FLOAT32, b.shape(), bias));
+    }
 
     /** Keeps the indices {@code keep} of axis {@code axis} of constant {@code o}. */
     void slice(Graph g, Outlet o, int axis, boolean[] keep) {
-      Object pending = ops.get(o.node());
-      TensorValue v = pending instanceof TensorValue ? (TensorValue) pending : g.fact(o).value();
+      TensorValue v = value(g, o);
       int[] s = v.shape();
       int outer = 1;
       for (int i = 0; i < axis; i++) {

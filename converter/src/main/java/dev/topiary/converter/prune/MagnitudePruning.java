@@ -30,6 +30,16 @@ public final class MagnitudePruning {
 
   /** Prunes {@code g} in place and returns one entry per pruned weight tensor. */
   public static List<Layer> apply(Graph g, double sparsity, boolean global) throws ConversionException {
+    return apply(g, sparsity, global, null);
+  }
+
+  /**
+   * Prunes {@code g} in place and returns one entry per pruned weight tensor. With {@code means}
+   * (from {@link BiasCorrection#means} on the unpruned graph) each Conv2D and FullyConnected with a
+   * private bias adds the mean contribution of its pruned weights to the bias.
+   */
+  public static List<Layer> apply(Graph g, double sparsity, boolean global, Map<Outlet, float[]> means)
+      throws ConversionException {
     Map<Integer, Node> weights = new LinkedHashMap<>();
     for (int id : g.order()) {
       Node n = g.node(id);
@@ -112,10 +122,41 @@ public final class MagnitudePruning {
         }
       }
       p.setOp(c.id(), IrOps.constant(TensorValue.ofFloats(DType.FLOAT32, v.shape(), w)));
+      correctBias(g, e.getValue(), v, w, means, p);
       out.add(new Layer(e.getValue().name(), c.outputName(0), n, zerosBefore, zeros(w)));
     }
     p.apply();
     return out;
+  }
+
+  /** Adds {@code Σ_k E[x_k]·(w − pruned)[j,k]} to the bias of {@code n} when it has a private one. */
+  private static void correctBias(Graph g, Node n, TensorValue before, float[] after, Map<Outlet, float[]> means,
+      Patch p) {
+    float[] m = means == null ? null : means.get(n.input(0));
+    Outlet b = n.input(2);
+    int[] xs = g.fact(n.input(0)).shape();
+    if (m == null || m.length != xs[xs.length - 1] || n.op().type().equals("MatMul") || b.isNone() || !IrOps.isConst(g.node(b.node()).op())
+        || g.useCount(b) != 1 || g.useCount(n.input(1)) != 1) {
+      return;
+    }
+    int[] s = before.shape();
+    int rows = s[0];
+    int depth = s[s.length - 1];
+    int taps = before.count() / rows / depth;
+    int groupOut = rows / Math.max(1, m.length / depth);
+    float[] bias = g.fact(b).value().floats().clone();
+    for (int j = 0; j < rows; j++) {
+      int base = n.op().type().equals("Conv2D") ? j / groupOut * depth : 0;
+      double d = 0;
+      for (int t = 0; t < taps; t++) {
+        for (int k = 0; k < depth; k++) {
+          int i = (j * taps + t) * depth + k;
+          d += (double) m[base + k] * (before.floatAt(i) - after[i]);
+        }
+      }
+      bias[j] += (float) d;
+    }
+    p.setOp(b.node(), IrOps.constant(TensorValue.ofFloats(DType.FLOAT32, g.fact(b).shape(), bias)));
   }
 
   private static int zeros(float[] w) {

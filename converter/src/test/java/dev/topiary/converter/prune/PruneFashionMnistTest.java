@@ -142,6 +142,27 @@ public class PruneFashionMnistTest {
   }
 
   @Test
+  public void biasCorrectionWithCalibrationData() throws Exception {
+    Tensor calibration = Npy.read(dir.resolve("calibration_images.npy")).tensor();
+    for (String model : new String[] {"cnn", "mlp"}) {
+      ConvertOptions plainChannels = options().pruneChannels(0.25).build();
+      ConvertOptions corrChannels = options().pruneChannels(0.25).pruneCalibration(calibration).build();
+      ConvertOptions plainMagnitude = options().prune(0.5).build();
+      ConvertOptions corrMagnitude = options().prune(0.5).pruneCalibration(calibration).build();
+      double a = accuracy(Converter.convert(onnx(model), plainChannels).artifact());
+      ConversionResult rc = Converter.convert(onnx(model), corrChannels);
+      double b = accuracy(rc.artifact());
+      double c = accuracy(Converter.convert(onnx(model), plainMagnitude).artifact());
+      double d = accuracy(Converter.convert(onnx(model), corrMagnitude).artifact());
+      report(String.format(Locale.ROOT, "%s bias correction (500 calibration images): 25%% channels %.3f -> %.3f,"
+          + " 50%% unstructured %.3f -> %.3f", model, a, b, c, d));
+      assertTrue(rc.summary().notes().toString(), rc.summary().notes().toString().contains("biases corrected"));
+      assertTrue(model + " corrected accuracy " + b, b >= (model.equals("mlp") ? 0.5 : 0.1));
+      assertTrue(model + " corrected accuracy " + d, d >= (model.equals("mlp") ? 0.5 : 0.05));
+    }
+  }
+
+  @Test
   public void channelAndMagnitudePruningCombine() throws Exception {
     ConversionResult r = Converter.convert(onnx("cnn"), options().pruneChannels(0.25).prune(0.5).build());
     double acc = accuracy(r.artifact());
