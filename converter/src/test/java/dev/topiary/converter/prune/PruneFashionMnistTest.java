@@ -93,6 +93,18 @@ public class PruneFashionMnistTest {
     return n;
   }
 
+  /** The values of every FullyConnected / Conv2D bias, in order. */
+  private static java.util.List<dev.topiary.converter.ir.TensorValue> biases(Graph g) {
+    java.util.List<dev.topiary.converter.ir.TensorValue> out = new java.util.ArrayList<>();
+    for (int id : g.order()) {
+      dev.topiary.converter.ir.Node n = g.node(id);
+      if ((n.op().type().equals("FullyConnected") || n.op().type().equals("Conv2D")) && !n.input(2).isNone()) {
+        out.add(g.fact(n.input(2)).value());
+      }
+    }
+    return out;
+  }
+
   private static void report(String line) {
     System.out.println("PruneFashionMnistTest: " + line);
   }
@@ -157,6 +169,8 @@ public class PruneFashionMnistTest {
       report(String.format(Locale.ROOT, "%s bias correction (500 calibration images): 25%% channels %.3f -> %.3f,"
           + " 50%% unstructured %.3f -> %.3f", model, a, b, c, d));
       assertTrue(rc.summary().notes().toString(), rc.summary().notes().toString().contains("biases corrected"));
+      assertTrue(model + ": corrected biases differ", !biases(Converter.lowered(onnx(model), plainMagnitude))
+          .equals(biases(Converter.lowered(onnx(model), corrMagnitude))));
       assertTrue(model + " corrected accuracy " + b, b >= (model.equals("mlp") ? 0.5 : 0.1));
       assertTrue(model + " corrected accuracy " + d, d >= (model.equals("mlp") ? 0.5 : 0.05));
     }

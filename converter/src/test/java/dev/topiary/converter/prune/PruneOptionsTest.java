@@ -67,4 +67,35 @@ public class PruneOptionsTest {
         "--prune-scope", "all");
     expectUsage("--prune-norm: expected l1 or l2, got 'l3'", "convert", m.toString(), "-o", out, "--prune-norm", "l3");
   }
+
+  @Test
+  public void convertPrunesFromTheCommandLine() throws Exception {
+    java.nio.file.Path root = java.nio.file.Path.of("").toAbsolutePath();
+    while (root != null && !java.nio.file.Files.isRegularFile(root.resolve("tools/fixtures/fashion-mnist/mlp.onnx"))) {
+      root = root.getParent();
+    }
+    org.junit.Assume.assumeTrue("no Fashion-MNIST fixtures", root != null);
+    java.nio.file.Path fx = root.resolve("tools/fixtures/fashion-mnist");
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("prune");
+    java.nio.file.Path out = dir.resolve("mlp.topiary");
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+      code = Main.run(new String[] {"convert", fx.resolve("mlp.onnx").toString(), "-o", out.toString(),
+          "--prune", "0.6", "--prune-scope", "global", "--prune-channels", "0.25", "--prune-norm", "l2",
+          "--prune-calibration", fx.resolve("calibration_images.npy").toString()}, po, pe);
+    }
+    String text = o.toString(StandardCharsets.UTF_8);
+    assertEquals("stderr: " + e, 0, code);
+    assertTrue(text, text.contains("channel pruning (l2, 25%): 2 layers pruned, MACs 54,912 -> 40,416 (-26.4%)"));
+    assertTrue(text, text.contains("magnitude pruning (global, 60%)"));
+    assertTrue(text, text.contains("biases corrected with the mean activations of 500 calibration samples"));
+    byte[] artifact = java.nio.file.Files.readAllBytes(out);
+    assertEquals("format minor version", 1, artifact[10]);
+    try (dev.topiary.Model m = dev.topiary.Model.load(java.nio.ByteBuffer.wrap(artifact))) {
+      assertEquals("[1, 10]", java.util.Arrays.toString(m.outputs().get(0).shape().dims()));
+    }
+  }
 }
