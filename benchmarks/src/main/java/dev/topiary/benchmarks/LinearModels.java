@@ -27,10 +27,16 @@ final class LinearModels implements AutoCloseable {
 
   private LinearModels(byte[] artifact, String kernel, int threads) throws Exception {
     Planner.Options o = new Planner.Options();
-    if (!kernel.equals("fast") && !kernel.equals("reference")) {
-      throw new IllegalArgumentException("kernel must be fast or reference, got " + kernel);
+    if (!kernel.equals("fast") && !kernel.equals("reference") && !kernel.equals("dense") && !kernel.equals("sparse")) {
+      throw new IllegalArgumentException("kernel must be fast, reference, dense or sparse, got " + kernel);
     }
     o.referenceKernels = kernel.equals("reference");
+    // dense / sparse: the fast kernels with the sparse FullyConnected kernel forced off / on.
+    if (kernel.equals("dense")) {
+      o.sparseThreshold = 2;
+    } else if (kernel.equals("sparse")) {
+      o.sparseThreshold = -1;
+    }
     this.model = ModelAccess.get().load(ByteBuffer.wrap(artifact), o);
     this.session = model.newSession(SessionOptions.builder().threads(threads).build());
     Shape in = model.inputs().get(0).shape();
@@ -51,6 +57,26 @@ final class LinearModels implements AutoCloseable {
     int x = g.input("x", DataType.FLOAT32, Shape.of(m, k));
     int b = g.constant("b", Shape.of(k, n), random(k * n));
     g.output(g.node("MatMul", "matmul", x, b).output("y"));
+    return new LinearModels(g.build(), kernel, threads);
+  }
+
+  /**
+   * y = x · wᵀ with x [m, k] and constant weights w [n, k] (FullyConnected, no bias) of which a
+   * fraction {@code sparsity} is zero, stored with the sparse encoding.
+   */
+  static LinearModels fullyConnected(int m, int n, int k, double sparsity, String kernel, int threads)
+      throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(m, k));
+    float[] w = random(n * k);
+    Random r = new Random(3);
+    for (int i = 0; i < w.length; i++) {
+      if (r.nextDouble() < sparsity) {
+        w[i] = 0f;
+      }
+    }
+    int wt = g.constantSparse("w", Shape.of(n, k), w);
+    g.output(g.node("FullyConnected", "fc", x, wt).output("y"));
     return new LinearModels(g.build(), kernel, threads);
   }
 

@@ -27,6 +27,22 @@ public final class ConvertOptions {
   private final String description;
   private final int maxPatches;
   private final boolean checkGraph;
+  private final double prune;
+  private final PruneScope pruneScope;
+  private final double pruneChannels;
+  private final PruneNorm pruneNorm;
+  private final dev.topiary.Tensor pruneCalibration;
+
+  /** Which weights a magnitude-pruning threshold is computed over. */
+  public enum PruneScope {
+    /** Each weight tensor loses the same fraction. */
+    LAYER,
+    /** One threshold over all prunable weights together. */
+    GLOBAL
+  }
+
+  /** Filter norm that ranks output channels for channel pruning. */
+  public enum PruneNorm { L1, L2 }
 
   private ConvertOptions(Builder b) {
     Map<String, int[]> m = new LinkedHashMap<>();
@@ -40,6 +56,11 @@ public final class ConvertOptions {
     this.description = b.description;
     this.maxPatches = b.maxPatches;
     this.checkGraph = b.checkGraph;
+    this.prune = b.prune;
+    this.pruneScope = b.pruneScope;
+    this.pruneChannels = b.pruneChannels;
+    this.pruneNorm = b.pruneNorm;
+    this.pruneCalibration = b.pruneCalibration;
   }
 
   public static Builder builder() {
@@ -96,6 +117,41 @@ public final class ConvertOptions {
     return checkGraph;
   }
 
+  /**
+   * Unstructured magnitude pruning: the fraction of Conv2D, FullyConnected and MatMul weights set to
+   * zero, in [0, 1) (default 0: none). Pruned weights are stored sparsely where that is smaller.
+   */
+  public double prune() {
+    return prune;
+  }
+
+  /** Scope of {@link #prune()}: per layer or global (default {@link PruneScope#LAYER}). */
+  public PruneScope pruneScope() {
+    return pruneScope;
+  }
+
+  /**
+   * Structured pruning: the fraction of output channels removed from each Conv2D and FullyConnected
+   * whose channels can be followed to their readers, in [0, 1) (default 0: none).
+   */
+  public double pruneChannels() {
+    return pruneChannels;
+  }
+
+  /** Filter norm ranking channels for {@link #pruneChannels()} (default {@link PruneNorm#L1}). */
+  public PruneNorm pruneNorm() {
+    return pruneNorm;
+  }
+
+  /**
+   * Calibration inputs for bias correction after pruning: a FLOAT32 tensor for the model's single
+   * input, walked along its first dimension in batches of the model's batch size (default: none, no
+   * correction).
+   */
+  public dev.topiary.Tensor pruneCalibration() {
+    return pruneCalibration;
+  }
+
   /** Builds {@link ConvertOptions}. */
   public static final class Builder {
     private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
@@ -107,6 +163,11 @@ public final class ConvertOptions {
     private String description;
     private int maxPatches = -1;
     private boolean checkGraph = ConvertOptions.class.desiredAssertionStatus();
+    private double prune;
+    private PruneScope pruneScope = PruneScope.LAYER;
+    private double pruneChannels;
+    private PruneNorm pruneNorm = PruneNorm.L1;
+    private dev.topiary.Tensor pruneCalibration;
 
     private Builder() {}
 
@@ -165,6 +226,41 @@ public final class ConvertOptions {
     public Builder checkGraph(boolean checkGraph) {
       this.checkGraph = checkGraph;
       return this;
+    }
+
+    /** Sets {@link ConvertOptions#prune()}; {@code sparsity} must lie in [0, 1). */
+    public Builder prune(double sparsity) {
+      this.prune = fraction("prune", "sparsity", sparsity);
+      return this;
+    }
+
+    public Builder pruneScope(PruneScope scope) {
+      this.pruneScope = java.util.Objects.requireNonNull(scope, "pruneScope");
+      return this;
+    }
+
+    /** Sets {@link ConvertOptions#pruneChannels()}; {@code fraction} must lie in [0, 1). */
+    public Builder pruneChannels(double fraction) {
+      this.pruneChannels = fraction("pruneChannels", "fraction", fraction);
+      return this;
+    }
+
+    /** Sets {@link ConvertOptions#pruneCalibration()} (null: none). */
+    public Builder pruneCalibration(dev.topiary.Tensor calibration) {
+      this.pruneCalibration = calibration;
+      return this;
+    }
+
+    public Builder pruneNorm(PruneNorm norm) {
+      this.pruneNorm = java.util.Objects.requireNonNull(norm, "pruneNorm");
+      return this;
+    }
+
+    private static double fraction(String option, String what, double v) {
+      if (!(v >= 0 && v < 1)) {
+        throw new IllegalArgumentException(option + ": " + what + " must be in [0, 1), got " + v);
+      }
+      return v;
     }
 
     public ConvertOptions build() {

@@ -13,6 +13,7 @@ import dev.topiary.converter.onnx.proto.NodeProto;
 import dev.topiary.converter.onnx.proto.StringStringEntryProto;
 import dev.topiary.converter.passes.Optimizer;
 import dev.topiary.converter.passes.PassContext;
+import dev.topiary.converter.prune.Pruner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,8 @@ import java.util.TreeMap;
  *
  * <p>Pipeline: read and check the file ({@link OnnxReader}), import into the IR
  * ({@link OnnxImporter}; every unsupported op is reported at once), run the passes of
- * docs/PASSES.md ({@link Optimizer}), write the artifact ({@link ArtifactExporter}). The
+ * docs/PASSES.md ({@link Optimizer}), prune if asked ({@link Pruner}), write the artifact
+ * ({@link ArtifactExporter}; pruned weights stored sparsely where that is smaller). The
  * artifact's inputs and outputs keep the ONNX names, shapes, types and layout.
  *
  * <p>Stateless and thread-safe.
@@ -88,7 +90,9 @@ public final class Converter {
       throws IOException, ConversionException {
     Graph g = OnnxImporter.importModel(model);
     OnnxImporter.checkSupported(g);
-    return opt.run(g, ctx);
+    Graph out = opt.run(g, ctx);
+    Pruner.apply(out, options, ctx);
+    return out;
   }
 
   private static ConversionResult run(OnnxModel model, ConvertOptions options, long t0)
@@ -127,7 +131,8 @@ public final class Converter {
     String name = options.name() != null ? options.name() : mp.getGraph().getName();
     String description = options.description() != null ? options.description() : mp.getDocString();
     byte[] artifact = ArtifactExporter.export(g, new ArtifactExporter.Metadata(PRODUCER, model.sha256(), name,
-        description, options.labels(), options.normalizationMean(), options.normalizationStd(), props));
+        description, options.labels(), options.normalizationMean(), options.normalizationStd(), props),
+        Pruner.requested(options));
     Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
     return new ConversionResult(artifact, new ConversionResult.Summary(before, after, params, model.sizeBytes(),
         artifact.length, elapsed, ctx.notes(), opt.log(), model.opset(), producer));

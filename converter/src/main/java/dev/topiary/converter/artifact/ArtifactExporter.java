@@ -35,8 +35,18 @@ public final class ArtifactExporter {
 
   private ArtifactExporter() {}
 
-  /** The artifact bytes. */
+  /** The artifact bytes, every constant stored densely. */
   public static byte[] export(Graph g, Metadata meta) throws ConversionException {
+    return export(g, meta, false);
+  }
+
+  /**
+   * The artifact bytes.
+   *
+   * @param sparse store each FLOAT32 constant with the BITMAP sparse encoding when that is smaller
+   *     than dense (format 1.1 then)
+   */
+  public static byte[] export(Graph g, Metadata meta, boolean sparse) throws ConversionException {
     GraphBuilder b = new GraphBuilder();
     Map<Outlet, Integer> ids = new HashMap<>();
     Set<String> names = new HashSet<>();
@@ -70,7 +80,11 @@ public final class ArtifactExporter {
       }
       if (IrOps.isConst(n.op())) {
         if (!g.consumers(n.out(0)).isEmpty() || graphOutputs.contains(n.out(0))) {
-          ids.put(n.out(0), constant(b, unique(names, n.outputName(0)), n.fact(0).value()));
+          int cid = constant(b, unique(names, n.outputName(0)), n.fact(0).value());
+          if (sparse && sparseIsSmaller(n.fact(0).value())) {
+            b.storeSparse(cid);
+          }
+          ids.put(n.out(0), cid);
         }
         continue;
       }
@@ -137,6 +151,18 @@ public final class ArtifactExporter {
     } catch (RuntimeException e) {
       throw new ConversionException("writing the artifact failed: " + e.getMessage(), e);
     }
+  }
+
+  /** True for a FLOAT32 constant whose bitmap encoding (bitmap + non-zeros) is smaller than dense. */
+  static boolean sparseIsSmaller(TensorValue v) {
+    if (v.dtype() != DType.FLOAT32 || v.count() == 0) {
+      return false;
+    }
+    long nnz = 0;
+    for (int i = 0; i < v.count(); i++) {
+      nnz += Float.floatToRawIntBits(v.floatAt(i)) != 0 ? 1 : 0;
+    }
+    return (v.count() + 7L) / 8 + nnz * 4 < 4L * v.count();
   }
 
   private static String nameOf(GraphBuilder b, Integer id, Graph.Output o, Map<Outlet, String> outputNames) {

@@ -57,6 +57,18 @@ final class Conversion {
           Option.value("--normalize-mean", "A,B,...", "per-channel input normalization mean to store, with --normalize-std (default: none)"),
           Option.value("--normalize-std", "A,B,...", "per-channel input normalization std to store, with --normalize-mean (default: none)"));
 
+  /** Pruning options, taken by {@code convert} only. */
+  static final List<Option> PRUNE_OPTIONS =
+      List.of(
+          Option.value("--prune", "SPARSITY", "unstructured magnitude pruning: zero this fraction of the Conv/FullyConnected/MatMul"
+              + " weights, in [0, 1), stored sparsely when smaller (default: none)"),
+          Option.value("--prune-scope", "layer|global", "--prune per layer or with one global threshold (default: layer)"),
+          Option.value("--prune-channels", "FRACTION", "structured pruning: remove this fraction of each Conv/FullyConnected's"
+              + " output channels and the matching inputs of its readers, in [0, 1) (default: none)"),
+          Option.value("--prune-norm", "l1|l2", "filter norm ranking channels for --prune-channels (default: l1)"),
+          Option.value("--prune-calibration", "FILE.npy", "inputs for bias correction after pruning, walked in batches"
+              + " along the first dimension (default: no correction)"));
+
   private Conversion() {}
 
   /** Option lists joined in order, for a command's spec. */
@@ -71,7 +83,7 @@ final class Conversion {
 
   /** The first conversion option present in {@code args}, or null: a command given a .topiary artifact refuses them. */
   static String givenOption(Args args) {
-    for (Option o : concat(OPTIONS, METADATA_OPTIONS)) {
+    for (Option o : concat(OPTIONS, METADATA_OPTIONS, PRUNE_OPTIONS)) {
       if (args.has(o.name())) {
         return o.name();
       }
@@ -111,7 +123,43 @@ final class Conversion {
       }
       b.normalization(m, s);
     }
+    if (args.has("--prune")) {
+      b.prune(fraction("--prune", "sparsity", args.value("--prune", "")));
+    }
+    if (args.has("--prune-channels")) {
+      b.pruneChannels(fraction("--prune-channels", "fraction", args.value("--prune-channels", "")));
+    }
+    if (args.has("--prune-calibration")) {
+      Path cal = CliFiles.existingFile(args.value("--prune-calibration", null), "calibration data");
+      b.pruneCalibration(dev.topiary.converter.npy.Npy.read(cal).tensor());
+    }
+    String scope = args.value("--prune-scope", "layer");
+    switch (scope) {
+      case "layer" -> b.pruneScope(ConvertOptions.PruneScope.LAYER);
+      case "global" -> b.pruneScope(ConvertOptions.PruneScope.GLOBAL);
+      default -> throw new UsageException("--prune-scope: expected layer or global, got '" + scope + "'");
+    }
+    String norm = args.value("--prune-norm", "l1");
+    switch (norm) {
+      case "l1" -> b.pruneNorm(ConvertOptions.PruneNorm.L1);
+      case "l2" -> b.pruneNorm(ConvertOptions.PruneNorm.L2);
+      default -> throw new UsageException("--prune-norm: expected l1 or l2, got '" + norm + "'");
+    }
     return b.build();
+  }
+
+  /** A fraction in [0, 1) given to {@code option}. */
+  private static double fraction(String option, String what, String text) throws UsageException {
+    double v;
+    try {
+      v = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException(option + ": " + what + " must be a number in [0, 1), got '" + text + "'");
+    }
+    if (!(v >= 0 && v < 1)) {
+      throw new UsageException(option + ": " + what + " must be in [0, 1), got " + text);
+    }
+    return v;
   }
 
   /**

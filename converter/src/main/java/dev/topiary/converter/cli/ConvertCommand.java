@@ -43,6 +43,7 @@ final class ConvertCommand implements Command {
               List.of(Option.value("--output", "OUT.topiary", "where to write the artifact (required)").withShortName("-o")),
               Conversion.OPTIONS,
               Conversion.METADATA_OPTIONS,
+              Conversion.PRUNE_OPTIONS,
               List.of(Option.flag("--json", "print the summary as one JSON object (schema topiary.convert/1)"))));
 
   @Override

@@ -5,6 +5,7 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.format.ArtifactFormat;
 import dev.topiary.internal.format.ArtifactWriter;
+import dev.topiary.internal.format.SparseBitmap;
 import dev.topiary.internal.format.Types;
 import dev.topiary.internal.format.proto.Attribute;
 import dev.topiary.internal.format.proto.Floats;
@@ -14,6 +15,7 @@ import dev.topiary.internal.format.proto.Metadata;
 import dev.topiary.internal.format.proto.ModelHeader;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.Quantization;
+import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.internal.plan.Plan;
 import dev.topiary.internal.plan.Planner;
@@ -42,8 +44,10 @@ public final class GraphBuilder {
     final String name;
     final DataType type;
     Shape shape;
-    final ByteBuffer data;
+    ByteBuffer data;
     Quantization quantization;
+    /** Non-zero count when {@link #data} holds the BITMAP sparse encoding, else −1. */
+    long sparseNonZero = -1;
 
     TensorEntry(String name, DataType type, Shape shape, ByteBuffer data) {
       this.name = name;
@@ -101,6 +105,42 @@ public final class GraphBuilder {
     copy.put(littleEndianBytes.duplicate());
     ((java.nio.Buffer) copy).rewind();
     return add(new TensorEntry(name, type, shape, copy));
+  }
+
+  /** Adds a FLOAT32 constant stored with the BITMAP sparse encoding (format 1.1). */
+  public int constantSparse(String name, Shape shape, float[] values) {
+    int id = constant(name, shape, values);
+    storeSparse(id);
+    return id;
+  }
+
+  /**
+   * Stores constant {@code id} with the BITMAP sparse encoding: a bitmap of its non-zero elements
+   * followed by their values (docs/FORMAT.md). The artifact then needs format 1.1. A tensor whose
+   * encoding would be exactly as long as its dense data stays dense (the format forbids that case).
+   */
+  public GraphBuilder storeSparse(int id) {
+    TensorEntry t = tensors.get(id);
+    if (t.data == null) {
+      throw new IllegalArgumentException("tensor '" + t.name + "' is not a constant");
+    }
+    if (t.sparseNonZero >= 0) {
+      return this;
+    }
+    int size = t.type.byteSize();
+    int count = t.data.remaining() / size;
+    int nnz = SparseBitmap.nonZeroCount(t.data, count, size);
+    if (SparseBitmap.encodedLength(count, nnz, size) == (long) count * size) {
+      return this; // as long as dense: invalid as sparse (a 1.0 reader would misread it), so stays dense
+    }
+    t.sparseNonZero = nnz;
+    t.data = SparseBitmap.encode(t.data, count, size);
+    return this;
+  }
+
+  /** Stored bytes of constant {@code id} (dense or sparse, as it will be written). */
+  public int storedBytes(int id) {
+    return tensors.get(id).data.remaining();
   }
 
   /** Sets per-tensor or per-axis quantization parameters of tensor {@code id}. */
@@ -258,6 +298,9 @@ public final class GraphBuilder {
       }
       if (t.data != null) {
         d.setConstant(true).setDataOffset(offsets[i]).setDataLength(t.data.remaining());
+        if (t.sparseNonZero >= 0) {
+          d.setSparse(SparseEncoding.newBuilder().setKind(SparseEncoding.Kind.BITMAP).setNonzeroCount(t.sparseNonZero));
+        }
       }
       if (t.quantization != null) {
         d.setQuantization(t.quantization);

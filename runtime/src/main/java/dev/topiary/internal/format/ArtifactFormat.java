@@ -24,8 +24,10 @@ public final class ArtifactFormat {
   public static final byte[] END_MARKER = {'T', 'P', 'Y', 'E', 'N', 'D', 0, 0};
   /** Major version this runtime reads and writes; a reader refuses any other major version. */
   public static final int MAJOR_VERSION = 1;
-  /** Minor version this runtime writes; newer minors only add fields an older reader may ignore. */
+  /** Minor version of artifacts that use nothing newer than 1.0; writers write the lowest version that fits. */
   public static final int MINOR_VERSION = 0;
+  /** Minor version that added sparse constants ({@code TensorDesc.sparse}); written only when one is present. */
+  public static final int SPARSE_MINOR_VERSION = 1;
   /** Bytes before the header. */
   public static final int PREAMBLE_SIZE = 16;
   /** Alignment of the data section and of every constant inside it. */

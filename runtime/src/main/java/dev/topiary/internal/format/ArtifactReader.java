@@ -105,7 +105,9 @@ public final class ArtifactReader {
     ((Buffer) data).limit((int) (dataOffset + dataLength));
     data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     GraphValidator.validate(header, dataLength);
-    return new Artifact(major, minor, header, data, size, (int) headerSize, dataOffset, stored);
+    Artifact artifact = new Artifact(major, minor, header, data, size, (int) headerSize, dataOffset, stored);
+    GraphValidator.checkSparseData(header, artifact);
+    return artifact;
   }
 
   /**

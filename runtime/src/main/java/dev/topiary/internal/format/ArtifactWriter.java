@@ -1,6 +1,7 @@
 package dev.topiary.internal.format;
 
 import dev.topiary.internal.format.proto.ModelHeader;
+import dev.topiary.internal.format.proto.TensorDesc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,7 +35,7 @@ public final class ArtifactWriter {
     ByteBuffer pre = ByteBuffer.allocate(ArtifactFormat.PREAMBLE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     pre.put(ArtifactFormat.MAGIC);
     pre.putShort((short) ArtifactFormat.MAJOR_VERSION);
-    pre.putShort((short) ArtifactFormat.MINOR_VERSION);
+    pre.putShort((short) minorVersion(h));
     pre.putInt(headerBytes.length);
     dout.write(pre.array());
     dout.write(headerBytes);
@@ -51,6 +52,16 @@ public final class ArtifactWriter {
     out.write(md.digest());
     out.write(ArtifactFormat.END_MARKER);
     out.flush();
+  }
+
+  /** The lowest minor version that can express {@code h}: 1 when a constant is stored sparsely, else 0. */
+  static int minorVersion(ModelHeader h) {
+    for (TensorDesc t : h.getGraph().getTensorsList()) {
+      if (GraphValidator.isSparse(t)) {
+        return ArtifactFormat.SPARSE_MINOR_VERSION;
+      }
+    }
+    return ArtifactFormat.MINOR_VERSION;
   }
 
   /** {@link #write} into a new byte array. */

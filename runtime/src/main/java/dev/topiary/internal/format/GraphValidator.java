@@ -7,6 +7,7 @@ import dev.topiary.internal.format.proto.Graph;
 import dev.topiary.internal.format.proto.ModelHeader;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.Quantization;
+import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
 import java.util.HashSet;
 import java.util.Set;
@@ -125,6 +126,34 @@ final class GraphValidator {
     TopologicalOrder.of(g, producer);
   }
 
+  /** True when {@code t} is stored with the {@code BITMAP} sparse encoding. */
+  static boolean isSparse(TensorDesc t) {
+    return t.hasSparse() && t.getSparse().getKind() == SparseEncoding.Kind.BITMAP;
+  }
+
+  /**
+   * Checks the bitmap of every sparse constant against its declared non-zero count (the lengths were
+   * checked by {@link #validate}).
+   */
+  static void checkSparseData(ModelHeader header, Artifact artifact) throws ModelFormatException {
+    Graph g = header.getGraph();
+    for (int i = 0; i < g.getTensorsCount(); i++) {
+      TensorDesc t = g.getTensors(i);
+      if (t.getConstant() && isSparse(t)) {
+        SparseBitmap.check(artifact.constantBytes(i), elementCount(t), t.getSparse().getNonzeroCount(),
+            Types.byteSize(t.getDataType()), "tensor " + i + " '" + t.getName() + "'");
+      }
+    }
+  }
+
+  private static long elementCount(TensorDesc t) {
+    long c = 1;
+    for (long d : t.getShapeList()) {
+      c *= d;
+    }
+    return c;
+  }
+
   private static boolean isUsed(Graph g, int t) {
     for (int k = 0; k < g.getOutputsCount(); k++) {
       if (g.getOutputs(k) == t) {
@@ -169,11 +198,37 @@ final class GraphValidator {
         throw new ModelFormatException(where + ": more than 2^31-1 elements");
       }
     }
+    boolean sparse = isSparse(t);
+    if (t.hasSparse()) {
+      SparseEncoding.Kind kind = t.getSparse().getKind();
+      if (kind != SparseEncoding.Kind.DENSE && kind != SparseEncoding.Kind.BITMAP) {
+        throw new ModelFormatException(where + ": unknown sparse encoding " + t.getSparse().getKindValue());
+      }
+      if (sparse && !t.getConstant()) {
+        throw new ModelFormatException(where + ": only constants may be stored sparsely");
+      }
+    }
     if (t.getConstant()) {
       long elem = Types.byteSize(t.getDataType());
       long off = t.getDataOffset();
       long len = t.getDataLength();
-      if (len != count * elem) {
+      if (sparse) {
+        long nnz = t.getSparse().getNonzeroCount();
+        if (nnz < 0 || nnz > count) {
+          throw new ModelFormatException(
+              where + ": sparse nonzero_count " + nnz + " is outside [0, " + count + "]");
+        }
+        long expected = SparseBitmap.encodedLength(count, nnz, (int) elem);
+        if (expected == count * elem) {
+          // A 1.0 reader, which skips the encoding, would accept this length and misread the bitmap.
+          throw new ModelFormatException(where + ": sparse encoding is exactly as long as the dense data ("
+              + len + " bytes); it must be stored densely");
+        }
+        if (len != expected) {
+          throw new ModelFormatException(where + ": sparse data length " + len + " does not match "
+              + SparseBitmap.bitmapBytes(count) + " bitmap bytes + " + nnz + " values of " + elem + " bytes");
+        }
+      } else if (len != count * elem) {
         throw new ModelFormatException(
             where + ": data length " + len + " does not match " + count + " elements of " + elem + " bytes");
       }

@@ -28,21 +28,66 @@ public final class BindContext {
     long[] longs(int id);
 
     String name(int id);
+
+    /**
+     * Fraction of the elements of constant {@code id} that are zero, in [0, 1]: from the stored
+     * sparse encoding when there is one, otherwise counted in the values.
+     */
+    default double zeroFraction(int id) {
+      float[] v = floats(id);
+      return v.length == 0 ? 0 : countZeros(v) / (double) v.length;
+    }
+
+    /** Number of zero elements of a constant array (float[], int[], long[] or byte[]). */
+    static int countZeros(Object a) {
+      int z = 0;
+      if (a instanceof float[]) {
+        for (float x : (float[]) a) {
+          z += x == 0f ? 1 : 0;
+        }
+      } else if (a instanceof int[]) {
+        for (int x : (int[]) a) {
+          z += x == 0 ? 1 : 0;
+        }
+      } else if (a instanceof long[]) {
+        for (long x : (long[]) a) {
+          z += x == 0 ? 1 : 0;
+        }
+      } else if (a instanceof byte[]) {
+        for (byte x : (byte[]) a) {
+          z += x == 0 ? 1 : 0;
+        }
+      }
+      return z;
+    }
   }
+
+  /** Default of {@link #sparseThreshold()}: the measured {@code SparseLinearKernel.THRESHOLD}. */
+  public static final double DEFAULT_SPARSE_THRESHOLD = SparseLinearKernel.THRESHOLD;
 
   private final Node node;
   private final int nodeIndex;
   private final Tensors tensors;
   private final boolean referenceKernels;
+  private final double sparseThreshold;
   private final DataType[] outTypes;
   private final int[][] outShapes;
   private int scratchFloats;
 
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
+    this(node, nodeIndex, tensors, referenceKernels, SparseLinearKernel.THRESHOLD);
+  }
+
+  /**
+   * @param sparseThreshold weight zero fraction above which linear ops bind their sparse kernels
+   *     (above 1: never; below 0: always)
+   */
+  public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels, double sparseThreshold) {
     this.node = node;
     this.nodeIndex = nodeIndex;
     this.tensors = tensors;
     this.referenceKernels = referenceKernels;
+    this.sparseThreshold = sparseThreshold;
     this.outTypes = new DataType[node.getOutputsCount()];
     this.outShapes = new int[node.getOutputsCount()][];
   }
@@ -58,6 +103,11 @@ public final class BindContext {
   /** True when the plan asks for reference kernels only (for differential testing and debugging). */
   public boolean referenceKernels() {
     return referenceKernels;
+  }
+
+  /** Weight zero fraction above which linear ops bind their sparse kernels. */
+  public double sparseThreshold() {
+    return sparseThreshold;
   }
 
   // ---- inputs ----
@@ -95,6 +145,15 @@ public final class BindContext {
   public float[] constantFloats(int i) throws ModelFormatException {
     requireConstant(i);
     return tensors.floats(node.getInputs(i));
+  }
+
+  /**
+   * Fraction of zero elements of constant input {@code i} (its sparsity), in [0, 1]. Kernels use it
+   * to choose a sparse implementation; the values themselves come from {@link #constantFloats}.
+   */
+  public double sparsity(int i) throws ModelFormatException {
+    requireConstant(i);
+    return tensors.zeroFraction(node.getInputs(i));
   }
 
   public long[] constantLongs(int i) throws ModelFormatException {

@@ -6,7 +6,8 @@ import dev.topiary.ModelFormatException;
  * Conv2D (docs/OPS.md): NHWC 2-D cross-correlation with weights {@code [O,KH,KW,C/group]}, optional
  * bias, strides, dilations, explicit or SAME/VALID padding, groups and a fused activation. Binds
  * {@link ConvReference} when the plan asks for reference kernels, otherwise {@link DepthwiseConvKernel}
- * for depthwise convolutions and {@link ConvGemmKernel} for the rest.
+ * for depthwise convolutions, {@link SparseLinearKernel} for sparse 1×1 stride-1 unpadded ungrouped
+ * convolutions (a FullyConnected over the pixels) and {@link ConvGemmKernel} for the rest.
  */
 final class Conv2DOp implements OpFactory {
   @Override
@@ -24,6 +25,9 @@ final class Conv2DOp implements OpFactory {
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {
       return new ConvReference(p, w, b, act, x, y);
+    }
+    if (p.pointwise() && p.group == 1 && SparseLinearKernel.preferred(ctx, 1)) {
+      return new SparseLinearKernel(p.n * p.h * p.w, p.o, p.c, w, b, act, x, y);
     }
     if (p.depthwise()) {
       return new DepthwiseConvKernel(ctx, p, w, b, act, x, y);

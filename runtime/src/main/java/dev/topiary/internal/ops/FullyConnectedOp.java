@@ -10,7 +10,8 @@ import dev.topiary.internal.cpu.TransposedGemm;
  * FullyConnected (docs/OPS.md): {@code y[..., n] = act(Σ_k x[..., k]·w[n, k] + b[n])} with constant
  * weights {@code [N, K]} and optional constant bias {@code [N]}. The fast path is a {@link GemmKernel}
  * over the rows of {@code x} with the weights packed at load time, or for narrow outputs with many
- * rows a {@link TransposedGemmKernel} reading the weights in place.
+ * rows a {@link TransposedGemmKernel} reading the weights in place; weights whose zero fraction
+ * exceeds {@link SparseLinearKernel#THRESHOLD} bind the compressed-row {@link SparseLinearKernel}.
  */
 final class FullyConnectedOp implements OpFactory {
   @Override
@@ -58,6 +59,9 @@ final class FullyConnectedOp implements OpFactory {
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {
       return new Reference(m, n, k, w, b, act, x, y);
+    }
+    if (SparseLinearKernel.preferred(ctx, 1)) {
+      return new SparseLinearKernel(m, n, k, w, b, act, x, y);
     }
     if (TransposedGemm.preferred(m, n)) {
       TransposedGemm t = new TransposedGemm(m, n, k, b, Epilogue.kind(act), act.min(), act.max());

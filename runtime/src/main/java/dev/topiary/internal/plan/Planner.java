@@ -5,10 +5,12 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.TensorInfo;
 import dev.topiary.internal.format.Artifact;
+import dev.topiary.internal.format.SparseBitmap;
 import dev.topiary.internal.format.TopologicalOrder;
 import dev.topiary.internal.format.Types;
 import dev.topiary.internal.format.proto.Graph;
 import dev.topiary.internal.format.proto.Node;
+import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.internal.ops.BindContext;
 import dev.topiary.internal.ops.Kernel;
@@ -41,6 +43,12 @@ public final class Planner {
      * graphs in code). Default false: declared and computed shapes must agree.
      */
     public boolean inferShapes;
+    /**
+     * Weight zero fraction above which FullyConnected and 1×1 Conv2D bind their compressed-row
+     * sparse kernel; above 1 never, below 0 always. Default: the measured
+     * {@code SparseLinearKernel.THRESHOLD} (docs/BENCHMARKS.md).
+     */
+    public double sparseThreshold = BindContext.DEFAULT_SPARSE_THRESHOLD;
     /** Largest arena in bytes a plan may ask for. Default: the JVM's maximum heap. */
     public long maxArenaBytes = Runtime.getRuntime().maxMemory();
   }
@@ -99,6 +107,9 @@ public final class Planner {
       for (int i = 0; i < nt; i++) {
         if (g.getTensors(i).getConstant()) {
           known[i] = true;
+          if (isSparse(i)) {
+            decodeSparse(i);
+          }
         }
       }
       for (int id : g.getInputsList()) {
@@ -117,7 +128,7 @@ public final class Planner {
             throw new ModelFormatException("node '" + node.getName() + "' reads '" + name(t) + "' before it is computed");
           }
         }
-        BindContext ctx = new BindContext(node, n, this, options.referenceKernels);
+        BindContext ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold);
         OpFactory f = OpRegistry.builtin().get(node.getOpType());
         Kernel kernel;
         try {
@@ -278,11 +289,32 @@ public final class Planner {
       }
     }
 
+    private boolean isSparse(int t) {
+      TensorDesc d = g.getTensors(t);
+      return d.hasSparse() && d.getSparse().getKind() == SparseEncoding.Kind.BITMAP;
+    }
+
+    /** Checks a sparse constant's bitmap and decodes it to a dense array (its only in-memory form). */
+    private void decodeSparse(int t) throws ModelFormatException {
+      TensorDesc d = g.getTensors(t);
+      int n = Shape.of(shapes[t]).elementCount();
+      int size = types[t].byteSize();
+      ByteBuffer enc = source.bytes(t).order(ByteOrder.LITTLE_ENDIAN);
+      SparseBitmap.check(enc, n, d.getSparse().getNonzeroCount(), size, "tensor " + t + " '" + d.getName() + "'");
+      constants[t] = decodeArray(t, SparseBitmap.decode(enc, n, size));
+    }
+
     private Object loadConstant(int t) {
       if (constants[t] != null) {
         return constants[t];
       }
-      ByteBuffer b = source.bytes(t).order(ByteOrder.LITTLE_ENDIAN);
+      Object arr = decodeArray(t, source.bytes(t));
+      constants[t] = arr;
+      return arr;
+    }
+
+    private Object decodeArray(int t, ByteBuffer bytes) {
+      ByteBuffer b = bytes.order(ByteOrder.LITTLE_ENDIAN);
       int n = Shape.of(shapes[t]).elementCount();
       Object arr;
       switch (types[t]) {
@@ -319,7 +351,6 @@ public final class Planner {
           arr = a;
         }
       }
-      constants[t] = arr;
       return arr;
     }
 
@@ -383,6 +414,18 @@ public final class Planner {
         out[i] = (long) x[i];
       }
       return out;
+    }
+
+    @Override
+    public double zeroFraction(int id) {
+      int n = Shape.of(shapes[id]).elementCount();
+      if (n == 0) {
+        return 0;
+      }
+      if (isSparse(id)) {
+        return 1.0 - (double) g.getTensors(id).getSparse().getNonzeroCount() / n;
+      }
+      return BindContext.Tensors.countZeros(loadConstant(id)) / (double) n;
     }
 
     @Override

@@ -1,0 +1,76 @@
+package dev.topiary.converter.prune;
+
+import dev.topiary.converter.ConversionException;
+import dev.topiary.converter.ConvertOptions;
+import dev.topiary.converter.ir.Graph;
+import dev.topiary.converter.ir.Outlet;
+import dev.topiary.converter.passes.PassContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs the pruning {@link ConvertOptions} ask for on a lowered graph, channel pruning first (it
+ * changes shapes), then magnitude pruning, and notes what each did in the conversion summary. With
+ * calibration data ({@link ConvertOptions#pruneCalibration()}) each step corrects the biases of
+ * the layers it changed ({@link BiasCorrection}).
+ */
+public final class Pruner {
+  private Pruner() {}
+
+  /** Input means of the linear ops of {@code g} over the calibration data, or null without it. */
+  private static Map<Outlet, float[]> means(Graph g, ConvertOptions o, PassContext ctx) throws ConversionException {
+    if (o.pruneCalibration() == null) {
+      return null;
+    }
+    ctx.note("pruning: biases corrected with the mean activations of " + o.pruneCalibration().shape().dims()[0]
+        + " calibration samples");
+    return BiasCorrection.means(g, o.pruneCalibration());
+  }
+
+  /** True when {@code o} asks for any pruning. */
+  public static boolean requested(ConvertOptions o) {
+    return o.prune() > 0 || o.pruneChannels() > 0;
+  }
+
+  /** Prunes {@code g} in place as {@code o} asks, adding notes to {@code ctx}. */
+  public static void apply(Graph g, ConvertOptions o, PassContext ctx) throws ConversionException {
+    if (!requested(o)) {
+      return;
+    }
+    if (o.pruneChannels() > 0) {
+      long before = Macs.of(g);
+      List<ChannelPruning.Layer> layers = ChannelPruning.apply(g, o.pruneChannels(),
+          o.pruneNorm() == ConvertOptions.PruneNorm.L2 ? ChannelPruning.Norm.L2 : ChannelPruning.Norm.L1,
+          means(g, o, ctx));
+      int pruned = 0;
+      for (ChannelPruning.Layer l : layers) {
+        if (l.skipped() == null) {
+          pruned++;
+          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' keeps %d of %d output channels",
+              l.node(), l.channelsAfter(), l.channelsBefore()));
+        } else {
+          ctx.note("channel pruning: '" + l.node() + "' left alone: " + l.skipped());
+        }
+      }
+      long after = Macs.of(g);
+      ctx.note(String.format(Locale.ROOT, "channel pruning (%s, %.0f%%): %d layers pruned, MACs %,d -> %,d (-%.1f%%)",
+          o.pruneNorm().name().toLowerCase(Locale.ROOT), 100 * o.pruneChannels(), pruned, before, after,
+          before == 0 ? 0.0 : 100.0 * (before - after) / before));
+    }
+    if (o.prune() > 0) {
+      List<MagnitudePruning.Layer> layers =
+          MagnitudePruning.apply(g, o.prune(), o.pruneScope() == ConvertOptions.PruneScope.GLOBAL, means(g, o, ctx));
+      long total = 0;
+      long zeros = 0;
+      for (MagnitudePruning.Layer l : layers) {
+        total += l.count();
+        zeros += l.zerosAfter();
+        ctx.note(String.format(Locale.ROOT, "magnitude pruning: '%s' weights %.1f%% zero (%d of %d)",
+            l.node(), 100.0 * l.zerosAfter() / Math.max(1, l.count()), l.zerosAfter(), l.count()));
+      }
+      ctx.note(String.format(Locale.ROOT, "magnitude pruning (%s, %.0f%%): %d weight tensors, %d of %d weights zero",
+          o.pruneScope().name().toLowerCase(Locale.ROOT), 100 * o.prune(), layers.size(), zeros, total));
+    }
+  }
+}
