@@ -193,4 +193,20 @@ final class Int8Checks {
           + ctx.inputName(in) + "')");
     }
   }
+
+  /**
+   * For the data-movement ops: an INT8 input 0 with per-tensor parameters (or none) needs output 0
+   * to carry exactly the same parameters. Per-axis inputs (constant weights) are not checked: the
+   * channel axis may move with the data.
+   */
+  static void movesData(BindContext ctx) throws ModelFormatException {
+    if (ctx.inputType(0) != DataType.INT8) {
+      return;
+    }
+    QuantParams in = ctx.inputQuant(0);
+    if (in != null && !in.isPerTensor()) {
+      return;
+    }
+    sameAsInput(ctx, 0, 0);
+  }
 }
