@@ -50,8 +50,15 @@ final class DynamicRange {
       rows *= xs[i];
     }
     int m = n == 0 ? 0 : (int) rows;
-    byte[] w = Int8Conv.bytes(ctx.constantLongs(1));
-    float[] wScale = weightScales(wq, n);
+    return rowsKernel(ctx, Int8Conv.bytes(ctx.constantLongs(1)), weightScales(wq, n), bias, act, m, n, k);
+  }
+
+  /**
+   * Dynamic-range rows: {@code m} rows of {@code k} floats (input 0) times INT8 {@code w [n, k]}
+   * with per-output scales, into output 0. Shared with MatMul (constant B, transposed).
+   */
+  static Kernel rowsKernel(BindContext ctx, byte[] w, float[] wScale, float[] bias, Activation act, int m, int n,
+      int k) {
     ctx.requestScratch(k);
     int x = ctx.inputId(0);
     int y = ctx.outputId(0);
@@ -202,7 +209,7 @@ final class DynamicRange {
     return ctx.constantFloats(2);
   }
 
-  private static float[] weightScales(QuantParams wq, int n) {
+  static float[] weightScales(QuantParams wq, int n) {
     float[] s = new float[n];
     for (int j = 0; j < n; j++) {
       s[j] = Int8Checks.weightScale(wq, j);

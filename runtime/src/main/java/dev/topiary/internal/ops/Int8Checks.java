@@ -54,6 +54,11 @@ final class Int8Checks {
    * 0: per-tensor or per-axis (axis 0) parameters, every zero point 0.
    */
   static QuantParams weights(BindContext ctx, int i, int channels) throws ModelFormatException {
+    return weights(ctx, i, channels, 0);
+  }
+
+  /** As {@link #weights(BindContext, int, int)} with the output channels along {@code axis}. */
+  static QuantParams weights(BindContext ctx, int i, int channels, int axis) throws ModelFormatException {
     String what = "weights (input " + i + " '" + ctx.inputName(i) + "')";
     if (!ctx.isConstant(i)) {
       throw ctx.error(what + " must be a constant");
@@ -65,8 +70,8 @@ final class Int8Checks {
     if (q == null) {
       throw ctx.error(what + " are INT8 but have no quantization parameters");
     }
-    if (!q.isPerTensor() && (q.axis() != 0 || q.channels() != channels)) {
-      throw ctx.error(what + " must be quantized per tensor or per output channel (axis 0, " + channels
+    if (!q.isPerTensor() && (q.axis() != axis || q.channels() != channels)) {
+      throw ctx.error(what + " must be quantized per tensor or per output channel (axis " + axis + ", " + channels
           + " channels), got axis " + q.axis() + " with " + q.channels() + " channels");
     }
     for (int c = 0; c < q.channels(); c++) {

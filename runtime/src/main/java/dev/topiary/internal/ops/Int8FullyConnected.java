@@ -43,22 +43,31 @@ final class Int8FullyConnected {
     int[] ys = xs.clone();
     ys[ys.length - 1] = n;
     ctx.setOutput(0, DataType.INT8, ys);
-    int[] mult = new int[n];
-    int[] shift = new int[n];
-    for (int j = 0; j < n; j++) {
-      double real = wq.isPerTensor()
-          ? (double) (in.scale(0) * wq.scale(0)) / out.scale(0)
-          : (double) in.scale(0) * wq.scale(j) / out.scale(0);
-      FixedPoint.Multiplier m = Int8Checks.multiplier(ctx, real);
-      mult[j] = m.multiplier;
-      shift[j] = m.shift;
-    }
     long rows = 1;
     for (int i = 0; i < xs.length - 1; i++) {
       rows *= xs[i];
     }
     int m = n == 0 ? 0 : (int) rows;
-    byte[] w = Int8Conv.bytes(ctx.constantLongs(1));
+    return kernel(ctx, in, wq, Int8Conv.bytes(ctx.constantLongs(1)), bias, out, range, m, n, k);
+  }
+
+  /**
+   * The kernel over {@code m} rows of {@code k} INT8 values and weights {@code w [n, k]} whose scale
+   * for output {@code j} is {@link Int8Checks#weightScale}{@code (wq, j)}; input 0 and output 0 of
+   * the node. Shared with the INT8 MatMul (constant B, transposed).
+   */
+  static Kernel kernel(BindContext ctx, QuantParams in, QuantParams wq, byte[] w, int[] bias, QuantParams out,
+      int[] range, int m, int n, int k) throws ModelFormatException {
+    int[] mult = new int[n];
+    int[] shift = new int[n];
+    for (int j = 0; j < n; j++) {
+      double real = wq.isPerTensor()
+          ? (double) (in.scale(0) * wq.scale(0)) / out.scale(0)
+          : (double) in.scale(0) * Int8Checks.weightScale(wq, j) / out.scale(0);
+      FixedPoint.Multiplier q = Int8Checks.multiplier(ctx, real);
+      mult[j] = q.multiplier;
+      shift[j] = q.shift;
+    }
     int zpIn = in.zeroPoint(0);
     int zpOut = out.zeroPoint(0);
     int lo = range[0];
