@@ -44,6 +44,7 @@ public final class BindContext {
   private final DataType[] outTypes;
   private final int[][] outShapes;
   private int scratchFloats;
+  private int scratchInts;
 
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
     this.node = node;
@@ -211,6 +212,15 @@ public final class BindContext {
 
   public int scratchFloats() {
     return scratchFloats;
+  }
+
+  /** Requests {@code ints} of per-worker int scratch memory (int32 accumulators) for this kernel's run. */
+  public void requestScratchInts(int ints) {
+    scratchInts = Math.max(scratchInts, ints);
+  }
+
+  public int scratchInts() {
+    return scratchInts;
   }
 
   // ---- attributes ----

@@ -116,6 +116,7 @@ public final class Planner {
       }
       List<Plan.Step> steps = new ArrayList<>(order.length);
       int scratch = 0;
+      int scratchInts = 0;
       for (int n : order) {
         Node node = g.getNodes(n);
         for (int k = 0; k < node.getInputsCount(); k++) {
@@ -149,6 +150,7 @@ public final class Planner {
           known[t] = true;
         }
         scratch = Math.max(scratch, ctx.scratchFloats());
+        scratchInts = Math.max(scratchInts, ctx.scratchInts());
         steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel,
             toArray(node.getInputsList()), toArray(node.getOutputsList())));
       }
@@ -160,10 +162,10 @@ public final class Planner {
           throw new ModelFormatException("graph output '" + name(id) + "' is FLOAT16; outputs must be FLOAT32 or integer");
         }
       }
-      return layout(steps, scratch);
+      return layout(steps, scratch, scratchInts);
     }
 
-    private Plan layout(List<Plan.Step> steps, int scratch) throws ModelFormatException {
+    private Plan layout(List<Plan.Step> steps, int scratch, int scratchInts) throws ModelFormatException {
       int ns = steps.size();
       int[] first = new int[nt];
       int[] last = new int[nt];
@@ -239,7 +241,7 @@ public final class Planner {
         names[t] = name(t);
       }
       return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constants, storage, offsets,
-          arenaElements, arenaBytes, lowerBound, scratch, toArray(g.getInputsList()), toArray(g.getOutputsList()),
+          arenaElements, arenaBytes, lowerBound, scratch, scratchInts, toArray(g.getInputsList()), toArray(g.getOutputsList()),
           infos(g.getInputsList()), infos(g.getOutputsList()));
     }
 

@@ -215,6 +215,9 @@ public class Int8LinearTest {
       {new int[] {1, 4, 4, 16}, 7, 1, 1, 1, (OpTesting.Attrs) n -> n.attr("activation", "CLIP")
           .attr("activation_min", -0.5f).attr("activation_max", 0.75f)},
       {new int[] {1, 3, 3, 2}, 3, 5, 5, 1, (OpTesting.Attrs) n -> n.attrInts("pads", 2, 2, 2, 2)},
+      // Several 256-pixel tiles of the tiled kernel, a tile spanning two images, depth 45 (not a
+      // multiple of its 16-row blocks).
+      {new int[] {2, 13, 11, 5}, 10, 3, 3, 1, (OpTesting.Attrs) n -> n.attr("padding", "SAME_LOWER")},
     };
     int t = 0;
     for (Object[] k : cases) {
