@@ -124,31 +124,29 @@ final class DynamicRange {
   /** Output row {@code oh} of one image whose quantized values start at {@code q[qo]}. */
   private static void convRow(ConvParams p, byte[] w, float[] wScale, float[] bias, Activation act, float[] q,
       int qo, float scale, float[] out, int yo, int oh) {
-    {
-      for (int ow = 0; ow < p.ow; ow++) {
-        for (int oc = 0; oc < p.o; oc++) {
-          int g = oc / p.og;
-          int acc = 0;
-          for (int i = 0; i < p.kh; i++) {
-            int ih = oh * p.sh - p.padTop + i * p.dh;
-            if (ih < 0 || ih >= p.h) {
+    for (int ow = 0; ow < p.ow; ow++) {
+      for (int oc = 0; oc < p.o; oc++) {
+        int g = oc / p.og;
+        int acc = 0;
+        for (int i = 0; i < p.kh; i++) {
+          int ih = oh * p.sh - p.padTop + i * p.dh;
+          if (ih < 0 || ih >= p.h) {
+            continue;
+          }
+          for (int j = 0; j < p.kw; j++) {
+            int iw = ow * p.sw - p.padLeft + j * p.dw;
+            if (iw < 0 || iw >= p.w) {
               continue;
             }
-            for (int j = 0; j < p.kw; j++) {
-              int iw = ow * p.sw - p.padLeft + j * p.dw;
-              if (iw < 0 || iw >= p.w) {
-                continue;
-              }
-              int xp = qo + (ih * p.w + iw) * p.c + g * p.cg;
-              int wp = ((oc * p.kh + i) * p.kw + j) * p.cg;
-              for (int ci = 0; ci < p.cg; ci++) {
-                acc += w[wp + ci] * (int) q[xp + ci];
-              }
+            int xp = qo + (ih * p.w + iw) * p.c + g * p.cg;
+            int wp = ((oc * p.kh + i) * p.kw + j) * p.cg;
+            for (int ci = 0; ci < p.cg; ci++) {
+              acc += w[wp + ci] * (int) q[xp + ci];
             }
           }
-          out[yo + ow * p.o + oc] =
-              act.apply(acc * (scale * wScale[oc]) + (bias == null ? 0f : bias[oc]));
         }
+        out[yo + ow * p.o + oc] =
+            act.apply(acc * (scale * wScale[oc]) + (bias == null ? 0f : bias[oc]));
       }
     }
   }
