@@ -92,6 +92,11 @@ final class DynamicRange {
     Activation act = Activation.fromNode(ctx);
     byte[] w = Int8Conv.bytes(ctx.constantLongs(1));
     float[] wScale = weightScales(wq, p.o);
+    if (p.group == 1) {
+      // The image quantizer's float row lives in the float scratch.
+      ctx.requestScratch(p.h * p.w * p.c);
+      return Int8ConvTiled.dynamic(ctx, p, w, wScale, bias, act, ctx.inputId(0), ctx.outputId(0));
+    }
     int image = p.h * p.w * p.c;
     // Every image quantized first (values, then one scale per image after them), then one pass
     // over all output rows.

@@ -12,6 +12,11 @@ package dev.topiary.internal.ops;
  * channel's accumulator row {@code acc[p] += Σ_q w[oc][d0 + q] · col[d0 + q][p]}. The sum is the
  * reference's {@code Σ w·(x − zp_x)} (padded taps contribute 0 in both) in another order; int32
  * addition is associative even when it wraps, so the bits are the reference's.
+ *
+ * <p>The same tiles serve dynamic-range Conv2D ({@link #dynamic}): the calling thread first
+ * quantizes every image into worker 0's scratch (as the ints {@code x_q − zp}, see
+ * {@link DynamicRange#quantize}), the tiles read them from there, and the epilogue is
+ * {@code act(acc · scale_image · w_scale[oc] + b[oc])} in float.
  */
 final class Int8ConvTiled implements Kernel {
   /** Output pixels per tile: the vector loop's trip count. */
@@ -26,6 +31,12 @@ final class Int8ConvTiled implements Kernel {
 
   private final Int8Conv.Bound b;
   private final ConvParams p;
+  /** Dynamic range: per-channel weight scales, float bias, activation (null for INT8). */
+  private final float[] wScale;
+  private final float[] fBias;
+  private final Activation act;
+  /** Dynamic range: start of the quantized input (then one scale per image) in worker 0's scratch. */
+  private final int qin;
   private final int x;
   private final int y;
   private final int depth;
@@ -38,8 +49,22 @@ final class Int8ConvTiled implements Kernel {
   private final Chunks.Body body;
 
   Int8ConvTiled(BindContext ctx, Int8Conv.Bound b, int x, int y) {
+    this(ctx, b, b.p, b.w, null, null, null, x, y);
+  }
+
+  /** Dynamic range: FLOAT32 input {@code x}, INT8 weights with {@code wScale}, FLOAT32 output {@code y}. */
+  static Int8ConvTiled dynamic(BindContext ctx, ConvParams p, byte[] w, float[] wScale, float[] bias, Activation act,
+      int x, int y) {
+    return new Int8ConvTiled(ctx, null, p, w, wScale, bias, act, x, y);
+  }
+
+  private Int8ConvTiled(BindContext ctx, Int8Conv.Bound b, ConvParams p, byte[] weights, float[] wScale,
+      float[] fBias, Activation act, int x, int y) {
     this.b = b;
-    this.p = b.p;
+    this.p = p;
+    this.wScale = wScale;
+    this.fBias = fBias;
+    this.act = act;
     this.x = x;
     this.y = y;
     this.depth = p.depth();
@@ -48,29 +73,59 @@ final class Int8ConvTiled implements Kernel {
     this.w = new int[p.o * depthPad];
     for (int oc = 0; oc < p.o; oc++) {
       for (int d = 0; d < depth; d++) {
-        w[oc * depthPad + d] = b.w[oc * depth + d];
+        w[oc * depthPad + d] = weights[oc * depth + d];
       }
     }
-    ctx.requestScratchInts(accs + p.o * W);
+    this.qin = accs + p.o * W;
+    int image = p.h * p.w * p.c;
+    ctx.requestScratchInts(qin + (b == null ? p.n * image + p.n : 0));
     int rows = p.rows();
     this.tiles = (rows + W - 1) / W;
     this.work = (long) rows * p.o * depth;
-    this.body = (f, from, to, wk) -> {
-      for (int t = from; t < to; t++) {
-        tile(f.i8(this.x), f.off(this.x), f.i8(this.y), f.off(this.y), f.scratchInts(wk), t);
-      }
-    };
+    if (b != null) {
+      this.body = (f, from, to, wk) -> {
+        for (int t = from; t < to; t++) {
+          tile(f.i8(this.x), f.off(this.x), null, f.i8(this.y), f.off(this.y), null, f.scratchInts(wk), t);
+        }
+      };
+    } else {
+      this.body = (f, from, to, wk) -> {
+        for (int t = from; t < to; t++) {
+          tile(null, 0, f.scratchInts(0), null, f.off(this.y), f.f32(this.y), f.scratchInts(wk), t);
+        }
+      };
+    }
   }
 
   @Override
   public void run(Frame f) {
+    if (b == null) {
+      // Dynamic range: quantize every image into worker 0's scratch before the dispatch; the
+      // workers only read it. The quantizer writes floats; they are exact small integers.
+      int[] q = f.scratchInts(0);
+      float[] xv = f.f32(x);
+      int xo = f.off(x);
+      int image = p.h * p.w * p.c;
+      float[] row = f.scratch(0);
+      for (int n = 0; n < p.n; n++) {
+        float scale = DynamicRange.quantize(xv, xo + n * image, image, row, 0);
+        for (int i = 0; i < image; i++) {
+          q[qin + n * image + i] = (int) row[i];
+        }
+        q[qin + p.n * image + n] = Float.floatToRawIntBits(scale);
+      }
+    }
     Chunks.run(f, tiles, work, body);
   }
 
-  private void tile(byte[] in, int xo, byte[] out, int yo, int[] s, int t) {
+  /**
+   * One tile: INT8 input {@code in} (or, for dynamic range, the quantized images in {@code q}),
+   * into INT8 {@code out} (or FLOAT32 {@code fout}).
+   */
+  private void tile(byte[] in, int xo, int[] q, byte[] out, int yo, float[] fout, int[] s, int t) {
     int p0 = t * W;
     int count = Math.min(W, p.rows() - p0);
-    im2col(in, xo, s, p0, count);
+    im2col(in, xo, q, s, p0, count);
     java.util.Arrays.fill(s, accs, accs + p.o * W, 0);
     for (int d0 = 0; d0 < depthPad; d0 += KC) {
       System.arraycopy(s, COL + d0 * W, s, 0, KC * W);
@@ -82,6 +137,17 @@ final class Int8ConvTiled implements Kernel {
         System.arraycopy(s, ACC, s, row, W);
       }
     }
+    if (b == null) {
+      int scales = qin + p.n * p.h * p.w * p.c;
+      for (int pp = 0; pp < count; pp++) {
+        int yp = yo + (p0 + pp) * p.o;
+        float scale = Float.intBitsToFloat(q[scales + (p0 + pp) / (p.oh * p.ow)]);
+        for (int oc = 0; oc < p.o; oc++) {
+          fout[yp + oc] = act.apply(s[accs + oc * W + pp] * (scale * wScale[oc]) + (fBias == null ? 0f : fBias[oc]));
+        }
+      }
+      return;
+    }
     for (int pp = 0; pp < count; pp++) {
       int yp = yo + (p0 + pp) * p.o;
       for (int oc = 0; oc < p.o; oc++) {
@@ -91,12 +157,15 @@ final class Int8ConvTiled implements Kernel {
     }
   }
 
-  /** {@code col[d][pp] = x − zp} for the tile's pixels; 0 for padded taps, pixels past the end and d ≥ depth. */
-  private void im2col(byte[] in, int xo, int[] s, int p0, int count) {
+  /**
+   * {@code col[d][pp] = x − zp} for the tile's pixels (or the quantized {@code q} values, already
+   * minus their zero point); 0 for padded taps, pixels past the end and {@code d ≥ depth}.
+   */
+  private void im2col(byte[] in, int xo, int[] q, int[] s, int p0, int count) {
     if (count < W || depthPad > depth) {
       java.util.Arrays.fill(s, COL, COL + depthPad * W, 0);
     }
-    int zp = b.zpIn;
+    int zp = b == null ? 0 : b.zpIn;
     for (int pp = 0; pp < count; pp++) {
       int r = p0 + pp;
       int ow = r % p.ow;
@@ -111,6 +180,11 @@ final class Int8ConvTiled implements Kernel {
           if (ih < 0 || ih >= p.h || iw < 0 || iw >= p.w) {
             for (int ci = 0; ci < p.c; ci++) {
               s[d + ci * W] = 0;
+            }
+          } else if (q != null) {
+            int xp = qin + ((n * p.h + ih) * p.w + iw) * p.c;
+            for (int ci = 0; ci < p.c; ci++) {
+              s[d + ci * W] = q[xp + ci];
             }
           } else {
             int xp = xo + ((n * p.h + ih) * p.w + iw) * p.c;

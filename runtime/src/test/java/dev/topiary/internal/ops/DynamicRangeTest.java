@@ -94,6 +94,9 @@ public class DynamicRangeTest {
     Random r = new Random(3);
     Object[][] cases = {
       {new int[] {1, 6, 6, 3}, 4, 3, 1, (OpTesting.Attrs) n -> n.attr("padding", "SAME_UPPER")},
+      // Two images with different ranges in 256-pixel tiles, one tile spanning both.
+      {new int[] {2, 12, 12, 4}, 6, 3, 1, (OpTesting.Attrs) n -> n.attr("padding", "SAME_LOWER")
+          .attr("activation", "RELU")},
       {new int[] {2, 7, 5, 4}, 6, 3, 2, (OpTesting.Attrs) n -> n.attr("group", 2L).attrInts("strides", 2, 2)},
       {new int[] {1, 8, 8, 5}, 5, 3, 5, (OpTesting.Attrs) n -> n.attr("group", 5L).attrInts("dilations", 2, 2)
           .attrInts("pads", 2, 2, 2, 2).attr("activation", "RELU6")},
