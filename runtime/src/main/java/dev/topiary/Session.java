@@ -48,7 +48,11 @@ public final class Session implements AutoCloseable {
     for (int w = 0; w < scratch.length; w++) {
       scratch[w] = new float[plan.scratchFloats()];
     }
-    this.frame = new Frame(arrays, offsets, parallel, scratch);
+    int[][] scratchInts = new int[parallel.workers()][];
+    for (int w = 0; w < scratchInts.length; w++) {
+      scratchInts[w] = new int[plan.scratchInts()];
+    }
+    this.frame = new Frame(arrays, offsets, parallel, scratch, scratchInts);
   }
 
   /** The options this session was opened with. */

@@ -14,7 +14,8 @@ import dev.topiary.Shape;
  * tight loop of one of three forms: both operands contiguous (same shapes: one row), or one
  * operand fixed for the row (a scalar operand: one row; per-channel operands in NHWC: one row per
  * pixel). Large outputs are split across workers by rows, or by ranges of a single row. Both
- * kernels apply the same float operation to each element, so they agree exactly.
+ * kernels apply the same float operation to each element, so they agree exactly. Add and Mul with
+ * INT8 inputs go to {@link Int8Binary}.
  */
 final class BinaryOp implements OpFactory {
   /** The arithmetic, per element and over rows. */
@@ -164,6 +165,9 @@ final class BinaryOp implements OpFactory {
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
     ctx.requireInputs(2, 2);
+    if ((kind == Kind.ADD || kind == Kind.MUL) && ctx.inputType(0) == DataType.INT8) {
+      return Int8Binary.bind(ctx, kind == Kind.ADD);
+    }
     ctx.requireType(0, DataType.FLOAT32);
     ctx.requireType(1, DataType.FLOAT32);
     int[] as = ctx.inputShape(0);

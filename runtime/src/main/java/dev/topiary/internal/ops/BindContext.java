@@ -5,6 +5,7 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.format.proto.Attribute;
 import dev.topiary.internal.format.proto.Node;
+import dev.topiary.quantization.QuantParams;
 import java.util.Arrays;
 
 /**
@@ -60,6 +61,12 @@ public final class BindContext {
       }
       return z;
     }
+
+    /**
+     * The tensor's quantization parameters from its descriptor (one scale: per tensor; several:
+     * per axis), or null when it has none.
+     */
+    QuantParams quant(int id);
   }
 
   /** Default of {@link #sparseThreshold()}: the measured {@code SparseLinearKernel.THRESHOLD}. */
@@ -73,6 +80,7 @@ public final class BindContext {
   private final DataType[] outTypes;
   private final int[][] outShapes;
   private int scratchFloats;
+  private int scratchInts;
 
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
     this(node, nodeIndex, tensors, referenceKernels, SparseLinearKernel.THRESHOLD);
@@ -142,6 +150,14 @@ public final class BindContext {
     return tensors.isConstant(node.getInputs(i));
   }
 
+  /**
+   * Quantization parameters of input {@code i} as stored in the artifact (unchecked), or null when
+   * the tensor has none. See {@link Int8Checks} for the checked forms kernels use.
+   */
+  public QuantParams inputQuant(int i) {
+    return tensors.quant(node.getInputs(i));
+  }
+
   public float[] constantFloats(int i) throws ModelFormatException {
     requireConstant(i);
     return tensors.floats(node.getInputs(i));
@@ -206,6 +222,24 @@ public final class BindContext {
     return node.getOutputs(i);
   }
 
+  /** The tensor name of output {@code i}, for messages. */
+  public String outputName(int i) {
+    return tensors.name(node.getOutputs(i));
+  }
+
+  /** The data type output {@code i} is declared with in the artifact. */
+  public DataType declaredOutputType(int i) {
+    return tensors.type(node.getOutputs(i));
+  }
+
+  /**
+   * Quantization parameters output {@code i} is declared with in the artifact (unchecked), or null
+   * when it has none.
+   */
+  public QuantParams outputQuant(int i) {
+    return tensors.quant(node.getOutputs(i));
+  }
+
   /** Declares output {@code i}; the planner checks it against the artifact's declaration. */
   public void setOutput(int i, DataType type, int[] shape) throws ModelFormatException {
     long count = 1;
@@ -237,6 +271,15 @@ public final class BindContext {
 
   public int scratchFloats() {
     return scratchFloats;
+  }
+
+  /** Requests {@code ints} of per-worker int scratch memory (int32 accumulators) for this kernel's run. */
+  public void requestScratchInts(int ints) {
+    scratchInts = Math.max(scratchInts, ints);
+  }
+
+  public int scratchInts() {
+    return scratchInts;
   }
 
   // ---- attributes ----

@@ -9,7 +9,10 @@ import dev.topiary.Shape;
  * data type (any) and the rank (at least 1) and agree on every dimension but {@code axis}; an input
  * may be empty along {@code axis}. Each input is copied into its slot of the output as a
  * {@link StridedCopy}, which for a dense input is {@code prod(d[0:axis])} runs of
- * {@code prod(d[axis:])} elements moved with {@link System#arraycopy}.
+ * {@code prod(d[axis:])} elements moved with {@link System#arraycopy}. Quantized INT8 inputs whose
+ * parameters differ from the output's are requantized after their copy:
+ * {@code q' = clamp(round_half_away(q·s + b) + zp_y)} with {@code s = s_i·(1/s_y)},
+ * {@code b = −zp_i·s} in float (TFLite's {@code ConcatenationWithScaling}).
  */
 final class ConcatOp implements OpFactory {
   @Override
@@ -60,6 +63,27 @@ final class ConcatOp implements OpFactory {
       }
       out[axis] += s[axis];
     }
+    // Quantized INT8: inputs whose parameters differ from the output's are requantized in place
+    // after their copy (TFLite's ConcatenationWithScaling, with the int8 range).
+    float[] rqScale = new float[n];
+    float[] rqBias = new float[n];
+    boolean[] requant = new boolean[n];
+    int zpOut = 0;
+    boolean anyRequant = false;
+    if (type == DataType.INT8 && (ctx.outputQuant(0) != null || ctx.inputQuant(0) != null)) {
+      dev.topiary.quantization.QuantParams qy = Int8Checks.output(ctx, 0);
+      zpOut = qy.zeroPoint(0);
+      float inv = 1f / qy.scale(0);
+      for (int i = 0; i < n; i++) {
+        dev.topiary.quantization.QuantParams qi = Int8Checks.input(ctx, i);
+        if (!qi.equals(qy)) {
+          requant[i] = true;
+          anyRequant = true;
+          rqScale[i] = qi.scale(0) * inv;
+          rqBias[i] = -qi.zeroPoint(0) * rqScale[i];
+        }
+      }
+    }
     ctx.setOutput(0, type, out);
     Mover m = Mover.of(type);
     int[] outStrides = StridedCopy.contiguousStrides(out);
@@ -75,6 +99,37 @@ final class ConcatOp implements OpFactory {
       at += s[axis];
     }
     int y = ctx.outputId(0);
+    if (anyRequant) {
+      int outer = 1;
+      for (int k = 0; k < axis; k++) {
+        outer *= out[k];
+      }
+      int outRow = outer == 0 ? 0 : Shape.of(out).elementCount() / outer;
+      int[] runs = new int[n];
+      for (int i = 0; i < n; i++) {
+        runs[i] = ctx.inputShape(i)[axis] * outStrides[axis];
+      }
+      int outerF = outer;
+      int zy = zpOut;
+      return f -> {
+        byte[] dst = f.i8(y);
+        int yo = f.off(y);
+        for (int i = 0; i < ids.length; i++) {
+          copies[i].run(m.array(f, ids[i]), f.off(ids[i]), dst, yo + bases[i]);
+          if (requant[i]) {
+            float sc = rqScale[i];
+            float bi = rqBias[i];
+            for (int o = 0; o < outerF; o++) {
+              int start = yo + o * outRow + bases[i];
+              for (int j = start; j < start + runs[i]; j++) {
+                long v = dev.topiary.quantization.QuantParams.roundHalfAwayFromZero(dst[j] * sc + bi) + zy;
+                dst[j] = (byte) Math.max(-128, Math.min(127, v));
+              }
+            }
+          }
+        }
+      };
+    }
     return f -> {
       Object dst = m.array(f, y);
       int yo = f.off(y);

@@ -1,5 +1,6 @@
 package dev.topiary.internal.ops;
 
+import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 
 /**
@@ -7,7 +8,8 @@ import dev.topiary.ModelFormatException;
  * bias, strides, dilations, explicit or SAME/VALID padding, groups and a fused activation. Binds
  * {@link ConvReference} when the plan asks for reference kernels, otherwise {@link DepthwiseConvKernel}
  * for depthwise convolutions, {@link SparseLinearKernel} for sparse 1×1 stride-1 unpadded ungrouped
- * convolutions (a FullyConnected over the pixels) and {@link ConvGemmKernel} for the rest.
+ * convolutions (a FullyConnected over the pixels) and {@link ConvGemmKernel} for the rest. INT8
+ * inputs go to {@link Int8Conv}, FLOAT32 inputs with INT8 weights to {@link DynamicRange}.
  */
 final class Conv2DOp implements OpFactory {
   @Override
@@ -17,6 +19,12 @@ final class Conv2DOp implements OpFactory {
 
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
+    if (ctx.inputCount() >= 2 && ctx.hasInput(0) && ctx.inputType(0) == DataType.INT8) {
+      return Int8Conv.bind(ctx);
+    }
+    if (ctx.inputCount() >= 2 && ctx.hasInput(1) && ctx.inputType(1) == DataType.INT8) {
+      return DynamicRange.conv(ctx);
+    }
     ConvParams p = ConvParams.of(ctx);
     Activation act = Activation.fromNode(ctx);
     float[] w = ctx.constantFloats(1);

@@ -12,12 +12,18 @@ public final class Frame {
   private final int[] offsets;
   private final Parallel parallel;
   private final float[][] scratch;
+  private final int[][] scratchInts;
 
   public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch) {
+    this(arrays, offsets, parallel, scratch, new int[scratch.length][0]);
+  }
+
+  public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch, int[][] scratchInts) {
     this.arrays = arrays;
     this.offsets = offsets;
     this.parallel = parallel;
     this.scratch = scratch;
+    this.scratchInts = scratchInts;
   }
 
   /** FLOAT32 storage of tensor {@code id} (values start at {@link #off}). */
@@ -56,5 +62,13 @@ public final class Frame {
    */
   public float[] scratch(int worker) {
     return scratch[worker];
+  }
+
+  /**
+   * Int scratch memory of worker {@code worker}, at least as many ints as the largest
+   * {@link BindContext#requestScratchInts} of the plan. Contents are undefined on entry.
+   */
+  public int[] scratchInts(int worker) {
+    return scratchInts[worker];
   }
 }

@@ -12,6 +12,8 @@ import dev.topiary.internal.cpu.TransposedGemm;
  * over the rows of {@code x} with the weights packed at load time, or for narrow outputs with many
  * rows a {@link TransposedGemmKernel} reading the weights in place; weights whose zero fraction
  * exceeds {@link SparseLinearKernel#THRESHOLD} bind the compressed-row {@link SparseLinearKernel}.
+ * INT8 inputs go to {@link Int8FullyConnected}, FLOAT32 inputs with INT8 weights to
+ * {@link DynamicRange}.
  */
 final class FullyConnectedOp implements OpFactory {
   @Override
@@ -21,6 +23,12 @@ final class FullyConnectedOp implements OpFactory {
 
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
+    if (ctx.inputCount() >= 2 && ctx.hasInput(0) && ctx.inputType(0) == DataType.INT8) {
+      return Int8FullyConnected.bind(ctx);
+    }
+    if (ctx.inputCount() >= 2 && ctx.hasInput(1) && ctx.inputType(1) == DataType.INT8) {
+      return DynamicRange.fullyConnected(ctx);
+    }
     ctx.requireInputs(2, 3);
     ctx.requireType(0, DataType.FLOAT32);
     int[] xs = ctx.inputShape(0);

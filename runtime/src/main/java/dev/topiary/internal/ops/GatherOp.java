@@ -53,6 +53,7 @@ final class GatherOp implements OpFactory {
       inner *= data[k];
     }
     DataType type = ctx.inputType(0);
+    Int8Checks.movesData(ctx);
     ctx.setOutput(0, type, out);
     int size = data[axis];
     int count = Shape.of(idx).elementCount();

@@ -13,7 +13,7 @@ import dev.topiary.internal.cpu.TransposedGemm;
  * The fast path is a {@link GemmKernel}: a constant {@code b} is packed at load time, one packing
  * per distinct batch; when {@code b} has no batch of its own the batches of {@code a} become one
  * tall GEMM. Narrow outputs with more rows than columns use a {@link TransposedGemmKernel}, which
- * reads {@code b} in place.
+ * reads {@code b} in place. A constant INT8 {@code b} goes to {@link Int8MatMul}.
  */
 final class MatMulOp implements OpFactory {
   @Override
@@ -24,6 +24,9 @@ final class MatMulOp implements OpFactory {
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
     ctx.requireInputs(2, 2);
+    if (ctx.inputType(1) == DataType.INT8) {
+      return Int8MatMul.bind(ctx);
+    }
     ctx.requireType(0, DataType.FLOAT32);
     ctx.requireType(1, DataType.FLOAT32);
     int[] as = ctx.inputShape(0);

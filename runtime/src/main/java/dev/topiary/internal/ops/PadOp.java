@@ -10,7 +10,9 @@ import dev.topiary.Shape;
  * {@code k}; output dimension {@code k} is {@code d_k + b_k + e_k}. {@code mode}:
  * <ul>
  *   <li>{@code constant} (default): new elements are {@code value} (float, default 0; for integer
- *       types rounded toward zero and truncated to the storage width);
+ *       types rounded toward zero and truncated to the storage width; for a quantized INT8 input,
+ *       {@code value} is a real number quantized with the input's parameters, so 0 pads with the
+ *       zero point);
  *   <li>{@code edge}: new elements repeat the nearest edge element;
  *   <li>{@code reflect}: new elements mirror the input about its edge element without repeating it
  *       ({@code [1,2,3]} padded by 2 before is {@code [3,2,1,2,3]}). Pads wider than {@code d_k − 1}
@@ -77,7 +79,12 @@ final class PadOp implements OpFactory {
       at[k] = (int) Math.max(0, b);
     }
     DataType type = ctx.inputType(0);
+    Int8Checks.movesData(ctx);
     ctx.setOutput(0, type, out);
+    // A quantized INT8 input pads with the quantized value: real 0 (the default) is the zero point.
+    dev.topiary.quantization.QuantParams xq = ctx.inputQuant(0);
+    final double fill = type == DataType.INT8 && xq != null && xq.isPerTensor()
+        ? xq.quantize((float) value, 0, -128, 127) : value;
     final Mover m = Mover.of(type);
     int[] inStrides = StridedCopy.contiguousStrides(in);
     int[] outStrides = StridedCopy.contiguousStrides(out);
@@ -120,7 +127,7 @@ final class PadOp implements OpFactory {
       Object dst = m.array(f, y);
       int yo = f.off(y);
       if (constant) {
-        m.fill(dst, yo, count, value);
+        m.fill(dst, yo, count, fill);
       }
       interior.run(m.array(f, x), f.off(x) + srcBase, dst, yo + dstBase);
       if (!constant && count > 0) {

@@ -55,7 +55,14 @@ final class Pool2DOp implements OpFactory {
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
     ctx.requireInputs(1, 1);
-    ctx.requireType(0, DataType.FLOAT32);
+    boolean int8 = ctx.hasInput(0) && ctx.inputType(0) == DataType.INT8;
+    if (int8) {
+      Int8Checks.input(ctx, 0);
+      Int8Checks.output(ctx, 0);
+      Int8Checks.sameAsInput(ctx, 0, 0);
+    } else {
+      ctx.requireType(0, DataType.FLOAT32);
+    }
     ctx.requireRank(0, 4);
     int[] s = ctx.inputShape(0);
     int[] kernel = ctx.attrInts("kernel", null, 2, 1, Integer.MAX_VALUE);
@@ -98,9 +105,13 @@ final class Pool2DOp implements OpFactory {
     // Valid tap ranges per output row and column; a window must touch the input.
     int[][] rows = taps(ctx, "row", g.oh, g.sh, g.pt, g.dh, g.kh, g.h, g.pb);
     int[][] cols = taps(ctx, "column", g.ow, g.sw, g.pl, g.dw, g.kw, g.w, g.pr);
-    ctx.setOutput(0, DataType.FLOAT32, new int[] {g.n, g.oh, g.ow, g.c});
+    ctx.setOutput(0, int8 ? DataType.INT8 : DataType.FLOAT32, new int[] {g.n, g.oh, g.ow, g.c});
     int x = ctx.inputId(0);
     int y = ctx.outputId(0);
+    if (int8) {
+      int zp = ctx.inputQuant(0).zeroPoint(0);
+      return f -> int8(max, g, zp, f.i8(x), f.off(x), f.i8(y), f.off(y));
+    }
     if (ctx.referenceKernels()) {
       return f -> reference(max, g, f.f32(x), f.off(x), f.f32(y), f.off(y));
     }
@@ -165,6 +176,54 @@ final class Pool2DOp implements OpFactory {
               acc = acc / count;
             }
             y[yo + ((n * g.oh + oh) * g.ow + ow) * g.c + c] = acc;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * INT8 pools on the quantized values (input and output share their parameters), as TFLite's
+   * {@code reference_integer_ops}: MaxPool takes the largest valid tap; AvgPool sums the valid taps
+   * in int32 and divides rounding half away from zero, {@code (acc ± count/2) / count} with C's
+   * truncating division. With {@code count_include_pad = 1} each padded position counts as the
+   * zero point (real 0) and the divisor is PyTorch's, as in the FLOAT32 kernel.
+   */
+  static void int8(boolean max, Geometry g, int zp, byte[] x, int xo, byte[] y, int yo) {
+    for (int n = 0; n < g.n; n++) {
+      for (int oh = 0; oh < g.oh; oh++) {
+        for (int ow = 0; ow < g.ow; ow++) {
+          int hs = oh * g.sh - g.pt;
+          int ws = ow * g.sw - g.pl;
+          int yp = yo + ((n * g.oh + oh) * g.ow + ow) * g.c;
+          for (int c = 0; c < g.c; c++) {
+            int acc = max ? Integer.MIN_VALUE : 0;
+            int count = 0;
+            for (int i = 0; i < g.kh; i++) {
+              int ih = hs + i * g.dh;
+              if (ih < 0 || ih >= g.h) {
+                continue;
+              }
+              for (int j = 0; j < g.kw; j++) {
+                int iw = ws + j * g.dw;
+                if (iw < 0 || iw >= g.w) {
+                  continue;
+                }
+                int v = x[xo + ((n * g.h + ih) * g.w + iw) * g.c + c];
+                acc = max ? Math.max(acc, v) : acc + v;
+                count++;
+              }
+            }
+            if (!max) {
+              if (g.includePad) {
+                int ch = Math.min(hs + g.kh, g.h + g.pb) - hs;
+                int cw = Math.min(ws + g.kw, g.w + g.pr) - ws;
+                acc += zp * (ch * cw - count);
+                count = ch * cw;
+              }
+              acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+            }
+            y[yp + c] = (byte) acc;
           }
         }
       }

@@ -29,6 +29,7 @@ final class ShapeOps {
   /** Declares output 0 as input 0's type with {@code shape} and returns a dense copy kernel. */
   static Kernel relabel(BindContext ctx, int[] shape) throws ModelFormatException {
     DataType type = ctx.inputType(0);
+    Int8Checks.movesData(ctx);
     ctx.setOutput(0, type, shape);
     final int x = ctx.inputId(0);
     final int y = ctx.outputId(0);

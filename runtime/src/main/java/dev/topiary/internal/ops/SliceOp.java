@@ -88,6 +88,7 @@ final class SliceOp implements OpFactory {
       step[a] = count > 1 ? t : 1;
     }
     DataType type = ctx.inputType(0);
+    Int8Checks.movesData(ctx);
     ctx.setOutput(0, type, out);
     Mover m = Mover.of(type);
     int[] inStrides = StridedCopy.contiguousStrides(in);

@@ -34,6 +34,7 @@ final class TransposeOp implements OpFactory {
       srcStrides[k] = inStrides[perm[k]];
     }
     DataType type = ctx.inputType(0);
+    Int8Checks.movesData(ctx);
     ctx.setOutput(0, type, out);
     Mover m = Mover.of(type);
     int x = ctx.inputId(0);

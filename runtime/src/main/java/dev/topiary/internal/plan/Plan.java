@@ -44,6 +44,7 @@ public final class Plan {
   final long arenaBytes;
   final long lowerBoundBytes;
   final int scratchFloats;
+  final int scratchInts;
   final int[] inputIds;
   final int[] outputIds;
   final List<TensorInfo> inputs;
@@ -61,6 +62,7 @@ public final class Plan {
       long arenaBytes,
       long lowerBoundBytes,
       int scratchFloats,
+      int scratchInts,
       int[] inputIds,
       int[] outputIds,
       List<TensorInfo> inputs,
@@ -76,6 +78,7 @@ public final class Plan {
     this.arenaBytes = arenaBytes;
     this.lowerBoundBytes = lowerBoundBytes;
     this.scratchFloats = scratchFloats;
+    this.scratchInts = scratchInts;
     this.inputIds = inputIds;
     this.outputIds = outputIds;
     this.inputs = inputs;
@@ -128,6 +131,11 @@ public final class Plan {
   /** Scratch floats each worker needs. */
   public int scratchFloats() {
     return scratchFloats;
+  }
+
+  /** Scratch ints each worker needs. */
+  public int scratchInts() {
+    return scratchInts;
   }
 
   /** Creates the storage of one session: arena arrays per class and the frame's array table. */

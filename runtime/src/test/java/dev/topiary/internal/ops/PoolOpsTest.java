@@ -298,7 +298,10 @@ public class PoolOpsTest {
         pool("MaxPool", new int[] {4, 4, 2}, x).attrInts("kernel", 2, 2).error());
     assertEquals("input 0 'in0' must have rank 4, got [16,2]",
         OpCase.of("GlobalAvgPool").input(new int[] {16, 2}, x).error());
-    assertEquals("input 0 'in0' must be FLOAT32, got INT8",
+    assertEquals("input 0 'in0' must be FLOAT32, got UINT8",
+        OpCase.of("MaxPool").input(DataType.UINT8, s).attrInts("kernel", 2, 2).error());
+    // INT8 is the quantized path, which needs quantization parameters (Int8ElementwiseTest).
+    assertEquals("input 0 'in0' is INT8 but has no quantization parameters",
         OpCase.of("MaxPool").input(DataType.INT8, s).attrInts("kernel", 2, 2).error());
   }
 

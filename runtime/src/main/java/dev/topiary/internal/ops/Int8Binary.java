@@ -1,0 +1,121 @@
+package dev.topiary.internal.ops;
+
+import dev.topiary.DataType;
+import dev.topiary.ModelFormatException;
+import dev.topiary.Shape;
+import dev.topiary.quantization.FixedPoint;
+import dev.topiary.quantization.QuantParams;
+
+/**
+ * Add and Mul on INT8 tensors with NumPy broadcasting, bit for bit as TFLite's int8 kernels.
+ *
+ * <p>Add ({@code reference_integer_ops::AddElementwise}): both inputs are brought to a common
+ * fixed-point scale. With {@code twice_max = 2·max(s_a, s_b)}, input multipliers
+ * {@code s_a / twice_max} and {@code s_b / twice_max} (each ≤ ½) and output multiplier
+ * {@code twice_max / (2^20 · s_y)}: {@code a' = MBQM((a − zp_a) << 20, m_a)}, likewise {@code b'},
+ * {@code y = clamp(MBQM(a' + b', m_y) + zp_y, lo, hi)}. The left shift of 20 keeps 20 fractional
+ * bits through the rescaling (|a − zp_a| ≤ 255 < 2^8, so the shifted value fits in 29 bits).
+ *
+ * <p>Mul ({@code reference_integer_ops::MulElementwise}):
+ * {@code y = clamp(MBQM((a − zp_a)·(b − zp_b), s_a·s_b/s_y) + zp_y, lo, hi)}, the multiplier's
+ * product taken in double.
+ *
+ * <p>One kernel, index arithmetic over broadcast strides (a contiguous loop when the shapes are
+ * equal); it is the reference.
+ */
+final class Int8Binary {
+  /** TFLite's left shift for int8 Add. */
+  static final int ADD_LEFT_SHIFT = 20;
+
+  private Int8Binary() {}
+
+  static Kernel bind(BindContext ctx, boolean add) throws ModelFormatException {
+    QuantParams qa = Int8Checks.input(ctx, 0);
+    QuantParams qb = Int8Checks.input(ctx, 1);
+    QuantParams qy = Int8Checks.output(ctx, 0);
+    int[] as = ctx.inputShape(0);
+    int[] bs = ctx.inputShape(1);
+    int[] out;
+    try {
+      out = Broadcast.shape(as, bs);
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
+    }
+    int[] range = Int8Checks.activationRange(ctx, Activation.fromNode(ctx), qy);
+    ctx.setOutput(0, DataType.INT8, out);
+    int za = qa.zeroPoint(0);
+    int zb = qb.zeroPoint(0);
+    int zy = qy.zeroPoint(0);
+    int lo = range[0];
+    int hi = range[1];
+    int[] aStr = Broadcast.strides(as, out);
+    int[] bStr = Broadcast.strides(bs, out);
+    int count = Shape.of(out).elementCount();
+    boolean same = java.util.Arrays.equals(as, bs);
+    int a = ctx.inputId(0);
+    int b = ctx.inputId(1);
+    int y = ctx.outputId(0);
+    Op op;
+    if (add) {
+      // float·2 is exact, as is 2^20·s_y; the divisions are in double as in TFLite's Prepare.
+      double twiceMax = 2 * Math.max(qa.scale(0), qb.scale(0));
+      FixedPoint.Multiplier ma = smallerThanOne(ctx, qa.scale(0) / twiceMax, "input 0");
+      FixedPoint.Multiplier mb = smallerThanOne(ctx, qb.scale(0) / twiceMax, "input 1");
+      FixedPoint.Multiplier my = smallerThanOne(ctx, twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale(0)), "output");
+      op = (va, vb) -> {
+        int sa = FixedPoint.multiplyByQuantizedMultiplier((va - za) * (1 << ADD_LEFT_SHIFT), ma.multiplier, ma.shift);
+        int sb = FixedPoint.multiplyByQuantizedMultiplier((vb - zb) * (1 << ADD_LEFT_SHIFT), mb.multiplier, mb.shift);
+        int v = FixedPoint.multiplyByQuantizedMultiplier(sa + sb, my.multiplier, my.shift) + zy;
+        return v < lo ? lo : (v > hi ? hi : v);
+      };
+    } else {
+      FixedPoint.Multiplier m = Int8Checks.multiplier(ctx, (double) qa.scale(0) * qb.scale(0) / qy.scale(0));
+      op = (va, vb) -> {
+        int v = FixedPoint.multiplyByQuantizedMultiplier((va - za) * (vb - zb), m.multiplier, m.shift) + zy;
+        return v < lo ? lo : (v > hi ? hi : v);
+      };
+    }
+    return f -> {
+      byte[] av = f.i8(a);
+      byte[] bv = f.i8(b);
+      byte[] yv = f.i8(y);
+      int ao = f.off(a);
+      int bo = f.off(b);
+      int yo = f.off(y);
+      if (same) {
+        for (int i = 0; i < count; i++) {
+          yv[yo + i] = (byte) op.apply(av[ao + i], bv[bo + i]);
+        }
+        return;
+      }
+      for (int i = 0; i < count; i++) {
+        int rem = i;
+        int ai = 0;
+        int bi = 0;
+        for (int d = out.length - 1; d >= 0; d--) {
+          int c = rem % out[d];
+          rem /= out[d];
+          ai += c * aStr[d];
+          bi += c * bStr[d];
+        }
+        yv[yo + i] = (byte) op.apply(av[ao + ai], bv[bo + bi]);
+      }
+    };
+  }
+
+  /** The int8 arithmetic of one element pair. */
+  private interface Op {
+    int apply(int a, int b);
+  }
+
+  /** TFLite's {@code QuantizeMultiplierSmallerThanOneExp}: a multiplier in (0, 1), shift ≤ 0. */
+  private static FixedPoint.Multiplier smallerThanOne(BindContext ctx, double real, String what)
+      throws ModelFormatException {
+    FixedPoint.Multiplier m = FixedPoint.quantizeMultiplier(real);
+    if (!(real > 0 && real < 1) || m.shift > 0) {
+      throw ctx.error("the " + what + " rescaling multiplier " + real + " of int8 Add must be in (0, 1)"
+          + " (output scale too small for the inputs' scales)");
+    }
+    return m;
+  }
+}
