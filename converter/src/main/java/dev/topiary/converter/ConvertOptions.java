@@ -1,10 +1,14 @@
 package dev.topiary.converter;
 
+import dev.topiary.Tensor;
+import dev.topiary.converter.quantize.CalibrationMethod;
+import dev.topiary.converter.quantize.QuantizeMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Options of a conversion, immutable, built with {@link #builder()}.
@@ -27,6 +31,10 @@ public final class ConvertOptions {
   private final String description;
   private final int maxPatches;
   private final boolean checkGraph;
+  private final QuantizeMode quantize;
+  private final Tensor calibration;
+  private final CalibrationMethod calibrationMethod;
+  private final Set<String> keepFloat;
 
   private ConvertOptions(Builder b) {
     Map<String, int[]> m = new LinkedHashMap<>();
@@ -40,6 +48,10 @@ public final class ConvertOptions {
     this.description = b.description;
     this.maxPatches = b.maxPatches;
     this.checkGraph = b.checkGraph;
+    this.quantize = b.quantize;
+    this.calibration = b.calibration;
+    this.calibrationMethod = b.calibrationMethod;
+    this.keepFloat = Set.copyOf(b.keepFloat);
   }
 
   public static Builder builder() {
@@ -96,6 +108,26 @@ public final class ConvertOptions {
     return checkGraph;
   }
 
+  /** How the artifact is compressed after the passes (default {@link QuantizeMode#NONE}). */
+  public QuantizeMode quantize() {
+    return quantize;
+  }
+
+  /** Calibration samples for int8, FLOAT32 {@code [N, ...]} along the model's batch dimension (default: none). */
+  public Tensor calibration() {
+    return calibration;
+  }
+
+  /** How int8 calibration chooses activation ranges (default {@link CalibrationMethod#MINMAX}). */
+  public CalibrationMethod calibrationMethod() {
+    return calibrationMethod;
+  }
+
+  /** Names of artifact nodes that int8 quantization leaves in float (default: none). */
+  public Set<String> keepFloat() {
+    return keepFloat;
+  }
+
   /** Builds {@link ConvertOptions}. */
   public static final class Builder {
     private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
@@ -107,6 +139,10 @@ public final class ConvertOptions {
     private String description;
     private int maxPatches = -1;
     private boolean checkGraph = ConvertOptions.class.desiredAssertionStatus();
+    private QuantizeMode quantize = QuantizeMode.NONE;
+    private Tensor calibration;
+    private CalibrationMethod calibrationMethod = CalibrationMethod.MINMAX;
+    private Set<String> keepFloat = Set.of();
 
     private Builder() {}
 
@@ -164,6 +200,26 @@ public final class ConvertOptions {
 
     public Builder checkGraph(boolean checkGraph) {
       this.checkGraph = checkGraph;
+      return this;
+    }
+
+    public Builder quantize(QuantizeMode mode) {
+      this.quantize = java.util.Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    public Builder calibration(Tensor samples) {
+      this.calibration = samples;
+      return this;
+    }
+
+    public Builder calibrationMethod(CalibrationMethod method) {
+      this.calibrationMethod = java.util.Objects.requireNonNull(method, "method");
+      return this;
+    }
+
+    public Builder keepFloat(Set<String> nodeNames) {
+      this.keepFloat = Set.copyOf(nodeNames);
       return this;
     }
 
