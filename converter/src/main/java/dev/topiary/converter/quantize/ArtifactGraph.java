@@ -54,13 +54,38 @@ final class ArtifactGraph {
     return new ArtifactGraph(ArtifactReader.read(ByteBuffer.wrap(artifact), false));
   }
 
-  /** The artifact bytes: same metadata and producer, data section laid out again. */
+  /**
+   * The artifact bytes: same metadata and producer, tensors no node, input or output refers to
+   * left out (indices renumbered), data section laid out again.
+   */
   byte[] toBytes() {
+    int[] index = new int[tensors.size()];
+    java.util.Arrays.fill(index, -1);
+    for (Node.Builder n : nodes) {
+      for (int t : n.getInputsList()) {
+        if (t >= 0) {
+          index[t] = 0;
+        }
+      }
+      for (int t : n.getOutputsList()) {
+        index[t] = 0;
+      }
+    }
+    for (int t : inputs) {
+      index[t] = 0;
+    }
+    for (int t : outputs) {
+      index[t] = 0;
+    }
+    int kept = 0;
+    for (int i = 0; i < index.length; i++) {
+      index[i] = index[i] == 0 ? kept++ : -1;
+    }
     Graph.Builder g = Graph.newBuilder();
     long size = 0;
     long[] offsets = new long[tensors.size()];
     for (int i = 0; i < tensors.size(); i++) {
-      if (data.get(i) != null) {
+      if (index[i] >= 0 && data.get(i) != null) {
         size = ArtifactFormat.align(size);
         offsets[i] = size;
         size += data.get(i).remaining();
@@ -68,7 +93,10 @@ final class ArtifactGraph {
     }
     ByteBuffer d = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < tensors.size(); i++) {
-      TensorDesc.Builder t = tensors.get(i);
+      if (index[i] < 0) {
+        continue;
+      }
+      TensorDesc.Builder t = tensors.get(i).clone();
       ByteBuffer b = data.get(i);
       if (b != null) {
         ((java.nio.Buffer) d).position((int) offsets[i]);
@@ -81,9 +109,21 @@ final class ArtifactGraph {
     }
     ((java.nio.Buffer) d).position(0);
     for (Node.Builder n : nodes) {
-      g.addNodes(n.build());
+      Node.Builder c = n.clone();
+      for (int k = 0; k < c.getInputsCount(); k++) {
+        c.setInputs(k, c.getInputs(k) < 0 ? -1 : index[c.getInputs(k)]);
+      }
+      for (int k = 0; k < c.getOutputsCount(); k++) {
+        c.setOutputs(k, index[c.getOutputs(k)]);
+      }
+      g.addNodes(c.build());
     }
-    g.addAllInputs(inputs).addAllOutputs(outputs);
+    for (int t : inputs) {
+      g.addInputs(index[t]);
+    }
+    for (int t : outputs) {
+      g.addOutputs(index[t]);
+    }
     return ArtifactWriter.toBytes(header.toBuilder().setGraph(g).build(), d);
   }
 
