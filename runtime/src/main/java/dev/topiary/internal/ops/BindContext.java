@@ -5,6 +5,7 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.format.proto.Attribute;
 import dev.topiary.internal.format.proto.Node;
+import dev.topiary.quantization.QuantParams;
 import java.util.Arrays;
 
 /**
@@ -28,6 +29,12 @@ public final class BindContext {
     long[] longs(int id);
 
     String name(int id);
+
+    /**
+     * The tensor's quantization parameters from its descriptor (one scale: per tensor; several:
+     * per axis), or null when it has none.
+     */
+    QuantParams quant(int id);
   }
 
   private final Node node;
@@ -92,6 +99,14 @@ public final class BindContext {
     return tensors.isConstant(node.getInputs(i));
   }
 
+  /**
+   * Quantization parameters of input {@code i} as stored in the artifact (unchecked), or null when
+   * the tensor has none. See {@link Int8Checks} for the checked forms kernels use.
+   */
+  public QuantParams inputQuant(int i) {
+    return tensors.quant(node.getInputs(i));
+  }
+
   public float[] constantFloats(int i) throws ModelFormatException {
     requireConstant(i);
     return tensors.floats(node.getInputs(i));
@@ -145,6 +160,24 @@ public final class BindContext {
 
   public int outputId(int i) {
     return node.getOutputs(i);
+  }
+
+  /** The tensor name of output {@code i}, for messages. */
+  public String outputName(int i) {
+    return tensors.name(node.getOutputs(i));
+  }
+
+  /** The data type output {@code i} is declared with in the artifact. */
+  public DataType declaredOutputType(int i) {
+    return tensors.type(node.getOutputs(i));
+  }
+
+  /**
+   * Quantization parameters output {@code i} is declared with in the artifact (unchecked), or null
+   * when it has none.
+   */
+  public QuantParams outputQuant(int i) {
+    return tensors.quant(node.getOutputs(i));
   }
 
   /** Declares output {@code i}; the planner checks it against the artifact's declaration. */

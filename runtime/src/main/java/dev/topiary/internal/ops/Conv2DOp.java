@@ -1,12 +1,14 @@
 package dev.topiary.internal.ops;
 
+import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 
 /**
  * Conv2D (docs/OPS.md): NHWC 2-D cross-correlation with weights {@code [O,KH,KW,C/group]}, optional
  * bias, strides, dilations, explicit or SAME/VALID padding, groups and a fused activation. Binds
  * {@link ConvReference} when the plan asks for reference kernels, otherwise {@link DepthwiseConvKernel}
- * for depthwise convolutions and {@link ConvGemmKernel} for the rest.
+ * for depthwise convolutions and {@link ConvGemmKernel} for the rest. INT8 inputs go to
+ * {@link Int8Conv}, FLOAT32 inputs with INT8 weights to {@link DynamicRange}.
  */
 final class Conv2DOp implements OpFactory {
   @Override
@@ -16,6 +18,12 @@ final class Conv2DOp implements OpFactory {
 
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
+    if (ctx.inputCount() >= 2 && ctx.hasInput(0) && ctx.inputType(0) == DataType.INT8) {
+      return Int8Conv.bind(ctx);
+    }
+    if (ctx.inputCount() >= 2 && ctx.hasInput(1) && ctx.inputType(1) == DataType.INT8) {
+      return DynamicRange.conv(ctx);
+    }
     ConvParams p = ConvParams.of(ctx);
     Activation act = Activation.fromNode(ctx);
     float[] w = ctx.constantFloats(1);

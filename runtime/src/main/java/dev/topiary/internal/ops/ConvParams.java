@@ -62,10 +62,20 @@ final class ConvParams {
 
   /** Checks a Conv2D node (inputs, attributes, shapes), declares its output and returns its geometry. */
   static ConvParams of(BindContext ctx) throws ModelFormatException {
+    return of(ctx, DataType.FLOAT32, false);
+  }
+
+  /**
+   * As {@link #of(BindContext)} for an {@code input} of FLOAT32 or INT8 (the output has the input's
+   * type); with {@code int8Weights} the weight and bias types are left to {@link Int8Checks}.
+   */
+  static ConvParams of(BindContext ctx, DataType input, boolean int8Weights) throws ModelFormatException {
     ctx.requireInputs(2, 3);
-    ctx.requireType(0, DataType.FLOAT32);
+    ctx.requireType(0, input);
     ctx.requireRank(0, 4);
-    requireFloatConstant(ctx, 1, "weights");
+    if (!int8Weights) {
+      requireFloatConstant(ctx, 1, "weights");
+    }
     ctx.requireRank(1, 4);
     int[] x = ctx.inputShape(0);
     int[] wt = ctx.inputShape(1);
@@ -93,7 +103,9 @@ final class ConvParams {
           + " (input " + Shape.of(x) + ", group " + group + "), got " + wt[3]);
     }
     if (ctx.hasInput(2)) {
-      requireFloatConstant(ctx, 2, "bias");
+      if (!int8Weights) {
+        requireFloatConstant(ctx, 2, "bias");
+      }
       int[] b = ctx.inputShape(2);
       if (b.length != 1 || b[0] != o) {
         throw ctx.error("bias must have shape [" + o + "] (one value per output channel), got " + Shape.of(b));
@@ -134,7 +146,7 @@ final class ConvParams {
         throw ctx.error("unknown padding '" + padding + "' (expected EXPLICIT, VALID, SAME_UPPER or SAME_LOWER)");
     }
     ConvParams p = new ConvParams(x, wt, strides, dilations, pads, group, oh, ow);
-    ctx.setOutput(0, DataType.FLOAT32, new int[] {p.n, p.oh, p.ow, p.o});
+    ctx.setOutput(0, input, new int[] {p.n, p.oh, p.ow, p.o});
     return p;
   }
 

@@ -10,7 +10,8 @@ import dev.topiary.internal.cpu.TransposedGemm;
  * FullyConnected (docs/OPS.md): {@code y[..., n] = act(Σ_k x[..., k]·w[n, k] + b[n])} with constant
  * weights {@code [N, K]} and optional constant bias {@code [N]}. The fast path is a {@link GemmKernel}
  * over the rows of {@code x} with the weights packed at load time, or for narrow outputs with many
- * rows a {@link TransposedGemmKernel} reading the weights in place.
+ * rows a {@link TransposedGemmKernel} reading the weights in place. INT8 inputs go to
+ * {@link Int8FullyConnected}, FLOAT32 inputs with INT8 weights to {@link DynamicRange}.
  */
 final class FullyConnectedOp implements OpFactory {
   @Override
@@ -20,6 +21,12 @@ final class FullyConnectedOp implements OpFactory {
 
   @Override
   public Kernel bind(BindContext ctx) throws ModelFormatException {
+    if (ctx.inputCount() >= 2 && ctx.hasInput(0) && ctx.inputType(0) == DataType.INT8) {
+      return Int8FullyConnected.bind(ctx);
+    }
+    if (ctx.inputCount() >= 2 && ctx.hasInput(1) && ctx.inputType(1) == DataType.INT8) {
+      return DynamicRange.fullyConnected(ctx);
+    }
     ctx.requireInputs(2, 3);
     ctx.requireType(0, DataType.FLOAT32);
     int[] xs = ctx.inputShape(0);

@@ -20,6 +20,7 @@ public final class OpRegistry {
     PoolOps.register(this);
     ShapeOps.register(this);
     NormOps.register(this);
+    QuantOps.register(this);
   }
 
   /** The registry of built-in ops. */

@@ -14,7 +14,9 @@ import dev.topiary.internal.ops.BindContext;
 import dev.topiary.internal.ops.Kernel;
 import dev.topiary.internal.ops.OpFactory;
 import dev.topiary.internal.ops.OpRegistry;
+import dev.topiary.internal.format.proto.Quantization;
 import dev.topiary.quantization.Float16;
+import dev.topiary.quantization.QuantParams;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -76,6 +78,7 @@ public final class Planner {
     final int[][] shapes;
     final Object[] constants;
     final boolean[] known;
+    final QuantParams[] quant;
 
     Run(Graph g, ConstantSource source, Options options) {
       this.g = g;
@@ -86,10 +89,14 @@ public final class Planner {
       this.shapes = new int[nt][];
       this.constants = new Object[nt];
       this.known = new boolean[nt];
+      this.quant = new QuantParams[nt];
       for (int i = 0; i < nt; i++) {
         TensorDesc t = g.getTensors(i);
         types[i] = Types.fromProto(t.getDataType());
         shapes[i] = toInts(t.getShapeList());
+        if (t.hasQuantization()) {
+          quant[i] = toQuantParams(t.getQuantization());
+        }
       }
     }
 
@@ -389,6 +396,29 @@ public final class Planner {
     public String name(int id) {
       return g.getTensors(id).getName();
     }
+
+    @Override
+    public QuantParams quant(int id) {
+      return quant[id];
+    }
+  }
+
+  /**
+   * The validated descriptor's parameters (scales finite and positive, zero points absent or one
+   * per scale, per-axis counts matching the axis; see GraphValidator). Absent zero points are 0;
+   * zero points beyond the int range saturate, and the ops reject them for their data types.
+   */
+  private static QuantParams toQuantParams(Quantization q) {
+    int ns = q.getScaleCount();
+    float[] scales = new float[ns];
+    int[] zps = new int[ns];
+    for (int k = 0; k < ns; k++) {
+      scales[k] = q.getScale(k);
+      if (q.getZeroPointCount() > 0) {
+        zps[k] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q.getZeroPoint(k)));
+      }
+    }
+    return ns == 1 ? QuantParams.perTensor(scales[0], zps[0]) : QuantParams.perAxis(scales, zps, q.getAxis());
   }
 
   private static int[] toInts(List<Long> l) {
