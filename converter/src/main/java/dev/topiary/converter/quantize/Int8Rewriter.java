@@ -51,9 +51,35 @@ final class Int8Rewriter {
     if (o.calibration() == null) {
       throw new ConversionException("int8 quantization needs calibration data (--calibration X.npy)");
     }
+    Map<Integer, QuantParams> params = calibrate(fp32, o);
+    Set<String> noKernel = new java.util.LinkedHashSet<>();
+    while (true) {
+      Quantizer.Result r = rewrite(fp32, o, params, noKernel);
+      String node = unplannableNode(r.artifact());
+      if (node == null || !noKernel.add(node)) {
+        return r;
+      }
+    }
+  }
+
+  /**
+   * The name of the node this runtime cannot plan in {@code artifact}, or null when it plans. The
+   * runtime declares no int8 capability table yet, so its load-time check is the one place that
+   * knows which int8 kernels exist; such nodes are rewritten again in float.
+   */
+  private static String unplannableNode(byte[] artifact) {
+    try (Model m = Model.load(ByteBuffer.wrap(artifact))) {
+      return null;
+    } catch (ModelFormatException e) {
+      java.util.regex.Matcher x = java.util.regex.Pattern.compile("node '([^']*)' \\(").matcher(e.getMessage());
+      return x.find() ? x.group(1) : null;
+    }
+  }
+
+  private static Quantizer.Result rewrite(byte[] fp32, Quantizer.Options o, Map<Integer, QuantParams> params,
+      Set<String> noKernel) throws ModelFormatException {
     ArtifactGraph g = ArtifactGraph.read(fp32);
     Map<Integer, long[]> before = Quantizer.constantBytesByNode(g);
-    Map<Integer, QuantParams> params = calibrate(fp32, o);
     List<String> notes = new ArrayList<>();
 
     Map<Integer, Integer> int8Of = new HashMap<>();
@@ -62,7 +88,8 @@ final class Int8Rewriter {
     List<Node.Builder> originals = new ArrayList<>(g.nodes);
     List<String> keptFloat = new ArrayList<>();
     for (Node.Builder n : g.topological()) {
-      String why = whyFloat(g, n, o.keepFloat(), params);
+      String why = noKernel.contains(n.getName()) ? "this runtime has no int8 kernel for it"
+          : whyFloat(g, n, o.keepFloat(), params);
       if (why != null) {
         if (!why.isEmpty()) {
           keptFloat.add(n.getName() + " (" + n.getOpType() + ": " + why + ")");
