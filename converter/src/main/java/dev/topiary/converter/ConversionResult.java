@@ -24,8 +24,10 @@ public record ConversionResult(byte[] artifact, Summary summary, QuantizationRep
    * @param floatBytes   size of the FLOAT32 artifact the quantization started from
    * @param bytes        size of the quantized artifact
    * @param layers       one entry per node of the float artifact
+   * @param floatArtifact the FLOAT32 artifact the quantization started from
    */
-  public record QuantizationReport(QuantizeMode mode, long floatBytes, long bytes, List<LayerReport> layers) {}
+  public record QuantizationReport(QuantizeMode mode, long floatBytes, long bytes, List<LayerReport> layers,
+      byte[] floatArtifact) {}
 
   /**
    * @param opsBefore      ONNX op types and how many nodes use each, as imported

@@ -138,7 +138,7 @@ public final class Converter {
       Quantizer.Result q = Quantizer.apply(artifact, new Quantizer.Options(options.quantize(), options.calibration(),
           options.calibrationMethod(), options.keepFloat()));
       quant = new ConversionResult.QuantizationReport(options.quantize(), artifact.length, q.artifact().length,
-          q.layers());
+          q.layers(), artifact);
       notes.addAll(q.notes());
       artifact = q.artifact();
     }

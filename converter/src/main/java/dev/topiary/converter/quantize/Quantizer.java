@@ -155,6 +155,16 @@ public final class Quantizer {
     return q;
   }
 
+  /** The per-node report of an artifact left as it is (before and after equal, no SQNR). */
+  public static List<LayerReport> layersOf(byte[] artifact) throws ConversionException {
+    try {
+      ArtifactGraph g = ArtifactGraph.read(artifact);
+      return layers(g, g, constantBytesByNode(g), null);
+    } catch (ModelFormatException e) {
+      throw new ConversionException("reading the artifact: " + e.getMessage(), e);
+    }
+  }
+
   /** Per node index: {parameters, bytes} of its constant inputs. */
   static Map<Integer, long[]> constantBytesByNode(ArtifactGraph g) {
     Map<Integer, long[]> m = new HashMap<>();
