@@ -27,7 +27,41 @@ public final class BatchRunner {
     void accept(int first, int valid, Map<String, Tensor> outputs);
   }
 
+  /** Receives the outputs of one batch from two models run side by side. */
+  public interface PairConsumer {
+    void accept(int first, int valid, Map<String, Tensor> a, Map<String, Tensor> b);
+  }
+
   private BatchRunner() {}
+
+  /** Runs every batch of {@code data} through {@code a} and {@code b} (same input) in lockstep, one thread each. */
+  public static void run(Model a, Model b, Tensor data, PairConsumer consumer) {
+    String why = mismatch(a, data);
+    if (why == null) {
+      why = mismatch(b, data);
+    }
+    if (why != null) {
+      throw new IllegalArgumentException(why);
+    }
+    TensorInfo in = a.inputs().get(0);
+    int batch = in.shape().dims()[0];
+    int n = data.shape().dims()[0];
+    int per = data.shape().elementCount() / Math.max(n, 1);
+    float[] all = data.toFloatArray();
+    SessionOptions one = SessionOptions.builder().threads(1).build();
+    try (Session sa = a.newSession(one); Session sb = b.newSession(one)) {
+      for (int first = 0; first < n; first += batch) {
+        int valid = Math.min(batch, n - first);
+        float[] f = new float[batch * per];
+        System.arraycopy(all, first * per, f, 0, valid * per);
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        inputs.put(in.name(), Tensor.ofFloats(in.shape(), f));
+        Map<String, Tensor> inputsB = new LinkedHashMap<>();
+        inputsB.put(b.inputs().get(0).name(), Tensor.ofFloats(in.shape(), f));
+        consumer.accept(first, valid, sa.run(inputs), sb.run(inputsB));
+      }
+    }
+  }
 
   /**
    * The reason {@code data} cannot feed {@code model}, or null when it can: the model must have one

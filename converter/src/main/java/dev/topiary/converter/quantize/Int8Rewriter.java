@@ -35,9 +35,10 @@ import java.util.Set;
  *       FLOAT32 activation read by an int8 node goes through one {@code Quantize}; an int8 result
  *       read by a float node, or that is a graph output, goes through one {@code Dequantize} that
  *       writes the original FLOAT32 tensor, so the float nodes and the model boundary are unchanged.
- *   <li>Measure, per int8 node, the SQNR of its output: the float model's output on the
- *       calibration data against the same values quantized with the chosen parameters and
- *       dequantized (the error that the output's own rounding and clipping adds).
+ *   <li>Measure, per int8 node, the SQNR of its output over the calibration data: the float
+ *       model's tensor against the int8 model's, dequantized (a copy of each model with those
+ *       tensors as extra outputs runs the same batches), so the error accumulated through the
+ *       preceding int8 layers counts.
  * </ol>
  */
 final class Int8Rewriter {
@@ -57,7 +58,10 @@ final class Int8Rewriter {
       Quantizer.Result r = rewrite(fp32, o, params, noKernel);
       String node = unplannableNode(r.artifact());
       if (node == null || !noKernel.add(node)) {
-        return r;
+        Map<String, Double> sqnr = node == null ? sqnr(fp32, r.artifact(), o) : null;
+        ArtifactGraph f = ArtifactGraph.read(fp32);
+        return new Quantizer.Result(r.artifact(), Quantizer.layers(f, ArtifactGraph.read(r.artifact()),
+            Quantizer.constantBytesByNode(f), sqnr), r.notes());
       }
     }
   }
@@ -152,8 +156,7 @@ final class Int8Rewriter {
     if (!keptFloat.isEmpty()) {
       notes.add("int8: " + keptFloat.size() + " node(s) stay float: " + String.join(", ", keptFloat));
     }
-    Map<String, Double> sqnr = sqnr(fp32, o, params, g, originals, int8Nodes);
-    return new Quantizer.Result(g.toBytes(), Quantizer.layers(ArtifactGraph.read(fp32), g, before, sqnr), notes);
+    return new Quantizer.Result(g.toBytes(), Quantizer.layers(ArtifactGraph.read(fp32), g, before, null), notes);
   }
 
   /** Why node {@code n} stays float: null when it can run in int8, "" when there is nothing to say. */
@@ -290,34 +293,37 @@ final class Int8Rewriter {
     return java.util.Arrays.copyOf(f, f.length / d[0] * valid);
   }
 
-  /** SQNR in dB of each int8 node's output rounded to its parameters, over the calibration data. */
-  private static Map<String, Double> sqnr(byte[] fp32, Quantizer.Options o, Map<Integer, QuantParams> params,
-      ArtifactGraph g, List<Node.Builder> originals, Set<Integer> int8Nodes) throws ModelFormatException {
-    ArtifactGraph p = ArtifactGraph.read(fp32);
-    Map<String, Integer> ids = probe(p);
-    Map<String, QuantParams> byName = new HashMap<>();
-    for (int i = 0; i < originals.size(); i++) {
-      Node.Builder n = originals.get(i);
-      if (int8Nodes.contains(System.identityHashCode(n))) {
-        int out = p.nodes.get(i).getOutputs(0);
-        QuantParams q = g.tensor(n.getOutputs(0)).hasQuantization() ? fromProto(g, n.getOutputs(0)) : null;
-        if (q != null) {
-          byName.put(p.tensor(out).getName() + "\u0000" + n.getName(), q);
-        }
+  /**
+   * SQNR in dB, per node that runs in int8 in {@code int8}, of its output against the float
+   * model's over the calibration data: {@code 10·log10(Σ x² / Σ (x − x̂)²)}.
+   */
+  private static Map<String, Double> sqnr(byte[] fp32, byte[] int8, Quantizer.Options o) throws ModelFormatException {
+    ArtifactGraph f = ArtifactGraph.read(fp32);
+    ArtifactGraph q = ArtifactGraph.read(int8);
+    probe(f);
+    Map<String, String[]> names = new LinkedHashMap<>();
+    int originals = Quantizer.constantBytesByNode(ArtifactGraph.read(fp32)).size();
+    for (int i = 0; i < originals; i++) {
+      Node.Builder n = q.nodes.get(i);
+      int t = n.getOutputs(0);
+      if (q.type(t) != DataType.INT8 || f.type(f.nodes.get(i).getOutputs(0)) != DataType.FLOAT32) {
+        continue;
       }
+      int d = q.addTensor(q.tensor(t).getName() + "/probe", DataType.FLOAT32, q.shape(t), null, null);
+      q.addNode("Dequantize", n.getName() + "/probe", d, t);
+      q.outputs.add(d);
+      names.put(n.getName(), new String[] {f.tensor(f.nodes.get(i).getOutputs(0)).getName(), q.tensor(d).getName()});
     }
     Map<String, double[]> acc = new HashMap<>();
-    try (Model m = Model.load(ByteBuffer.wrap(p.toBytes()))) {
-      BatchRunner.run(m, o.calibration(), 1, (first, valid, outputs) -> {
-        for (Map.Entry<String, QuantParams> e : byName.entrySet()) {
-          String tensor = e.getKey().substring(0, e.getKey().indexOf('\u0000'));
-          float[] f = validPart(outputs.get(tensor), valid);
+    try (Model mf = Model.load(ByteBuffer.wrap(f.toBytes())); Model mq = Model.load(ByteBuffer.wrap(q.toBytes()))) {
+      BatchRunner.run(mf, mq, o.calibration(), (first, valid, fl, outputs) -> {
+        for (Map.Entry<String, String[]> e : names.entrySet()) {
+          float[] x = validPart(fl.get(e.getValue()[0]), valid);
+          float[] y = validPart(outputs.get(e.getValue()[1]), valid);
           double[] a = acc.computeIfAbsent(e.getKey(), k -> new double[2]);
-          QuantParams q = e.getValue();
-          for (float x : f) {
-            float d = q.dequantize(q.quantize(x, 0, -128, 127), 0);
-            a[0] += (double) x * x;
-            a[1] += (double) (x - d) * (x - d);
+          for (int i = 0; i < x.length; i++) {
+            a[0] += (double) x[i] * x[i];
+            a[1] += ((double) x[i] - y[i]) * ((double) x[i] - y[i]);
           }
         }
       });
@@ -325,20 +331,8 @@ final class Int8Rewriter {
     Map<String, Double> out = new HashMap<>();
     for (Map.Entry<String, double[]> e : acc.entrySet()) {
       double[] a = e.getValue();
-      String node = e.getKey().substring(e.getKey().indexOf('\u0000') + 1);
-      out.put(node, a[0] == 0 ? null : a[1] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(a[0] / a[1]));
+      out.put(e.getKey(), a[0] == 0 ? null : a[1] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(a[0] / a[1]));
     }
     return out;
-  }
-
-  private static QuantParams fromProto(ArtifactGraph g, int t) {
-    var q = g.tensor(t).getQuantization();
-    int[] zp = new int[q.getScaleCount()];
-    float[] s = new float[q.getScaleCount()];
-    for (int i = 0; i < s.length; i++) {
-      s[i] = q.getScale(i);
-      zp[i] = i < q.getZeroPointCount() ? (int) q.getZeroPoint(i) : 0;
-    }
-    return s.length == 1 ? QuantParams.perTensor(s[0], zp[0]) : QuantParams.perAxis(s, zp, q.getAxis());
   }
 }
