@@ -153,6 +153,14 @@ final class Int8Rewriter {
         g.addNode("Dequantize", g.tensor(t).getName() + "/dequantize", t, e.getValue());
       }
     }
+    Set<String> unknown = new java.util.TreeSet<>(o.keepFloat());
+    for (Node.Builder n : originals) {
+      unknown.remove(n.getName());
+    }
+    if (!unknown.isEmpty()) {
+      notes.add("--keep-float: no node named " + String.join(", ", unknown) + " (see the node names in the report"
+          + " or 'topiary inspect')");
+    }
     if (!keptFloat.isEmpty()) {
       notes.add("int8: " + keptFloat.size() + " node(s) stay float: " + String.join(", ", keptFloat));
     }

@@ -165,12 +165,13 @@ public class QuantizerTest {
   public void keepFloatLeavesTheNodeAlone() throws Exception {
     Tensor cal = Tensor.ofFloats(Shape.of(2, 3), 0, 1, 2, -1, 0.5f, 3);
     Quantizer.Result r = Quantizer.apply(fc(), new Quantizer.Options(QuantizeMode.INT8, cal,
-        CalibrationMethod.MSE, Set.of("fc")));
+        CalibrationMethod.MSE, Set.of("fc", "nope")));
     Graph g = graph(r.artifact());
     assertEquals(1, g.getNodesCount());
     assertEquals(dev.topiary.internal.format.proto.DataType.FLOAT32, tensor(g, "w").getDataType());
     assertNull(r.layers().get(0).sqnrDb());
-    assertTrue(r.notes().toString(), r.notes().get(0).contains("fc (FullyConnected: --keep-float)"));
+    assertTrue(r.notes().toString(), r.notes().get(0).startsWith("--keep-float: no node named nope"));
+    assertTrue(r.notes().toString(), r.notes().get(1).contains("fc (FullyConnected: --keep-float)"));
   }
 
   @Test
