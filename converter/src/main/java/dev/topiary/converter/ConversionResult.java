@@ -1,5 +1,7 @@
 package dev.topiary.converter;
 
+import dev.topiary.converter.quantize.LayerReport;
+import dev.topiary.converter.quantize.QuantizeMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,8 +11,24 @@ import java.util.Map;
  *
  * @param artifact the {@code .topiary} file contents
  * @param summary  ops, parameters, sizes, time and notes
+ * @param quantization what quantization did, per layer; null when the model was not quantized
  */
-public record ConversionResult(byte[] artifact, Summary summary) {
+public record ConversionResult(byte[] artifact, Summary summary, QuantizationReport quantization) {
+  /** A result without quantization. */
+  public ConversionResult(byte[] artifact, Summary summary) {
+    this(artifact, summary, null);
+  }
+
+  /**
+   * @param mode         the quantization applied
+   * @param floatBytes   size of the FLOAT32 artifact the quantization started from
+   * @param bytes        size of the quantized artifact
+   * @param layers       one entry per node of the float artifact
+   * @param floatArtifact the FLOAT32 artifact the quantization started from
+   */
+  public record QuantizationReport(QuantizeMode mode, long floatBytes, long bytes, List<LayerReport> layers,
+      byte[] floatArtifact) {}
+
   /**
    * @param opsBefore      ONNX op types and how many nodes use each, as imported
    * @param opsAfter       runtime op types and how many nodes use each, as written

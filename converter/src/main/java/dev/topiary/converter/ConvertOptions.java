@@ -1,10 +1,14 @@
 package dev.topiary.converter;
 
+import dev.topiary.Tensor;
+import dev.topiary.converter.quantize.CalibrationMethod;
+import dev.topiary.converter.quantize.QuantizeMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Options of a conversion, immutable, built with {@link #builder()}.
@@ -43,6 +47,10 @@ public final class ConvertOptions {
 
   /** Filter norm that ranks output channels for channel pruning. */
   public enum PruneNorm { L1, L2 }
+  private final QuantizeMode quantize;
+  private final Tensor calibration;
+  private final CalibrationMethod calibrationMethod;
+  private final Set<String> keepFloat;
 
   private ConvertOptions(Builder b) {
     Map<String, int[]> m = new LinkedHashMap<>();
@@ -61,6 +69,10 @@ public final class ConvertOptions {
     this.pruneChannels = b.pruneChannels;
     this.pruneNorm = b.pruneNorm;
     this.pruneCalibration = b.pruneCalibration;
+    this.quantize = b.quantize;
+    this.calibration = b.calibration;
+    this.calibrationMethod = b.calibrationMethod;
+    this.keepFloat = Set.copyOf(b.keepFloat);
   }
 
   public static Builder builder() {
@@ -152,6 +164,26 @@ public final class ConvertOptions {
     return pruneCalibration;
   }
 
+  /** How the artifact is compressed after the passes (default {@link QuantizeMode#NONE}). */
+  public QuantizeMode quantize() {
+    return quantize;
+  }
+
+  /** Calibration samples for int8, FLOAT32 {@code [N, ...]} along the model's batch dimension (default: none). */
+  public Tensor calibration() {
+    return calibration;
+  }
+
+  /** How int8 calibration chooses activation ranges (default {@link CalibrationMethod#MINMAX}). */
+  public CalibrationMethod calibrationMethod() {
+    return calibrationMethod;
+  }
+
+  /** Names of artifact nodes that int8 quantization leaves in float (default: none). */
+  public Set<String> keepFloat() {
+    return keepFloat;
+  }
+
   /** Builds {@link ConvertOptions}. */
   public static final class Builder {
     private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
@@ -168,6 +200,10 @@ public final class ConvertOptions {
     private double pruneChannels;
     private PruneNorm pruneNorm = PruneNorm.L1;
     private dev.topiary.Tensor pruneCalibration;
+    private QuantizeMode quantize = QuantizeMode.NONE;
+    private Tensor calibration;
+    private CalibrationMethod calibrationMethod = CalibrationMethod.MINMAX;
+    private Set<String> keepFloat = Set.of();
 
     private Builder() {}
 
@@ -261,6 +297,26 @@ public final class ConvertOptions {
         throw new IllegalArgumentException(option + ": " + what + " must be in [0, 1), got " + v);
       }
       return v;
+    }
+
+    public Builder quantize(QuantizeMode mode) {
+      this.quantize = java.util.Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    public Builder calibration(Tensor samples) {
+      this.calibration = samples;
+      return this;
+    }
+
+    public Builder calibrationMethod(CalibrationMethod method) {
+      this.calibrationMethod = java.util.Objects.requireNonNull(method, "method");
+      return this;
+    }
+
+    public Builder keepFloat(Set<String> nodeNames) {
+      this.keepFloat = Set.copyOf(nodeNames);
+      return this;
     }
 
     public ConvertOptions build() {

@@ -14,10 +14,14 @@ import dev.topiary.converter.onnx.proto.StringStringEntryProto;
 import dev.topiary.converter.passes.Optimizer;
 import dev.topiary.converter.passes.PassContext;
 import dev.topiary.converter.prune.Pruner;
+import dev.topiary.converter.quantize.QuantizeMode;
+import dev.topiary.converter.quantize.Quantizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -133,8 +137,18 @@ public final class Converter {
     byte[] artifact = ArtifactExporter.export(g, new ArtifactExporter.Metadata(PRODUCER, model.sha256(), name,
         description, options.labels(), options.normalizationMean(), options.normalizationStd(), props),
         Pruner.requested(options));
+    ConversionResult.QuantizationReport quant = null;
+    List<String> notes = new ArrayList<>(ctx.notes());
+    if (options.quantize() != QuantizeMode.NONE) {
+      Quantizer.Result q = Quantizer.apply(artifact, new Quantizer.Options(options.quantize(), options.calibration(),
+          options.calibrationMethod(), options.keepFloat()));
+      quant = new ConversionResult.QuantizationReport(options.quantize(), artifact.length, q.artifact().length,
+          q.layers(), artifact);
+      notes.addAll(q.notes());
+      artifact = q.artifact();
+    }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
     return new ConversionResult(artifact, new ConversionResult.Summary(before, after, params, model.sizeBytes(),
-        artifact.length, elapsed, ctx.notes(), opt.log(), model.opset(), producer));
+        artifact.length, elapsed, notes, opt.log(), model.opset(), producer), quant);
   }
 }

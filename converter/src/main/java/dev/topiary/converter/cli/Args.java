@@ -64,6 +64,19 @@ final class Args {
           continue;
         }
         value = "";
+      } else if (o.arity() == 2) {
+        if (eq >= 0 || i + 2 >= args.size() || args.get(i + 1).startsWith("--") || args.get(i + 2).startsWith("--")) {
+          firstError = first(firstError, new UsageException("option " + name + " needs two values " + o.valueName()));
+          continue;
+        }
+        if (values.containsKey(o.name())) {
+          firstError = first(firstError, new UsageException("option " + name + " given more than once"));
+          i += 2;
+          continue;
+        }
+        values.put(o.name(), List.of(args.get(i + 1), args.get(i + 2)));
+        i += 2;
+        continue;
       } else if (eq >= 0) {
         value = a.substring(eq + 1);
       } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {

@@ -23,23 +23,29 @@ record CommandSpec(
    * @param valueName placeholder of its value, e.g. {@code N}; null for a flag
    * @param repeatable whether it may be given more than once
    * @param help one line, ending with the default where there is one
+   * @param arity words of value it takes: 0 (a flag), 1, or 2 (e.g. {@code --eval X.npy Y.npy})
    */
-  record Option(String name, String shortName, String valueName, boolean repeatable, String help) {
+  record Option(String name, String shortName, String valueName, boolean repeatable, String help, int arity) {
     static Option flag(String name, String help) {
-      return new Option(name, null, null, false, help);
+      return new Option(name, null, null, false, help, 0);
     }
 
     static Option value(String name, String valueName, String help) {
-      return new Option(name, null, valueName, false, help);
+      return new Option(name, null, valueName, false, help, 1);
     }
 
     static Option repeated(String name, String valueName, String help) {
-      return new Option(name, null, valueName, true, help);
+      return new Option(name, null, valueName, true, help, 1);
+    }
+
+    /** An option followed by two values, e.g. {@code --eval X.npy Y.npy}; {@link Args#values} holds both. */
+    static Option pair(String name, String valueNames, String help) {
+      return new Option(name, null, valueNames, false, help, 2);
     }
 
     /** This option with the alias {@code shortName}, e.g. {@code -o}. */
     Option withShortName(String shortName) {
-      return new Option(name, shortName, valueName, repeatable, help);
+      return new Option(name, shortName, valueName, repeatable, help, arity);
     }
 
     /** How help shows the option: {@code -o, --output FILE}. */

@@ -6,11 +6,15 @@ import dev.topiary.converter.ConvertOptions;
 import dev.topiary.converter.Converter;
 import dev.topiary.converter.UnsupportedOpsException;
 import dev.topiary.converter.cli.CommandSpec.Option;
+import dev.topiary.converter.npy.Npy;
+import dev.topiary.converter.npy.NpyArray;
 import dev.topiary.converter.onnx.OnnxFormatException;
 import dev.topiary.converter.onnx.OnnxReader;
 import dev.topiary.converter.onnx.proto.GraphProto;
 import dev.topiary.converter.onnx.proto.TensorProto;
 import dev.topiary.converter.onnx.proto.ValueInfoProto;
+import dev.topiary.converter.quantize.CalibrationMethod;
+import dev.topiary.converter.quantize.QuantizeMode;
 import dev.topiary.internal.format.ArtifactReader;
 import dev.topiary.internal.format.proto.Graph;
 import dev.topiary.internal.format.proto.TensorDesc;
@@ -26,7 +30,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -47,7 +53,15 @@ final class Conversion {
               "ONNX models: the static shape of input NAME, e.g. input=8,1,28,28; repeat per input"
                   + " (default: as declared, an unknown batch dimension becomes 1)"),
           Option.value("--labels", "FILE", "ONNX models: class labels to store, one per line, UTF-8 (default: none)"),
-          Option.flag("--no-optimize", "ONNX models: run only the passes a valid artifact needs (default: optimize)"));
+          Option.flag("--no-optimize", "ONNX models: run only the passes a valid artifact needs (default: optimize)"),
+          Option.value("--quantize", "MODE", "ONNX models: fp16 (FLOAT16 weights), dynamic (INT8 weights, float"
+              + " activations) or int8 (needs --calibration) (default: none, FLOAT32)"),
+          Option.value("--calibration", "X.npy", "ONNX models, --quantize int8: calibration samples, FLOAT32 [N, ...]"
+              + " walked along the first dimension"),
+          Option.value("--calibration-method", "M", "ONNX models, --quantize int8: minmax, percentile (0.01th to"
+              + " 99.99th) or mse (default: minmax)"),
+          Option.value("--keep-float", "NODE,...", "ONNX models, --quantize int8: artifact nodes left in float"
+              + " (default: none)"));
 
   /** Metadata options, taken by {@code convert} only. */
   static final List<Option> METADATA_OPTIONS =
@@ -83,8 +97,13 @@ final class Conversion {
 
   /** The first conversion option present in {@code args}, or null: a command given a .topiary artifact refuses them. */
   static String givenOption(Args args) {
+    return givenOption(args, "");
+  }
+
+  /** As {@link #givenOption(Args)}, ignoring option {@code except} (a command's own option of that name). */
+  static String givenOption(Args args, String except) {
     for (Option o : concat(OPTIONS, METADATA_OPTIONS, PRUNE_OPTIONS)) {
-      if (args.has(o.name())) {
+      if (!o.name().equals(except) && args.has(o.name())) {
         return o.name();
       }
     }
@@ -98,13 +117,19 @@ final class Conversion {
    * @throws CliException if the labels file cannot be used
    */
   static ConvertOptions options(Args args) throws UsageException, CliException, IOException {
+    return options(args, "--labels");
+  }
+
+  /** As {@link #options(Args)}, with the class labels file given by option {@code labelsOption}. */
+  static ConvertOptions options(Args args, String labelsOption) throws UsageException, CliException, IOException {
     ConvertOptions.Builder b = ConvertOptions.builder();
+    quantization(args, b);
     for (Map.Entry<String, int[]> e : inputShapes(args.values("--input-shape")).entrySet()) {
       b.inputShape(e.getKey(), e.getValue());
     }
     b.optimize(!args.has("--no-optimize"));
-    if (args.has("--labels")) {
-      b.labels(readLabels(args.value("--labels", null)));
+    if (args.has(labelsOption)) {
+      b.labels(readLabels(args.value(labelsOption, null)));
     }
     b.name(args.value("--name", null));
     b.description(args.value("--description", null));
@@ -160,6 +185,64 @@ final class Conversion {
       throw new UsageException(option + ": " + what + " must be in [0, 1), got " + text);
     }
     return v;
+  }
+
+  /**
+   * Reads {@code --quantize}, {@code --calibration}, {@code --calibration-method} and
+   * {@code --keep-float} into {@code b}.
+   *
+   * @throws UsageException for an unknown mode or method, int8 without calibration data, or a
+   *     calibration option without {@code --quantize int8}
+   */
+  private static void quantization(Args args, ConvertOptions.Builder b)
+      throws UsageException, CliException, IOException {
+    String mode = args.value("--quantize", null);
+    QuantizeMode m = QuantizeMode.NONE;
+    if (mode != null) {
+      for (QuantizeMode q : QuantizeMode.values()) {
+        if (q != QuantizeMode.NONE && q.cliName().equals(mode.strip().toLowerCase(Locale.ROOT))) {
+          m = q;
+        }
+      }
+      if (m == QuantizeMode.NONE) {
+        throw new UsageException("--quantize " + mode + ": expected fp16, dynamic or int8");
+      }
+    }
+    b.quantize(m);
+    if (m != QuantizeMode.INT8) {
+      for (String o : new String[] {"--calibration", "--calibration-method", "--keep-float"}) {
+        if (args.has(o)) {
+          throw new UsageException(o + " applies to --quantize int8");
+        }
+      }
+      return;
+    }
+    if (!args.has("--calibration")) {
+      throw new UsageException("--quantize int8 needs --calibration X.npy (samples to measure activation ranges on)");
+    }
+    String method = args.value("--calibration-method", "minmax");
+    CalibrationMethod cm = null;
+    for (CalibrationMethod c : CalibrationMethod.values()) {
+      if (c.cliName().equals(method.strip().toLowerCase(Locale.ROOT))) {
+        cm = c;
+      }
+    }
+    if (cm == null) {
+      throw new UsageException("--calibration-method " + method + ": expected minmax, percentile or mse");
+    }
+    b.calibrationMethod(cm);
+    String file = args.value("--calibration", null);
+    NpyArray a = Npy.read(CliFiles.existingFile(file, "calibration file"));
+    b.calibration(a.tensor());
+    if (args.has("--keep-float")) {
+      Set<String> keep = new LinkedHashSet<>();
+      for (String n : args.value("--keep-float", "").split(",")) {
+        if (!n.strip().isEmpty()) {
+          keep.add(n.strip());
+        }
+      }
+      b.keepFloat(keep);
+    }
   }
 
   /**

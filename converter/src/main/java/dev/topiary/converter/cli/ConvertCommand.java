@@ -4,6 +4,8 @@ import dev.topiary.converter.ConversionResult;
 import dev.topiary.converter.ConvertOptions;
 import dev.topiary.converter.cli.CommandSpec.Option;
 import dev.topiary.converter.onnx.OnnxReader;
+import dev.topiary.converter.quantize.LayerReport;
+import dev.topiary.converter.quantize.Quantizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -44,7 +46,12 @@ final class ConvertCommand implements Command {
               Conversion.OPTIONS,
               Conversion.METADATA_OPTIONS,
               Conversion.PRUNE_OPTIONS,
-              List.of(Option.flag("--json", "print the summary as one JSON object (schema topiary.convert/1)"))));
+              List.of(
+                  Option.value("--report", "FILE.json", "also write the JSON summary, with the per-layer"
+                      + " quantization report, to FILE.json (default: none)"),
+                  Option.pair("--eval", "X.npy Y.npy", "measure accuracy before and after quantization on samples"
+                      + " X.npy with labels Y.npy, overall and per class (default: none)"),
+                  Option.flag("--json", "print the summary as one JSON object (schema topiary.convert/1)"))));
 
   @Override
   public CommandSpec spec() {
@@ -78,10 +85,29 @@ final class ConvertCommand implements Command {
     }
 
     Map<String, Object> report = report(source, out, r, options, notes, written);
+    List<LayerReport> layers = r.quantization() != null ? r.quantization().layers() : Quantizer.layersOf(r.artifact());
+    Map<String, Object> quant = QuantReport.json(r, options, layers);
+    Map<String, Object> eval = null;
+    if (args.has("--eval")) {
+      List<String> files = args.values("--eval");
+      byte[] before = r.quantization() != null ? r.quantization().floatArtifact() : r.artifact();
+      eval = QuantReport.evaluate(before, r.artifact(), files.get(0), files.get(1), console);
+    }
+    report.put("quantization", quant);
+    report.put("evaluation", eval);
+    if (args.has("--report")) {
+      Path file = Path.of(args.value("--report", null));
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Files.writeString(file, Json.pretty(report) + "\n");
+    }
     if (args.has("--json")) {
       console.out().println(Json.pretty(report));
     } else {
       printText(console.out(), report);
+      if (r.quantization() != null || eval != null) {
+        QuantReport.print(console.out(), quant, eval);
+      }
     }
     return Main.OK;
   }

@@ -33,6 +33,7 @@ public final class Main {
       List.of(
           new ConvertCommand(),
           new RunCommand(),
+          new EvalCommand(),
           new InspectCommand(),
           new BenchCommand(),
           new DemoCommand());

@@ -50,15 +50,26 @@ final class ModelFile {
    * @throws IOException if the file cannot be read or is not a valid ONNX model
    */
   static ModelFile open(Args args, Command.Console console) throws Exception {
-    Path path = CliFiles.existingFile(args.positional(0), "model file");
+    return open(args.positional(0), args, console, "--labels");
+  }
+
+  /**
+   * Opens model file {@code arg} with the conversion options of {@code args}, whose class labels
+   * file (for ONNX models) is given by option {@code labelsOption}.
+   */
+  static ModelFile open(String arg, Args args, Command.Console console, String labelsOption) throws Exception {
+    Path path = CliFiles.existingFile(arg, "model file");
     if (kind(path) == Kind.TOPIARY) {
-      String option = Conversion.givenOption(args);
+      String option = Conversion.givenOption(args, labelsOption.equals("--labels") ? "" : "--labels");
       if (option != null) {
         throw new UsageException(option + " applies to ONNX models; " + path + " is a .topiary artifact");
       }
+      if (!labelsOption.equals("--labels") && args.has(labelsOption)) {
+        throw new UsageException(labelsOption + " applies to ONNX models; " + path + " is a .topiary artifact");
+      }
       return new ModelFile(path, null, null, List.of());
     }
-    ConvertOptions options = Conversion.options(args);
+    ConvertOptions options = Conversion.options(args, labelsOption);
     ConversionResult r = Conversion.convert(path, options);
     List<String> notes = Conversion.notes(r, options);
     Conversion.printNotes(console, path, notes);

@@ -60,9 +60,9 @@ public class MainTest {
   public void usageErrorsExitTwoWithOneLine() throws Exception {
     Path model = CliTestSupport.reluChain(tmp.getRoot().toPath());
     String m = model.toString();
-    run().assertError(2, "no command given; commands: convert, run, inspect, bench, demo");
+    run().assertError(2, "no command given; commands: convert, run, eval, inspect, bench, demo");
     run("rnu").assertError(2, "unknown command 'rnu' (did you mean 'run'?)");
-    run("frobnicate").assertError(2, "unknown command 'frobnicate'; commands: convert, run, inspect, bench, demo");
+    run("frobnicate").assertError(2, "unknown command 'frobnicate'; commands: convert, run, eval, inspect, bench, demo");
     run("covnert").assertError(2, "unknown command 'covnert' (did you mean 'convert'?)");
     run("--frob").assertError(2, "unknown option '--frob'");
     run("help", "nope").assertError(2, "unknown command 'nope'");

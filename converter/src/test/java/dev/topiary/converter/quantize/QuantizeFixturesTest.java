@@ -1,0 +1,90 @@
+package dev.topiary.converter.quantize;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import dev.topiary.Tensor;
+import dev.topiary.converter.ConversionResult;
+import dev.topiary.converter.ConvertOptions;
+import dev.topiary.converter.Converter;
+import dev.topiary.internal.format.ArtifactReader;
+import java.nio.ByteBuffer;
+import org.junit.Test;
+
+/** fp16, dynamic-range and int8 artifacts of the project's Fashion-MNIST CNN and MLP. */
+public class QuantizeFixturesTest {
+  private static ConversionResult convert(String model, QuantizeMode mode) throws Exception {
+    ConvertOptions.Builder b = ConvertOptions.builder().quantize(mode);
+    if (mode == QuantizeMode.INT8) {
+      b.calibration(FashionMnist.read("calibration_images.npy"));
+    }
+    return Converter.convert(FashionMnist.dir().resolve(model), b.build());
+  }
+
+  /** Bytes of the data section (the weights) of an artifact. */
+  static long dataBytes(byte[] artifact) throws Exception {
+    return ArtifactReader.read(ByteBuffer.wrap(artifact), true).dataSize();
+  }
+
+  /**
+   * Checks the size of {@code q} against {@code fp32}: the weights (data section) at most
+   * {@code bound} times the float weights, and the whole file too when {@code wholeFile} (for a
+   * model as small as the CNN, 31k parameters, the header, 2.7 KB in FLOAT32 and 9 KB with int8's
+   * per-channel scales and zero points, is a visible part of the file).
+   */
+  private static String checkSize(String what, byte[] fp32, byte[] q, double bound, boolean wholeFile) throws Exception {
+    double data = (double) dataBytes(q) / dataBytes(fp32);
+    double file = (double) q.length / fp32.length;
+    assertTrue(what + " weight bytes ratio " + data, data <= bound);
+    if (wholeFile) {
+      assertTrue(what + " size ratio " + file, file <= bound);
+    }
+    return String.format(java.util.Locale.ROOT, "%s %d B (%.4fx file, %.4fx weights)", what, q.length, file, data);
+  }
+
+  private static void check(String model, boolean wholeFile) throws Exception {
+    Tensor images = FashionMnist.read("test_images.npy");
+    long[] labels = FashionMnist.read("test_labels.npy").toLongArray();
+    byte[] fp32 = convert(model, QuantizeMode.NONE).artifact();
+    double acc32 = FashionMnist.accuracy(fp32, images, labels);
+    StringBuilder line = new StringBuilder(model + ": fp32 " + fp32.length + " B, acc " + acc32);
+
+    ConversionResult fp16 = convert(model, QuantizeMode.FP16);
+    double acc16 = FashionMnist.accuracy(fp16.artifact(), images, labels);
+    line.append("; ").append(checkSize("fp16", fp32, fp16.artifact(), 0.51, wholeFile)).append(", acc ").append(acc16);
+    assertEquals(fp32.length, fp16.quantization().floatBytes());
+    assertTrue("fp16 accuracy " + acc16 + " vs " + acc32, acc32 - acc16 <= 0.001 + 1e-9);
+
+    ConversionResult dyn = convert(model, QuantizeMode.DYNAMIC);
+    line.append("; ").append(checkSize("dynamic", fp32, dyn.artifact(), 0.27, wholeFile));
+
+    ConversionResult int8 = convert(model, QuantizeMode.INT8);
+    line.append("; ").append(checkSize("int8", fp32, int8.artifact(), 0.27, wholeFile));
+    System.err.println(line);
+
+    boolean dynRuns = FashionMnist.plans(dyn.artifact());
+    boolean int8Runs = FashionMnist.plans(int8.artifact());
+    if (dynRuns) {
+      double a = FashionMnist.accuracy(dyn.artifact(), images, labels);
+      System.err.println(model + ": dynamic acc " + a);
+      assertTrue("dynamic accuracy " + a + " vs " + acc32, acc32 - a <= 0.005 + 1e-9);
+    }
+    if (int8Runs) {
+      double a = FashionMnist.accuracy(int8.artifact(), images, labels);
+      System.err.println(model + ": int8 acc " + a);
+      assertTrue("int8 accuracy " + a + " vs " + acc32, acc32 - a <= 0.005 + 1e-9);
+    }
+    assumeTrue("the runtime has no dynamic-range / int8 kernels yet (branch int8-runtime)", dynRuns && int8Runs);
+  }
+
+  @Test
+  public void cnn() throws Exception {
+    check("cnn.onnx", false);
+  }
+
+  @Test
+  public void mlp() throws Exception {
+    check("mlp.onnx", true);
+  }
+}
