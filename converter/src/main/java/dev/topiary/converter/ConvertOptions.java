@@ -33,6 +33,7 @@ public final class ConvertOptions {
   private final boolean checkGraph;
   private final double prune;
   private final PruneScope pruneScope;
+  private final boolean pruneAllLayers;
   private final double pruneChannels;
   private final PruneNorm pruneNorm;
   private final dev.topiary.Tensor pruneCalibration;
@@ -66,6 +67,7 @@ public final class ConvertOptions {
     this.checkGraph = b.checkGraph;
     this.prune = b.prune;
     this.pruneScope = b.pruneScope;
+    this.pruneAllLayers = b.pruneAllLayers;
     this.pruneChannels = b.pruneChannels;
     this.pruneNorm = b.pruneNorm;
     this.pruneCalibration = b.pruneCalibration;
@@ -143,6 +145,15 @@ public final class ConvertOptions {
   }
 
   /**
+   * Whether {@link #prune()} also prunes the fragile layers it skips by default: grouped and
+   * depthwise Conv2D, layers with at most 9 weights per output channel and layers with fewer than
+   * 1,000 weights (default false: they are kept dense and the other layers make up their share).
+   */
+  public boolean pruneAllLayers() {
+    return pruneAllLayers;
+  }
+
+  /**
    * Structured pruning: the fraction of output channels removed from each Conv2D and FullyConnected
    * whose channels can be followed to their readers, in [0, 1) (default 0: none).
    */
@@ -197,6 +208,7 @@ public final class ConvertOptions {
     private boolean checkGraph = ConvertOptions.class.desiredAssertionStatus();
     private double prune;
     private PruneScope pruneScope = PruneScope.LAYER;
+    private boolean pruneAllLayers;
     private double pruneChannels;
     private PruneNorm pruneNorm = PruneNorm.L1;
     private dev.topiary.Tensor pruneCalibration;
@@ -272,6 +284,12 @@ public final class ConvertOptions {
 
     public Builder pruneScope(PruneScope scope) {
       this.pruneScope = java.util.Objects.requireNonNull(scope, "pruneScope");
+      return this;
+    }
+
+    /** Sets {@link ConvertOptions#pruneAllLayers()}. */
+    public Builder pruneAllLayers(boolean all) {
+      this.pruneAllLayers = all;
       return this;
     }
 

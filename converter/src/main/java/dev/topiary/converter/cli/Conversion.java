@@ -77,6 +77,8 @@ final class Conversion {
           Option.value("--prune", "SPARSITY", "unstructured magnitude pruning: zero this fraction of the Conv/FullyConnected/MatMul"
               + " weights, in [0, 1), stored sparsely when smaller (default: none)"),
           Option.value("--prune-scope", "layer|global", "--prune per layer or with one global threshold (default: layer)"),
+          Option.flag("--prune-all-layers", "--prune also depthwise/grouped Conv and layers with <= 9 weights per output"
+              + " channel or < 1000 weights (default: kept dense, the other layers take their share)"),
           Option.value("--prune-channels", "FRACTION", "structured pruning: remove this fraction of each Conv/FullyConnected's"
               + " output channels and the matching inputs of its readers, in [0, 1) (default: none)"),
           Option.value("--prune-norm", "l1|l2", "filter norm ranking channels for --prune-channels (default: l1)"),
@@ -151,6 +153,7 @@ final class Conversion {
     if (args.has("--prune")) {
       b.prune(fraction("--prune", "sparsity", args.value("--prune", "")));
     }
+    b.pruneAllLayers(args.has("--prune-all-layers"));
     if (args.has("--prune-channels")) {
       b.pruneChannels(fraction("--prune-channels", "fraction", args.value("--prune-channels", "")));
     }

@@ -59,18 +59,31 @@ public final class Pruner {
           before == 0 ? 0.0 : 100.0 * (before - after) / before));
     }
     if (o.prune() > 0) {
-      List<MagnitudePruning.Layer> layers =
-          MagnitudePruning.apply(g, o.prune(), o.pruneScope() == ConvertOptions.PruneScope.GLOBAL, means(g, o, ctx));
+      List<MagnitudePruning.Layer> layers = MagnitudePruning.apply(g, o.prune(),
+          o.pruneScope() == ConvertOptions.PruneScope.GLOBAL, o.pruneAllLayers(), means(g, o, ctx));
       long total = 0;
       long zeros = 0;
+      long prunable = 0;
+      long prunableZeros = 0;
+      int pruned = 0;
       for (MagnitudePruning.Layer l : layers) {
         total += l.count();
         zeros += l.zerosAfter();
-        ctx.note(String.format(Locale.ROOT, "magnitude pruning: '%s' weights %.1f%% zero (%d of %d)",
-            l.node(), 100.0 * l.zerosAfter() / Math.max(1, l.count()), l.zerosAfter(), l.count()));
+        if (l.skipped() == null) {
+          pruned++;
+          prunable += l.count();
+          prunableZeros += l.zerosAfter();
+          ctx.note(String.format(Locale.ROOT, "magnitude pruning: '%s' weights %.1f%% zero (%d of %d)",
+              l.node(), 100.0 * l.zerosAfter() / Math.max(1, l.count()), l.zerosAfter(), l.count()));
+        } else {
+          ctx.note(String.format(Locale.ROOT, "magnitude pruning: '%s' kept dense (%s; --prune-all-layers prunes it)",
+              l.node(), l.skipped()));
+        }
       }
-      ctx.note(String.format(Locale.ROOT, "magnitude pruning (%s, %.0f%%): %d weight tensors, %d of %d weights zero",
-          o.pruneScope().name().toLowerCase(Locale.ROOT), 100 * o.prune(), layers.size(), zeros, total));
+      ctx.note(String.format(Locale.ROOT, "magnitude pruning (%s, %.0f%%): %d of %d weight tensors pruned, %d of %d"
+          + " weights zero (%.1f%% overall, %.1f%% of the pruned layers)",
+          o.pruneScope().name().toLowerCase(Locale.ROOT), 100 * o.prune(), pruned, layers.size(), zeros, total,
+          100.0 * zeros / Math.max(1, total), 100.0 * prunableZeros / Math.max(1, prunable)));
     }
   }
 }

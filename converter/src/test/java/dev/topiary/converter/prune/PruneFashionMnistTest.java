@@ -28,11 +28,13 @@ import org.junit.Test;
 /**
  * Pruning the project's Fashion-MNIST CNN and MLP ({@code tools/fixtures/fashion-mnist}): artifact
  * sizes with sparse storage, MACs after channel pruning, and accuracy on the 1000 test images run
- * with the runtime. Accuracy after pruning without fine-tuning is reported (stdout) and only
- * checked against a sanity bound.
+ * with the runtime. Accuracy after pruning without fine-tuning is reported (stdout); 50% unstructured
+ * with fragile layers kept dense (the default) must keep the CNN at 0.65 (measured 0.764 per layer,
+ * 0.756 global), other settings are only checked against sanity bounds.
  */
 public class PruneFashionMnistTest {
   private static final int BATCH = 100;
+  private static final double BOUND = 0.65;
   private static Path dir;
   private static float[] images;
   private static long[] labels;
@@ -113,20 +115,35 @@ public class PruneFashionMnistTest {
   public void unstructuredHalfSparsityStoresSmallerArtifacts() throws Exception {
     for (String model : new String[] {"mlp", "cnn"}) {
       ConversionResult dense = Converter.convert(onnx(model), options().build());
+      double accDense = accuracy(dense.artifact());
       for (ConvertOptions.PruneScope scope : ConvertOptions.PruneScope.values()) {
-        ConversionResult pruned = Converter.convert(onnx(model), options().prune(0.5).pruneScope(scope).build());
-        int d = dense.artifact().length;
-        int s = pruned.artifact().length;
-        double accDense = accuracy(dense.artifact());
-        double accPruned = accuracy(pruned.artifact());
-        report(String.format(Locale.ROOT, "%s 50%% unstructured (%s): artifact %d -> %d bytes (%.1f%%), accuracy %.3f -> %.3f",
-            model, scope, d, s, 100.0 * s / d, accDense, accPruned));
-        assertTrue(model + ": sparse artifact " + s + " should be smaller than dense " + d, s < d);
-        assertTrue(model + ": " + s + " bytes should be at most 70% of " + d, s < 0.7 * d);
-        assertTrue(sparseTensors(pruned.artifact()) > 0);
-        assertEquals(0, sparseTensors(dense.artifact()));
-        // Sanity only: without fine-tuning the small CNN's accuracy collapses at 50% (reported above).
-        assertTrue(model + " accuracy " + accPruned, accPruned >= (model.equals("mlp") ? 0.5 : 0.05));
+        for (boolean all : new boolean[] {false, true}) {
+          ConversionResult pruned =
+              Converter.convert(onnx(model), options().prune(0.5).pruneScope(scope).pruneAllLayers(all).build());
+          int d = dense.artifact().length;
+          int s = pruned.artifact().length;
+          double accPruned = accuracy(pruned.artifact());
+          String overall = "";
+          for (String n : pruned.summary().notes()) {
+            if (n.startsWith("magnitude pruning (")) {
+              overall = n;
+            }
+          }
+          report(String.format(Locale.ROOT, "%s 50%% unstructured (%s%s): artifact %d -> %d bytes (%.1f%%), accuracy"
+              + " %.3f -> %.3f; %s", model, scope, all ? ", all layers" : "", d, s, 100.0 * s / d, accDense, accPruned,
+              overall));
+          assertTrue(model + ": sparse artifact " + s + " should be smaller than dense " + d, s < d);
+          assertTrue(model + ": " + s + " bytes should be at most 70% of " + d, s < 0.7 * d);
+          assertTrue(sparseTensors(pruned.artifact()) > 0);
+          assertEquals(0, sparseTensors(dense.artifact()));
+          assertTrue(overall, overall.contains("(50.0% overall"));
+          if (all) {
+            // Sanity only: pruning every layer collapses the small CNN at 50% (reported above).
+            assertTrue(model + " accuracy " + accPruned, accPruned >= (model.equals("mlp") ? 0.5 : 0.05));
+          } else {
+            assertTrue(model + " accuracy " + accPruned, accPruned >= (model.equals("mlp") ? 0.8 : BOUND));
+          }
+        }
       }
     }
   }

@@ -32,6 +32,8 @@ public class PruneOptionsTest {
     assertEquals(0.0, o.prune(), 0);
     assertEquals(ConvertOptions.PruneScope.LAYER, o.pruneScope());
     assertEquals(ConvertOptions.PruneNorm.L1, o.pruneNorm());
+    assertEquals(false, o.pruneAllLayers());
+    assertEquals(true, ConvertOptions.builder().pruneAllLayers(true).build().pruneAllLayers());
   }
 
   private static String[] cli(String... args) {
@@ -91,6 +93,16 @@ public class PruneOptionsTest {
     assertEquals("stderr: " + e, 0, code);
     assertTrue(text, text.contains("channel pruning (l2, 25%): 2 layers pruned, MACs 54,912 -> 40,416 (-26.4%)"));
     assertTrue(text, text.contains("magnitude pruning (global, 60%)"));
+    assertTrue(text, text.contains("kept dense (480 weights; --prune-all-layers prunes it)"));
+    java.nio.file.Path all = dir.resolve("mlp-all.topiary");
+    ByteArrayOutputStream o2 = new ByteArrayOutputStream();
+    try (PrintStream po = new PrintStream(o2, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+      assertEquals(0, Main.run(new String[] {"convert", fx.resolve("mlp.onnx").toString(), "-o", all.toString(),
+          "--prune", "0.5", "--prune-all-layers"}, po, pe));
+    }
+    String text2 = o2.toString(StandardCharsets.UTF_8);
+    assertTrue(text2, text2.contains("3 of 3 weight tensors pruned") && !text2.contains("kept dense"));
     assertTrue(text, text.contains("biases corrected with the mean activations of 500 calibration samples"));
     byte[] artifact = java.nio.file.Files.readAllBytes(out);
     assertEquals("format minor version", 1, artifact[10]);
