@@ -1,6 +1,7 @@
 package dev.topiary.converter;
 
 import dev.topiary.converter.quantize.LayerReport;
+import dev.topiary.converter.quantize.MixedPrecision;
 import dev.topiary.converter.quantize.QuantizeMode;
 import java.time.Duration;
 import java.util.List;
@@ -25,9 +26,16 @@ public record ConversionResult(byte[] artifact, Summary summary, QuantizationRep
    * @param bytes        size of the quantized artifact
    * @param layers       one entry per node of the float artifact
    * @param floatArtifact the FLOAT32 artifact the quantization started from
+   * @param mixedPrecision what the int8 mixed-precision search did; null when not asked for
    */
   public record QuantizationReport(QuantizeMode mode, long floatBytes, long bytes, List<LayerReport> layers,
-      byte[] floatArtifact) {}
+      byte[] floatArtifact, MixedPrecision.Report mixedPrecision) {
+    /** A report without mixed precision. */
+    public QuantizationReport(QuantizeMode mode, long floatBytes, long bytes, List<LayerReport> layers,
+        byte[] floatArtifact) {
+      this(mode, floatBytes, bytes, layers, floatArtifact, null);
+    }
+  }
 
   /**
    * @param opsBefore      ONNX op types and how many nodes use each, as imported

@@ -52,6 +52,9 @@ public final class ConvertOptions {
   private final Tensor calibration;
   private final CalibrationMethod calibrationMethod;
   private final Set<String> keepFloat;
+  private final Double maxAccuracyDrop;
+  private final Tensor evalSamples;
+  private final long[] evalLabels;
 
   private ConvertOptions(Builder b) {
     Map<String, int[]> m = new LinkedHashMap<>();
@@ -75,6 +78,9 @@ public final class ConvertOptions {
     this.calibration = b.calibration;
     this.calibrationMethod = b.calibrationMethod;
     this.keepFloat = Set.copyOf(b.keepFloat);
+    this.maxAccuracyDrop = b.maxAccuracyDrop;
+    this.evalSamples = b.evalSamples;
+    this.evalLabels = b.evalLabels == null ? null : b.evalLabels.clone();
   }
 
   public static Builder builder() {
@@ -195,6 +201,25 @@ public final class ConvertOptions {
     return keepFloat;
   }
 
+  /**
+   * Int8 automatic mixed precision: the largest allowed top-1 accuracy drop, in percentage points,
+   * on {@link #evalSamples()} ({@link dev.topiary.converter.quantize.MixedPrecision}); null (the
+   * default) quantizes every layer it can.
+   */
+  public Double maxAccuracyDrop() {
+    return maxAccuracyDrop;
+  }
+
+  /** Evaluation samples of {@link #maxAccuracyDrop()}, FLOAT32 {@code [N, ...]} (default: none). */
+  public Tensor evalSamples() {
+    return evalSamples;
+  }
+
+  /** Class index of each of {@link #evalSamples()} (default: none). */
+  public long[] evalLabels() {
+    return evalLabels == null ? null : evalLabels.clone();
+  }
+
   /** Builds {@link ConvertOptions}. */
   public static final class Builder {
     private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
@@ -216,6 +241,9 @@ public final class ConvertOptions {
     private Tensor calibration;
     private CalibrationMethod calibrationMethod = CalibrationMethod.MINMAX;
     private Set<String> keepFloat = Set.of();
+    private Double maxAccuracyDrop;
+    private Tensor evalSamples;
+    private long[] evalLabels;
 
     private Builder() {}
 
@@ -334,6 +362,20 @@ public final class ConvertOptions {
 
     public Builder keepFloat(Set<String> nodeNames) {
       this.keepFloat = Set.copyOf(nodeNames);
+      return this;
+    }
+
+    /**
+     * Sets {@link ConvertOptions#maxAccuracyDrop()} with the evaluation set it is measured on
+     * ({@code maxDropPp} null: off).
+     */
+    public Builder maxAccuracyDrop(Double maxDropPp, Tensor samples, long[] labels) {
+      if (maxDropPp != null && (maxDropPp.isNaN() || maxDropPp < 0 || samples == null || labels == null)) {
+        throw new IllegalArgumentException("maxAccuracyDrop needs a non-negative budget, samples and labels");
+      }
+      this.maxAccuracyDrop = maxDropPp;
+      this.evalSamples = maxDropPp == null ? null : samples;
+      this.evalLabels = maxDropPp == null ? null : labels.clone();
       return this;
     }
 

@@ -14,6 +14,7 @@ import dev.topiary.converter.onnx.proto.StringStringEntryProto;
 import dev.topiary.converter.passes.Optimizer;
 import dev.topiary.converter.passes.PassContext;
 import dev.topiary.converter.prune.Pruner;
+import dev.topiary.converter.quantize.MixedPrecision;
 import dev.topiary.converter.quantize.QuantizeMode;
 import dev.topiary.converter.quantize.Quantizer;
 import java.io.IOException;
@@ -140,11 +141,24 @@ public final class Converter {
     ConversionResult.QuantizationReport quant = null;
     List<String> notes = new ArrayList<>(ctx.notes());
     if (options.quantize() != QuantizeMode.NONE) {
-      Quantizer.Result q = Quantizer.apply(artifact, new Quantizer.Options(options.quantize(), options.calibration(),
-          options.calibrationMethod(), options.keepFloat()));
+      Quantizer.Options qo = new Quantizer.Options(options.quantize(), options.calibration(),
+          options.calibrationMethod(), options.keepFloat());
+      Quantizer.Result q;
+      MixedPrecision.Report mixed = null;
+      if (options.maxAccuracyDrop() != null) {
+        MixedPrecision.Result r = MixedPrecision.search(artifact, qo, options.evalSamples(), options.evalLabels(),
+            options.maxAccuracyDrop());
+        q = r.quantized();
+        mixed = r.report();
+      } else {
+        q = Quantizer.apply(artifact, qo);
+      }
       quant = new ConversionResult.QuantizationReport(options.quantize(), artifact.length, q.artifact().length,
-          q.layers(), artifact);
+          q.layers(), artifact, mixed);
       notes.addAll(q.notes());
+      if (mixed != null) {
+        notes.add(mixed.note());
+      }
       artifact = q.artifact();
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);

@@ -213,7 +213,7 @@ final class Conversion {
     }
     b.quantize(m);
     if (m != QuantizeMode.INT8) {
-      for (String o : new String[] {"--calibration", "--calibration-method", "--keep-float"}) {
+      for (String o : new String[] {"--calibration", "--calibration-method", "--keep-float", "--max-accuracy-drop"}) {
         if (args.has(o)) {
           throw new UsageException(o + " applies to --quantize int8");
         }
@@ -246,6 +246,38 @@ final class Conversion {
       }
       b.keepFloat(keep);
     }
+    if (args.has("--max-accuracy-drop")) {
+      maxAccuracyDrop(args, b);
+    }
+  }
+
+  /**
+   * Reads {@code --max-accuracy-drop PP} with the {@code --eval X.npy Y.npy} set it is measured on.
+   *
+   * @throws UsageException when PP is not a non-negative number or {@code --eval} is missing
+   */
+  private static void maxAccuracyDrop(Args args, ConvertOptions.Builder b)
+      throws UsageException, CliException, IOException {
+    String text = args.value("--max-accuracy-drop", "");
+    double pp;
+    try {
+      pp = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException("--max-accuracy-drop: expected percentage points (a number >= 0), got '" + text + "'");
+    }
+    if (!(pp >= 0) || Double.isInfinite(pp)) {
+      throw new UsageException("--max-accuracy-drop: expected percentage points (a number >= 0), got " + text);
+    }
+    if (!args.has("--eval")) {
+      throw new UsageException("--max-accuracy-drop needs --eval X.npy Y.npy (the samples and labels the accuracy"
+          + " drop is measured on)");
+    }
+    List<String> files = args.values("--eval");
+    dev.topiary.Tensor x = Npy.read(CliFiles.existingFile(files.get(0), "--eval samples file")).tensor();
+    dev.topiary.Tensor y = Npy.read(CliFiles.existingFile(files.get(1), "--eval labels file")).tensor();
+    int n = x.shape().dims().length == 0 ? 0 : x.shape().dims()[0];
+    long[] labels = Evaluation.labels(y, "--eval labels " + files.get(1), n, files.get(0), Integer.MAX_VALUE);
+    b.maxAccuracyDrop(pp, x, labels);
   }
 
   /**

@@ -51,6 +51,9 @@ final class ConvertCommand implements Command {
                       + " quantization report, to FILE.json (default: none)"),
                   Option.pair("--eval", "X.npy Y.npy", "measure accuracy before and after quantization on samples"
                       + " X.npy with labels Y.npy, overall and per class (default: none)"),
+                  Option.value("--max-accuracy-drop", "PP", "--quantize int8: keep the most sensitive layers in"
+                      + " float until top-1 accuracy on --eval (required) drops by at most PP percentage points"
+                      + " (default: none, every layer int8)"),
                   Option.flag("--json", "print the summary as one JSON object (schema topiary.convert/1)"))));
 
   @Override

@@ -6,6 +6,7 @@ import dev.topiary.converter.ConversionResult;
 import dev.topiary.converter.ConvertOptions;
 import dev.topiary.converter.quantize.BatchRunner;
 import dev.topiary.converter.quantize.LayerReport;
+import dev.topiary.converter.quantize.MixedPrecision;
 import dev.topiary.converter.quantize.QuantizeMode;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -47,6 +48,39 @@ final class QuantReport {
       l.add(e);
     }
     m.put("layers", l);
+    m.put("mixed_precision", q == null ? null : mixedPrecision(q.mixedPrecision()));
+    return m;
+  }
+
+  /** The {@code mixed_precision} object: null without {@code --max-accuracy-drop}. */
+  static Map<String, Object> mixedPrecision(MixedPrecision.Report r) {
+    if (r == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("max_accuracy_drop_pp", r.budgetPp());
+    m.put("images", r.evalSamples());
+    m.put("accuracy_float", r.floatAccuracy());
+    m.put("accuracy_int8", r.int8Accuracy());
+    m.put("accuracy_final", r.finalAccuracy());
+    m.put("drop_int8_pp", r.int8DropPp());
+    m.put("drop_final_pp", r.finalDropPp());
+    m.put("within_budget", r.withinBudget());
+    m.put("kept_float", new ArrayList<Object>(r.keptFloat()));
+    List<Object> s = new ArrayList<>();
+    for (MixedPrecision.Layer x : r.sensitivity()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("node", x.node());
+      e.put("op", x.op());
+      e.put("accuracy_kept_float", x.accuracyKeptFloat());
+      e.put("recovered_pp", x.recoveredPp());
+      e.put("sqnr_db", x.sqnrDb());
+      e.put("kept_float", r.keptFloat().contains(x.node()));
+      s.add(e);
+    }
+    m.put("sensitivity", s);
+    m.put("evaluations", r.evaluations());
+    m.put("search_ms", r.nanos() / 1e6);
     return m;
   }
 
@@ -125,6 +159,30 @@ final class QuantReport {
           s == null ? "" : s.isInfinite() ? "inf" : String.format(Locale.ROOT, "%.1f", s));
     }
     t.print(out, "");
+    Map<String, Object> mp = (Map<String, Object>) q.get("mixed_precision");
+    if (mp != null) {
+      out.println();
+      out.println(InspectCommand.kv("mixed prec.", String.format(Locale.ROOT,
+          "budget %.2f pp drop; float %s, all-int8 %s (%+.2f pp), final %s (%+.2f pp)%s; %d evaluations in %s",
+          (Double) mp.get("max_accuracy_drop_pp"), EvalCommand.percent((Double) mp.get("accuracy_float")),
+          EvalCommand.percent((Double) mp.get("accuracy_int8")), -(Double) mp.get("drop_int8_pp"),
+          EvalCommand.percent((Double) mp.get("accuracy_final")), -(Double) mp.get("drop_final_pp"),
+          Boolean.TRUE.equals(mp.get("within_budget")) ? "" : " OVER BUDGET", (Integer) mp.get("evaluations"),
+          Fmt.ms((Double) mp.get("search_ms") * 1e6))));
+      List<Object> sens = (List<Object>) mp.get("sensitivity");
+      if (!sens.isEmpty()) {
+        TextTable st = new TextTable("node", "op", ">acc. if only it float", ">recovers", ">int8 SQNR dB", "kept float");
+        for (Object o : sens) {
+          Map<String, Object> e = (Map<String, Object>) o;
+          Double s = (Double) e.get("sqnr_db");
+          st.row(e.get("node"), e.get("op"), EvalCommand.percent((Double) e.get("accuracy_kept_float")),
+              String.format(Locale.ROOT, "%+.2f pp", (Double) e.get("recovered_pp")),
+              s == null ? "" : s.isInfinite() ? "inf" : String.format(Locale.ROOT, "%.1f", s),
+              Boolean.TRUE.equals(e.get("kept_float")) ? "yes" : "");
+        }
+        st.print(out, "");
+      }
+    }
     if (eval == null) {
       return;
     }

@@ -43,7 +43,7 @@ import java.util.Set;
  */
 final class Int8Rewriter {
   private static final Set<String> LINEAR = Set.of("Conv2D", "FullyConnected", "MatMul");
-  private static final Set<String> SAME_PARAMS = Set.of("MaxPool", "AvgPool", "GlobalAvgPool", "Reshape",
+  static final Set<String> SAME_PARAMS = Set.of("MaxPool", "AvgPool", "GlobalAvgPool", "Reshape",
       "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Pad", "Gather");
 
   private Int8Rewriter() {}
@@ -62,6 +62,23 @@ final class Int8Rewriter {
         ArtifactGraph f = ArtifactGraph.read(fp32);
         return new Quantizer.Result(r.artifact(), Quantizer.layers(f, ArtifactGraph.read(r.artifact()),
             Quantizer.constantBytesByNode(f), sqnr), r.notes());
+      }
+    }
+  }
+
+  /**
+   * The int8 artifact for activation parameters {@code params} already calibrated (see
+   * {@link #calibrate}), without the per-layer report and SQNR: for searches that rewrite the same
+   * model many times with different {@code keepFloat} sets ({@link MixedPrecision}).
+   */
+  static byte[] rewriteCalibrated(byte[] fp32, Quantizer.Options o, Map<Integer, QuantParams> params)
+      throws ModelFormatException {
+    Set<String> noKernel = new java.util.LinkedHashSet<>();
+    while (true) {
+      Quantizer.Result r = rewrite(fp32, o, params, noKernel);
+      String node = unplannableNode(r.artifact());
+      if (node == null || !noKernel.add(node)) {
+        return r.artifact();
       }
     }
   }
@@ -257,7 +274,7 @@ final class Int8Rewriter {
   }
 
   /** Activation parameters per tensor id (graph input and every FLOAT32 tensor a node writes). */
-  private static Map<Integer, QuantParams> calibrate(byte[] fp32, Quantizer.Options o)
+  static Map<Integer, QuantParams> calibrate(byte[] fp32, Quantizer.Options o)
       throws ModelFormatException, ConversionException {
     ArtifactGraph p = ArtifactGraph.read(fp32);
     Map<String, Integer> ids = probe(p);

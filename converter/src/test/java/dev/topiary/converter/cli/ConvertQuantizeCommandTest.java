@@ -100,5 +100,41 @@ public class ConvertQuantizeCommandTest {
     r = run("convert", m, "-o", o, "--quantize", "int8", "--calibration", f.resolve("test_labels.npy").toString());
     assertEquals(1, r.exit());
     assertOneLineError(r.err(), "calibration data: expected samples of [1,28,28] FLOAT32");
+    String cal = f.resolve("calibration_images.npy").toString();
+    r = run("convert", m, "-o", o, "--quantize", "int8", "--calibration", cal, "--max-accuracy-drop", "0.3");
+    assertEquals(2, r.exit());
+    assertOneLineError(r.err(), "--max-accuracy-drop needs --eval X.npy Y.npy");
+    r = run("convert", m, "-o", o, "--quantize", "int8", "--calibration", cal, "--max-accuracy-drop", "-1",
+        "--eval", "x.npy", "y.npy");
+    assertEquals(2, r.exit());
+    assertOneLineError(r.err(), "--max-accuracy-drop: expected percentage points (a number >= 0), got -1");
+    r = run("convert", m, "-o", o, "--quantize", "fp16", "--max-accuracy-drop", "0.3");
+    assertEquals(2, r.exit());
+    assertOneLineError(r.err(), "--max-accuracy-drop applies to --quantize int8");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  public void maxAccuracyDropReport() throws Exception {
+    Path f = fixtures();
+    Path out = tmp.getRoot().toPath().resolve("mlp-amp.topiary");
+    String x = f.resolve("test_images.npy").toString();
+    String y = f.resolve("test_labels.npy").toString();
+    Result r = run("convert", f.resolve("mlp.onnx").toString(), "-o", out.toString(), "--quantize", "int8",
+        "--calibration", f.resolve("calibration_images.npy").toString(), "--max-accuracy-drop", "0.3",
+        "--eval", x, y).assertOk();
+    assertTrue(r.out(), r.out().contains("mixed prec.    budget 0.30 pp drop; float 88.00%, all-int8 88.10% (+0.10 pp), final 88.10% (+0.10 pp);"));
+    assertTrue(r.out(), r.out().contains("mixed precision: int8 drops top-1 accuracy by -0.10 pp"));
+    r = run("convert", f.resolve("mlp.onnx").toString(), "-o", out.toString(), "--quantize", "int8",
+        "--calibration", f.resolve("calibration_images.npy").toString(), "--max-accuracy-drop", "0.3",
+        "--eval", x, y, "--json").assertOk();
+    Map<String, Object> q = (Map<String, Object>) ((Map<String, Object>) JsonReader.parse(r.out())).get("quantization");
+    Map<String, Object> mp = (Map<String, Object>) q.get("mixed_precision");
+    assertEquals(0.3, ((Number) mp.get("max_accuracy_drop_pp")).doubleValue(), 0);
+    assertEquals(0.88, ((Number) mp.get("accuracy_float")).doubleValue(), 1e-9);
+    assertEquals(true, mp.get("within_budget"));
+    assertEquals(List.of(), mp.get("kept_float"));
+    assertEquals(List.of(), mp.get("sensitivity"));
+    assertEquals(1000L, ((Number) mp.get("images")).longValue());
   }
 }
