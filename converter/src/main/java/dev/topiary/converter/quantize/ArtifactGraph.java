@@ -5,11 +5,14 @@ import dev.topiary.internal.format.Artifact;
 import dev.topiary.internal.format.ArtifactFormat;
 import dev.topiary.internal.format.ArtifactReader;
 import dev.topiary.internal.format.ArtifactWriter;
+import dev.topiary.internal.format.SparseBitmap;
+import dev.topiary.internal.format.Types;
 import dev.topiary.internal.format.proto.DataType;
 import dev.topiary.internal.format.proto.Graph;
 import dev.topiary.internal.format.proto.ModelHeader;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.Quantization;
+import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.quantization.QuantParams;
 import java.nio.ByteBuffer;
@@ -33,14 +36,31 @@ final class ArtifactGraph {
   final List<Integer> inputs = new ArrayList<>();
   final List<Integer> outputs = new ArrayList<>();
   private final Set<String> names = new HashSet<>();
+  /** Constants stored sparsely in the artifact read. */
+  private final Set<Integer> wasSparse = new HashSet<>();
 
   private ArtifactGraph(Artifact a) {
     this.header = a.header();
     Graph g = a.header().getGraph();
     for (int i = 0; i < g.getTensorsCount(); i++) {
       TensorDesc t = g.getTensors(i);
-      tensors.add(t.toBuilder());
-      data.add(t.getConstant() ? copy(a.constantBytes(i)) : null);
+      TensorDesc.Builder b = t.toBuilder();
+      ByteBuffer bytes = null;
+      if (t.getConstant()) {
+        bytes = copy(a.constantBytes(i));
+        if (t.hasSparse() && t.getSparse().getKind() == SparseEncoding.Kind.BITMAP) {
+          // edited dense; toBytes encodes it again where that is smaller
+          int count = 1;
+          for (long d : t.getShapeList()) {
+            count *= (int) d;
+          }
+          bytes = SparseBitmap.decode(bytes, count, Types.byteSize(t.getDataType()));
+          wasSparse.add(i);
+        }
+        b.clearSparse();
+      }
+      tensors.add(b);
+      data.add(bytes);
       names.add(t.getName());
     }
     for (Node n : g.getNodesList()) {
@@ -82,13 +102,30 @@ final class ArtifactGraph {
       index[i] = index[i] == 0 ? kept++ : -1;
     }
     Graph.Builder g = Graph.newBuilder();
+    ByteBuffer[] stored = new ByteBuffer[tensors.size()];
+    long[] nonZero = new long[tensors.size()];
+    for (int i = 0; i < tensors.size(); i++) {
+      ByteBuffer b = data.get(i);
+      nonZero[i] = -1;
+      stored[i] = b;
+      if (index[i] < 0 || b == null || !(wasSparse.contains(i) || type(i) == DataType.INT8)) {
+        continue;
+      }
+      int size = Types.byteSize(type(i));
+      int count = b.remaining() / size;
+      int nnz = SparseBitmap.nonZeroCount(b, count, size);
+      if (SparseBitmap.encodedLength(count, nnz, size) < (long) count * size) {
+        stored[i] = SparseBitmap.encode(b, count, size);
+        nonZero[i] = nnz;
+      }
+    }
     long size = 0;
     long[] offsets = new long[tensors.size()];
     for (int i = 0; i < tensors.size(); i++) {
-      if (index[i] >= 0 && data.get(i) != null) {
+      if (index[i] >= 0 && stored[i] != null) {
         size = ArtifactFormat.align(size);
         offsets[i] = size;
-        size += data.get(i).remaining();
+        size += stored[i].remaining();
       }
     }
     ByteBuffer d = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
@@ -97,11 +134,14 @@ final class ArtifactGraph {
         continue;
       }
       TensorDesc.Builder t = tensors.get(i).clone();
-      ByteBuffer b = data.get(i);
+      ByteBuffer b = stored[i];
       if (b != null) {
         ((java.nio.Buffer) d).position((int) offsets[i]);
         d.put(b.duplicate());
         t.setConstant(true).setDataOffset(offsets[i]).setDataLength(b.remaining());
+        if (nonZero[i] >= 0) {
+          t.setSparse(SparseEncoding.newBuilder().setKind(SparseEncoding.Kind.BITMAP).setNonzeroCount(nonZero[i]));
+        }
       } else {
         t.setConstant(false).setDataOffset(0).setDataLength(0);
       }
@@ -185,8 +225,15 @@ final class ArtifactGraph {
       return;
     }
     Quantization.Builder b = Quantization.newBuilder().setAxis(q.isPerTensor() ? 0 : q.axis());
+    boolean symmetric = true;
     for (int c = 0; c < q.channels(); c++) {
-      b.addScale(q.scale(c)).addZeroPoint(q.zeroPoint(c));
+      b.addScale(q.scale(c));
+      symmetric &= q.zeroPoint(c) == 0;
+    }
+    if (!symmetric) { // an empty zero_point list means every zero point is 0 (docs/FORMAT.md)
+      for (int c = 0; c < q.channels(); c++) {
+        b.addZeroPoint(q.zeroPoint(c));
+      }
     }
     tensors.get(id).setQuantization(b);
   }

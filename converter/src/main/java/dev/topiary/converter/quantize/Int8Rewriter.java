@@ -31,7 +31,9 @@ import java.util.Set;
  *       Add/Mul, Concat, pools, data movement; not one named in {@code keepFloat}) reads INT8
  *       activations and writes a new INT8 tensor with per-tensor asymmetric parameters (data
  *       movement and pools keep their input's parameters); its weights become INT8 symmetric per
- *       output channel and its bias INT32 with {@code scale = input_scale × weight_scale[c]}. A
+ *       output channel (sparse where pruning left enough zeros) and its bias INT32 with
+ *       {@code scale = input_scale × weight_scale[c]}, parameters the runtime derives, so the
+ *       artifact omits them (format 1.2). A
  *       FLOAT32 activation read by an int8 node goes through one {@code Quantize}; an int8 result
  *       read by a float node, or that is a graph output, goes through one {@code Dequantize} that
  *       writes the original FLOAT32 tensor, so the float nodes and the model boundary are unchanged.
@@ -245,7 +247,8 @@ final class Int8Rewriter {
       bytes.putInt((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q)));
     }
     ((java.nio.Buffer) bytes).flip();
-    g.replaceConstant(b, DataType.INT32, bytes, QuantParams.perAxis(scales, new int[f.length], 0));
+    // parameters omitted: the runtime derives exactly these scales (format 1.2, docs/FORMAT.md)
+    g.replaceConstant(b, DataType.INT32, bytes, null);
   }
 
   private static ByteBuffer int8Bytes(float[] f, QuantParams p) {

@@ -15,7 +15,14 @@ import org.junit.Test;
 /** fp16, dynamic-range and int8 artifacts of the project's Fashion-MNIST CNN and MLP. */
 public class QuantizeFixturesTest {
   private static ConversionResult convert(String model, QuantizeMode mode) throws Exception {
+    return convert(model, mode, 0);
+  }
+
+  private static ConversionResult convert(String model, QuantizeMode mode, double prune) throws Exception {
     ConvertOptions.Builder b = ConvertOptions.builder().quantize(mode);
+    if (prune > 0) {
+      b.prune(prune);
+    }
     if (mode == QuantizeMode.INT8) {
       b.calibration(FashionMnist.read("calibration_images.npy"));
     }
@@ -29,21 +36,25 @@ public class QuantizeFixturesTest {
 
   /**
    * Checks the size of {@code q} against {@code fp32}: the weights (data section) at most
-   * {@code bound} times the float weights, and the whole file too when {@code wholeFile} (for a
-   * model as small as the CNN, 31k parameters, the header, 2.7 KB in FLOAT32 and 9 KB with int8's
-   * per-channel scales and zero points, is a visible part of the file).
+   * {@code bound} times the float weights, and the whole file at most {@code fileBound} times the
+   * float file (for a model as small as the CNN, 31k parameters, the header, 2.7 KB in FLOAT32 and
+   * 5.5 KB with int8's per-channel weight scales, is a visible part of the file).
    */
-  private static String checkSize(String what, byte[] fp32, byte[] q, double bound, boolean wholeFile) throws Exception {
+  private static String checkSize(String what, byte[] fp32, byte[] q, double bound, double fileBound) throws Exception {
     double data = (double) dataBytes(q) / dataBytes(fp32);
     double file = (double) q.length / fp32.length;
     assertTrue(what + " weight bytes ratio " + data, data <= bound);
-    if (wholeFile) {
-      assertTrue(what + " size ratio " + file, file <= bound);
-    }
+    assertTrue(what + " size ratio " + file, file <= fileBound);
     return String.format(java.util.Locale.ROOT, "%s %d B (%.4fx file, %.4fx weights)", what, q.length, file, data);
   }
 
-  private static void check(String model, boolean wholeFile) throws Exception {
+  /**
+   * @param int8File bound of the int8 file against the fp32 file
+   * @param prunedFile bound of the {@code --prune 0.5 --quantize int8} file against the fp32 file
+   * @param prunedDrop largest accuracy drop of that artifact against fp32
+   */
+  private static void check(String model, boolean wholeFile, double int8File, double prunedFile, double prunedDrop)
+      throws Exception {
     Tensor images = FashionMnist.read("test_images.npy");
     long[] labels = FashionMnist.read("test_labels.npy").toLongArray();
     byte[] fp32 = convert(model, QuantizeMode.NONE).artifact();
@@ -52,16 +63,24 @@ public class QuantizeFixturesTest {
 
     ConversionResult fp16 = convert(model, QuantizeMode.FP16);
     double acc16 = FashionMnist.accuracy(fp16.artifact(), images, labels);
-    line.append("; ").append(checkSize("fp16", fp32, fp16.artifact(), 0.51, wholeFile)).append(", acc ").append(acc16);
+    line.append("; ").append(checkSize("fp16", fp32, fp16.artifact(), 0.51, wholeFile ? 0.51 : 1)).append(", acc ").append(acc16);
     assertEquals(fp32.length, fp16.quantization().floatBytes());
     assertTrue("fp16 accuracy " + acc16 + " vs " + acc32, acc32 - acc16 <= 0.001 + 1e-9);
 
     ConversionResult dyn = convert(model, QuantizeMode.DYNAMIC);
-    line.append("; ").append(checkSize("dynamic", fp32, dyn.artifact(), 0.27, wholeFile));
+    line.append("; ").append(checkSize("dynamic", fp32, dyn.artifact(), 0.27, wholeFile ? 0.27 : 1));
 
     ConversionResult int8 = convert(model, QuantizeMode.INT8);
-    line.append("; ").append(checkSize("int8", fp32, int8.artifact(), 0.27, wholeFile));
+    line.append("; ").append(checkSize("int8", fp32, int8.artifact(), 0.27, int8File));
+    // INT32 biases omit their derived parameters (format 1.2)
+    assertEquals(2, ArtifactReader.read(ByteBuffer.wrap(int8.artifact()), true).minorVersion());
+
+    ConversionResult pruned = convert(model, QuantizeMode.INT8, 0.5);
+    line.append("; ").append(checkSize("prune 0.5 + int8", fp32, pruned.artifact(), prunedFile, prunedFile));
+    double accPruned = FashionMnist.accuracy(pruned.artifact(), images, labels);
+    line.append(", acc ").append(accPruned);
     System.err.println(line);
+    assertTrue("prune 0.5 + int8 accuracy " + accPruned + " vs " + acc32, acc32 - accPruned <= prunedDrop + 1e-9);
 
     boolean dynRuns = FashionMnist.plans(dyn.artifact());
     boolean int8Runs = FashionMnist.plans(int8.artifact());
@@ -80,11 +99,15 @@ public class QuantizeFixturesTest {
 
   @Test
   public void cnn() throws Exception {
-    check("cnn.onnx", false);
+    // int8 whole file 0.303x measured (the 0.27x holds for the weights, not the file: the
+    // header's per-channel weight scales and names are 5.5 KB); prune + int8 0.212x, and the float
+    // pruning alone (no fine-tuning) costs this CNN ~15 pp (91.4% -> 76.4%; 76.8% with int8)
+    check("cnn.onnx", false, 0.31, 0.22, 0.16);
   }
 
   @Test
   public void mlp() throws Exception {
-    check("mlp.onnx", true);
+    // the bounds: int8 <= 0.27x, prune 0.5 + int8 <= 0.2x with <= 1 pp accuracy drop
+    check("mlp.onnx", true, 0.27, 0.20, 0.01);
   }
 }

@@ -28,6 +28,12 @@ public final class ArtifactFormat {
   public static final int MINOR_VERSION = 0;
   /** Minor version that added sparse constants ({@code TensorDesc.sparse}); written only when one is present. */
   public static final int SPARSE_MINOR_VERSION = 1;
+  /**
+   * Minor version that lets the INT32 bias of an int8 Conv2D/FullyConnected/MatMul omit its
+   * quantization parameters (derived as {@code input_scale × weight_scale[c]}, zero point 0); written
+   * only when such a bias is present.
+   */
+  public static final int DERIVED_BIAS_MINOR_VERSION = 2;
   /** Bytes before the header. */
   public static final int PREAMBLE_SIZE = 16;
   /** Alignment of the data section and of every constant inside it. */

@@ -1,6 +1,8 @@
 package dev.topiary.internal.format;
 
+import dev.topiary.internal.format.proto.DataType;
 import dev.topiary.internal.format.proto.ModelHeader;
+import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.TensorDesc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.nio.ByteOrder;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 
 /** Writes an artifact: preamble, header, aligned data section, SHA-256 trailer. */
 public final class ArtifactWriter {
@@ -54,9 +57,24 @@ public final class ArtifactWriter {
     out.flush();
   }
 
-  /** The lowest minor version that can express {@code h}: 1 when a constant is stored sparsely, else 0. */
+  /**
+   * The lowest minor version that can express {@code h}: 2 when an int8 linear node's INT32 bias
+   * omits its quantization parameters, 1 when a constant is stored sparsely, else 0.
+   */
   static int minorVersion(ModelHeader h) {
-    for (TensorDesc t : h.getGraph().getTensorsList()) {
+    List<TensorDesc> ts = h.getGraph().getTensorsList();
+    for (Node n : h.getGraph().getNodesList()) {
+      String op = n.getOpType();
+      if ((op.equals("Conv2D") || op.equals("FullyConnected") || op.equals("MatMul")) && n.getInputsCount() > 2) {
+        int x = n.getInputs(0);
+        int b = n.getInputs(2);
+        if (x >= 0 && x < ts.size() && b >= 0 && b < ts.size() && ts.get(x).getDataType() == DataType.INT8
+            && ts.get(b).getDataType() == DataType.INT32 && !ts.get(b).hasQuantization()) {
+          return ArtifactFormat.DERIVED_BIAS_MINOR_VERSION;
+        }
+      }
+    }
+    for (TensorDesc t : ts) {
       if (GraphValidator.isSparse(t)) {
         return ArtifactFormat.SPARSE_MINOR_VERSION;
       }

@@ -32,7 +32,7 @@ public final class Types {
     }
   }
 
-  static int byteSize(dev.topiary.internal.format.proto.DataType t) {
+  public static int byteSize(dev.topiary.internal.format.proto.DataType t) {
     return fromProto(t).byteSize();
   }
 }

@@ -10,7 +10,7 @@ import dev.topiary.quantization.QuantParams;
  * execution"): activations are INT8 per tensor with a zero point in {@code [−128, 127]}; weights are
  * constant INT8, per tensor or per output channel along axis 0, with zero point 0; biases are
  * constant INT32 with {@code scale[c] = input_scale × weight_scale[c]} (relative tolerance 1e−6)
- * and zero point 0. Every failure names the node, the tensor and what was expected.
+ * and zero point 0, or without parameters (format 1.2), which then are exactly those. Every failure names the node, the tensor and what was expected.
  */
 final class Int8Checks {
   /** Relative tolerance of the bias scale check. */
@@ -90,7 +90,8 @@ final class Int8Checks {
 
   /**
    * Optional input {@code i}: constant INT32 bias {@code [channels]} whose scales are
-   * {@code inputScale × weight_scale[c]} and zero points 0. Returns its values, or null without bias.
+   * {@code inputScale × weight_scale[c]} and zero points 0, or without parameters (format 1.2: the
+   * runtime derives exactly those). Returns its values, or null without bias.
    */
   static int[] bias(BindContext ctx, int i, int channels, float inputScale, QuantParams w)
       throws ModelFormatException {
@@ -110,7 +111,8 @@ final class Int8Checks {
     }
     QuantParams q = ctx.inputQuant(i);
     if (q == null) {
-      throw ctx.error(what + " is INT32 but has no quantization parameters (expected scale input_scale × weight_scale)");
+      // Format 1.2: parameters omitted, derived as scale[c] = input_scale × weight_scale[c], zero point 0.
+      return values(ctx, i);
     }
     if (!q.isPerTensor() && q.channels() != channels) {
       throw ctx.error(what + " has " + q.channels() + " scales, expected 1 or " + channels);
@@ -127,6 +129,10 @@ final class Int8Checks {
         throw ctx.error(what + " has zero point " + q.zeroPoint(k) + "; INT32 biases must have zero point 0");
       }
     }
+    return values(ctx, i);
+  }
+
+  private static int[] values(BindContext ctx, int i) throws ModelFormatException {
     long[] v = ctx.constantLongs(i);
     int[] b = new int[v.length];
     for (int c = 0; c < v.length; c++) {

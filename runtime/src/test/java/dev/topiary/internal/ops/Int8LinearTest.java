@@ -300,14 +300,22 @@ public class Int8LinearTest {
   }
 
   @Test
-  public void missingBiasQuantizationAndFloatOutputAreErrors() throws Exception {
+  public void biasWithoutQuantizationIsDerivedAndFloatOutputIsAnError() throws Exception {
     Case c = validFc();
     GraphBuilder g = new GraphBuilder();
     int xi = int8Input(g, "x", c.x, c.xq);
     int wi = int8Constant(g, "w", c.w, c.wv, c.wq);
     int bi = g.constantInts("b", Shape.of(2), c.bias);
-    int8Output(g, g.node("FullyConnected", "fc", xi, wi, bi), "y", c.yq);
-    assertFails(g, "node 'fc' (FullyConnected): bias (input 2 'b') is INT32 but has no quantization parameters");
+    int8Output(g, g.node("FullyConnected", "q", xi, wi, bi), "y", c.yq);
+    // format 1.2: the bias's parameters are derived (input_scale × weight_scale[c], zero point 0)
+    byte[] derived = g.build();
+    assertEquals(2, dev.topiary.internal.format.ArtifactReader.read(java.nio.ByteBuffer.wrap(derived), true)
+        .minorVersion());
+    assertEquals(0, dev.topiary.internal.format.ArtifactReader.read(java.nio.ByteBuffer.wrap(c.int8().build()), true)
+        .minorVersion());
+    Tensor xt = Tensor.ofBytes(DataType.INT8, c.x, new byte[] {3, -5});
+    assertArrayEquals(Int8Testing.run(c.int8(), feed("x", xt), true).toByteArray(),
+        Int8Testing.run(g, feed("x", xt), true).toByteArray());
 
     GraphBuilder h = new GraphBuilder();
     int hx = int8Input(h, "x", c.x, c.xq);
