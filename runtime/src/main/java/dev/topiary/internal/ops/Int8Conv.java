@@ -16,7 +16,8 @@ import dev.topiary.quantization.QuantParams;
  * <p>The fast kernel computes the same int32 sums rearranged: {@code Σ w·x} over the valid taps with
  * four output channels per pass over the input run, minus {@code zp_x · Σ w} over those taps
  * (precomputed per channel and tap), plus the bias. Integer addition is exact (and wraps alike),
- * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvTiled} instead.
+ * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvTiled} instead,
+ * depthwise ones {@link Int8DepthwiseConv}.
  */
 final class Int8Conv {
   private Int8Conv() {}
@@ -58,6 +59,9 @@ final class Int8Conv {
     }
     if (p.group == 1) {
       return new Int8ConvTiled(ctx, b, x, y);
+    }
+    if (p.depthwise()) {
+      return new Int8DepthwiseConv(ctx, b, x, y);
     }
     Fast fast = new Fast(b, x, y);
     return fast::run;
