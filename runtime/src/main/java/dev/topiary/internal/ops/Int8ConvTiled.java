@@ -148,11 +148,13 @@ final class Int8ConvTiled implements Kernel {
       }
       return;
     }
-    for (int pp = 0; pp < count; pp++) {
-      int yp = yo + (p0 + pp) * p.o;
-      for (int oc = 0; oc < p.o; oc++) {
-        int acc = s[accs + oc * W + pp] + (b.bias == null ? 0 : b.bias[oc]);
-        out[yp + oc] = Int8Conv.requantize(acc, b.mult[oc], b.shift[oc], b.zpOut, b.lo, b.hi);
+    for (int oc = 0; oc < p.o; oc++) {
+      int row = accs + oc * W;
+      Int8Conv.requantizeRun(s, row, row + count, b.bias == null ? 0 : b.bias[oc], b.mult[oc], b.shift[oc], b.zpOut,
+          b.lo, b.hi);
+      int yp = yo + p0 * p.o + oc;
+      for (int pp = 0; pp < count; pp++) {
+        out[yp + pp * p.o] = (byte) s[row + pp];
       }
     }
   }
