@@ -95,9 +95,9 @@ public final class Main {
       return OK;
     }
     if (first.equals("--version")) {
-      console.out().println("topiary " + Version.get() + " (artifact format "
-          + dev.topiary.internal.format.ArtifactFormat.MAJOR_VERSION + "."
-          + dev.topiary.internal.format.ArtifactFormat.MINOR_VERSION + ", Java " + Runtime.version() + ")");
+      int major = dev.topiary.internal.format.ArtifactFormat.MAJOR_VERSION;
+      console.out().println("topiary " + Version.get() + " (artifact format " + major + ".0 to " + major + "."
+          + dev.topiary.internal.format.ArtifactFormat.LATEST_MINOR_VERSION + ", Java " + Runtime.version() + ")");
       return OK;
     }
     if (first.equals("help")) {

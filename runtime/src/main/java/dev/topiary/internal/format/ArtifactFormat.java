@@ -34,6 +34,8 @@ public final class ArtifactFormat {
    * only when such a bias is present.
    */
   public static final int DERIVED_BIAS_MINOR_VERSION = 2;
+  /** Newest minor version whose additions this runtime understands. */
+  public static final int LATEST_MINOR_VERSION = DERIVED_BIAS_MINOR_VERSION;
   /** Bytes before the header. */
   public static final int PREAMBLE_SIZE = 16;
   /** Alignment of the data section and of every constant inside it. */
