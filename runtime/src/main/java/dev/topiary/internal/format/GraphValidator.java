@@ -65,10 +65,13 @@ final class GraphValidator {
     if (g.getOutputsCount() == 0) {
       throw new ModelFormatException("graph has no outputs");
     }
+    // Tensors read by a node or the graph, marked in one pass (not rescanned per tensor).
+    boolean[] used = new boolean[nt];
     Set<Integer> outs = new HashSet<>();
     for (int k = 0; k < g.getOutputsCount(); k++) {
       int t = g.getOutputs(k);
       checkIndex(t, nt, "graph output " + k);
+      used[t] = true;
       if (!outs.add(t)) {
         throw new ModelFormatException("graph output '" + g.getTensors(t).getName() + "' is listed twice");
       }
@@ -90,6 +93,7 @@ final class GraphValidator {
         int t = node.getInputs(k);
         if (t != -1) {
           checkIndex(t, nt, where + " input " + k);
+          used[t] = true;
         }
       }
       if (node.getOutputsCount() == 0) {
@@ -118,7 +122,7 @@ final class GraphValidator {
     }
     for (int t = 0; t < nt; t++) {
       TensorDesc td = g.getTensors(t);
-      if (!td.getConstant() && !isInput[t] && producer[t] < 0 && isUsed(g, t)) {
+      if (!td.getConstant() && !isInput[t] && producer[t] < 0 && used[t]) {
         throw new ModelFormatException(
             "tensor '" + td.getName() + "' is read but is neither a constant, a graph input, nor written by a node");
       }
@@ -152,22 +156,6 @@ final class GraphValidator {
       c *= d;
     }
     return c;
-  }
-
-  private static boolean isUsed(Graph g, int t) {
-    for (int k = 0; k < g.getOutputsCount(); k++) {
-      if (g.getOutputs(k) == t) {
-        return true;
-      }
-    }
-    for (Node n : g.getNodesList()) {
-      for (int k = 0; k < n.getInputsCount(); k++) {
-        if (n.getInputs(k) == t) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   private static void checkIndex(int t, int nt, String what) throws ModelFormatException {

@@ -143,6 +143,16 @@ final class Pool2DOp implements OpFactory {
     return t;
   }
 
+  /**
+   * Divisor of an AvgPool window starting at {@code (hs, ws)} with {@code count_include_pad = 1}:
+   * the window clipped to the padded extent, PyTorch's rule (padding counts, the space past it not).
+   */
+  static int paddedWindow(Geometry g, int hs, int ws) {
+    int ch = Math.min(hs + g.kh, g.h + g.pb) - hs;
+    int cw = Math.min(ws + g.kw, g.w + g.pr) - ws;
+    return ch * cw;
+  }
+
   static void reference(boolean max, Geometry g, float[] x, int xo, float[] y, int yo) {
     for (int n = 0; n < g.n; n++) {
       for (int oh = 0; oh < g.oh; oh++) {
@@ -169,9 +179,7 @@ final class Pool2DOp implements OpFactory {
             }
             if (!max) {
               if (g.includePad) {
-                int ch = Math.min(hs + g.kh, g.h + g.pb) - hs;
-                int cw = Math.min(ws + g.kw, g.w + g.pr) - ws;
-                count = ch * cw;
+                count = paddedWindow(g, hs, ws);
               }
               acc = acc / count;
             }
@@ -216,10 +224,9 @@ final class Pool2DOp implements OpFactory {
             }
             if (!max) {
               if (g.includePad) {
-                int ch = Math.min(hs + g.kh, g.h + g.pb) - hs;
-                int cw = Math.min(ws + g.kw, g.w + g.pr) - ws;
-                acc += zp * (ch * cw - count);
-                count = ch * cw;
+                int window = paddedWindow(g, hs, ws);
+                acc += zp * (window - count);
+                count = window;
               }
               acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
             }
