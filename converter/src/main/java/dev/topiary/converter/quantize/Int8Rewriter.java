@@ -7,6 +7,8 @@ import dev.topiary.converter.ConversionException;
 import dev.topiary.internal.format.proto.Attribute;
 import dev.topiary.internal.format.proto.DataType;
 import dev.topiary.internal.format.proto.Node;
+import dev.topiary.internal.ops.OpRegistry;
+import dev.topiary.internal.ops.Precision;
 import dev.topiary.quantization.QuantParams;
 import dev.topiary.quantization.calibration.RangeObserver;
 import dev.topiary.quantization.calibration.Ranges;
@@ -55,17 +57,11 @@ final class Int8Rewriter {
       throw new ConversionException("int8 quantization needs calibration data (--calibration X.npy)");
     }
     Map<Integer, QuantParams> params = calibrate(fp32, o);
-    Set<String> noKernel = new java.util.LinkedHashSet<>();
-    while (true) {
-      Quantizer.Result r = rewrite(fp32, o, params, noKernel);
-      String node = unplannableNode(r.artifact());
-      if (node == null || !noKernel.add(node)) {
-        Map<String, Double> sqnr = node == null ? sqnr(fp32, r.artifact(), o) : null;
-        ArtifactGraph f = ArtifactGraph.read(fp32);
-        return new Quantizer.Result(r.artifact(), Quantizer.layers(f, ArtifactGraph.read(r.artifact()),
-            Quantizer.constantBytesByNode(f), sqnr), r.notes());
-      }
-    }
+    Quantizer.Result r = rewrite(fp32, o, params);
+    requirePlans(r.artifact());
+    ArtifactGraph f = ArtifactGraph.read(fp32);
+    return new Quantizer.Result(r.artifact(), Quantizer.layers(f, ArtifactGraph.read(r.artifact()),
+        Quantizer.constantBytesByNode(f), sqnr(fp32, r.artifact(), o)), r.notes());
   }
 
   /**
@@ -74,33 +70,27 @@ final class Int8Rewriter {
    * model many times with different {@code keepFloat} sets ({@link MixedPrecision}).
    */
   static byte[] rewriteCalibrated(byte[] fp32, Quantizer.Options o, Map<Integer, QuantParams> params)
-      throws ModelFormatException {
-    Set<String> noKernel = new java.util.LinkedHashSet<>();
-    while (true) {
-      Quantizer.Result r = rewrite(fp32, o, params, noKernel);
-      String node = unplannableNode(r.artifact());
-      if (node == null || !noKernel.add(node)) {
-        return r.artifact();
-      }
-    }
+      throws ModelFormatException, ConversionException {
+    byte[] a = rewrite(fp32, o, params).artifact();
+    requirePlans(a);
+    return a;
   }
 
   /**
-   * The name of the node this runtime cannot plan in {@code artifact}, or null when it plans. The
-   * runtime declares no int8 capability table yet, so its load-time check is the one place that
-   * knows which int8 kernels exist; such nodes are rewritten again in float.
+   * Loads the rewritten artifact once: the rewrite only uses kernels the runtime declares
+   * ({@link OpRegistry#precisions}), so a refusal here is a converter defect, reported as such.
    */
-  private static String unplannableNode(byte[] artifact) {
+  private static void requirePlans(byte[] artifact) throws ConversionException {
     try (Model m = Model.load(ByteBuffer.wrap(artifact))) {
-      return null;
+      // plans: every node has its kernel
     } catch (ModelFormatException e) {
-      java.util.regex.Matcher x = java.util.regex.Pattern.compile("node '([^']*)' \\(").matcher(e.getMessage());
-      return x.find() ? x.group(1) : null;
+      throw new ConversionException("int8 rewrite produced a model the runtime refuses (a converter defect, please"
+          + " report it): " + e.getMessage(), e);
     }
   }
 
-  private static Quantizer.Result rewrite(byte[] fp32, Quantizer.Options o, Map<Integer, QuantParams> params,
-      Set<String> noKernel) throws ModelFormatException {
+  private static Quantizer.Result rewrite(byte[] fp32, Quantizer.Options o, Map<Integer, QuantParams> params)
+      throws ModelFormatException {
     ArtifactGraph g = ArtifactGraph.read(fp32);
     Map<Integer, long[]> before = Quantizer.constantBytesByNode(g);
     List<String> notes = new ArrayList<>();
@@ -111,8 +101,7 @@ final class Int8Rewriter {
     List<Node.Builder> originals = new ArrayList<>(g.nodes);
     List<String> keptFloat = new ArrayList<>();
     for (Node.Builder n : g.topological()) {
-      String why = noKernel.contains(n.getName()) ? "this runtime has no int8 kernel for it"
-          : whyFloat(g, n, o.keepFloat(), params);
+      String why = whyFloat(g, n, o.keepFloat(), params);
       if (why != null) {
         if (!why.isEmpty()) {
           keptFloat.add(n.getName() + " (" + n.getOpType() + ": " + why + ")");
@@ -193,10 +182,22 @@ final class Int8Rewriter {
     if (keepFloat.contains(n.getName())) {
       return "--keep-float";
     }
-    boolean known = LINEAR.contains(op) || SAME_PARAMS.contains(op) || op.equals("Add") || op.equals("Mul")
-        || op.equals("Concat");
-    if (!known) {
+    OpRegistry runtime = OpRegistry.builtin();
+    if (!runtime.supports(op, Precision.INT8) || op.equals("Quantize") || op.equals("Dequantize")) {
       return "no int8 kernel";
+    }
+    String activation = "NONE";
+    for (Attribute a : n.getAttributesList()) {
+      if (a.getName().equals("activation")) {
+        activation = a.getS();
+      }
+    }
+    if (!runtime.int8Activation(op, activation)) {
+      return "no int8 kernel with the fused activation " + activation;
+    }
+    if (!(LINEAR.contains(op) || SAME_PARAMS.contains(op) || op.equals("Add") || op.equals("Mul")
+        || op.equals("Concat"))) {
+      return "the int8 rewriter does not handle " + op + " yet";
     }
     if (n.getOutputsCount() != 1 || g.type(n.getOutputs(0)) != DataType.FLOAT32) {
       return "";

@@ -6,6 +6,8 @@ import dev.topiary.Tensor;
 import dev.topiary.converter.ConversionException;
 import dev.topiary.internal.format.proto.DataType;
 import dev.topiary.internal.format.proto.Node;
+import dev.topiary.internal.ops.OpRegistry;
+import dev.topiary.internal.ops.Precision;
 import dev.topiary.quantization.Float16;
 import dev.topiary.quantization.QuantParams;
 import dev.topiary.quantization.calibration.Ranges;
@@ -59,37 +61,38 @@ public final class Quantizer {
     }
   }
 
+  /**
+   * FLOAT16 for every FLOAT32 constant of at least 64 elements whose readers all take FLOAT16 at
+   * that input ({@link OpRegistry#acceptsFloat16}: weights and biases of Conv2D and FullyConnected);
+   * the others stay FLOAT32, said in a note.
+   */
   private static Result fp16(byte[] fp32) throws ModelFormatException {
     ArtifactGraph g = ArtifactGraph.read(fp32);
     Map<Integer, long[]> before = constantBytesByNode(g);
     List<String> notes = new ArrayList<>();
+    OpRegistry runtime = OpRegistry.builtin();
+    Map<Integer, Boolean> halfOk = new HashMap<>();
     for (Node.Builder n : g.nodes) {
-      if (n.getOpType().equals("Conv2D") || n.getOpType().equals("FullyConnected")) {
-        for (int slot = 1; slot <= 2 && slot < n.getInputsCount(); slot++) {
-          toHalf(g, n.getInputs(slot));
+      for (int slot = 0; slot < n.getInputsCount(); slot++) {
+        int t = n.getInputs(slot);
+        if (t >= 0 && g.isConstant(t) && g.type(t) == DataType.FLOAT32) {
+          halfOk.merge(t, runtime.acceptsFloat16(n.getOpType(), slot), Boolean::logicalAnd);
         }
       }
     }
-    byte[] linearOnly = g.toBytes();
-    List<Integer> others = new ArrayList<>();
-    for (int t = 0; t < g.tensorCount(); t++) {
-      if (g.isConstant(t) && g.type(t) == DataType.FLOAT32 && ArtifactGraph.count(g.shape(t)) >= 64) {
-        others.add(t);
-        toHalf(g, t);
+    int kept = 0;
+    for (Map.Entry<Integer, Boolean> e : new java.util.TreeMap<>(halfOk).entrySet()) {
+      if (e.getValue()) {
+        toHalf(g, e.getKey());
+      } else if (ArtifactGraph.count(g.shape(e.getKey())) >= 64) {
+        kept++;
       }
     }
-    byte[] out = g.toBytes();
-    if (!others.isEmpty()) {
-      try {
-        Model.load(ByteBuffer.wrap(out)).close();
-      } catch (ModelFormatException e) {
-        out = linearOnly;
-        g = ArtifactGraph.read(out);
-        notes.add(others.size() + " FLOAT32 constants of other ops stay FLOAT32: the runtime takes FLOAT16 weights"
-            + " only in Conv2D and FullyConnected (" + e.getMessage() + ")");
-      }
+    if (kept > 0) {
+      notes.add(kept + " FLOAT32 constant(s) of 64 or more elements stay FLOAT32: the runtime takes FLOAT16"
+          + " constants only as weights and biases of Conv2D and FullyConnected");
     }
-    return new Result(out, layers(ArtifactGraph.read(fp32), g, before, null), notes);
+    return new Result(g.toBytes(), layers(ArtifactGraph.read(fp32), g, before, null), notes);
   }
 
   private static void toHalf(ArtifactGraph g, int t) {
@@ -122,7 +125,7 @@ public final class Quantizer {
    * is a Conv2D, FullyConnected or MatMul with a constant 2-D B; −1 otherwise.
    */
   static int weightAxis(ArtifactGraph g, Node.Builder n) {
-    if (n.getInputsCount() < 2) {
+    if (n.getInputsCount() < 2 || !OpRegistry.builtin().supports(n.getOpType(), Precision.DYNAMIC_RANGE)) {
       return -1;
     }
     int w = n.getInputs(1);

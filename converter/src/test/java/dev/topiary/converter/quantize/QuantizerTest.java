@@ -192,4 +192,36 @@ public class QuantizerTest {
       assertTrue(e.getMessage(), e.getMessage().contains("needs calibration data"));
     }
   }
+
+  /**
+   * The int8 rewrite reads the runtime's declared precisions: a Conv2D with a fused HARD_SWISH (no
+   * int8 kernel) stays float with that reason, its neighbour goes int8, and the result plans.
+   */
+  @Test
+  public void int8KeepsFloatWhatTheRuntimeDeclaresNoInt8KernelFor() throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, 4, 4, 2));
+    float[] w = new float[3 * 2];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = 0.1f * (i - 2);
+    }
+    int h = g.node("Conv2D", "hs", x, g.constant("w1", Shape.of(3, 1, 1, 2), w)).attr("activation", "HARD_SWISH")
+        .output("h", DataType.FLOAT32, Shape.of(1, 4, 4, 3));
+    int s = g.node("Softmax", "sm", h).output("s", DataType.FLOAT32, Shape.of(1, 4, 4, 3));
+    g.output(g.node("Conv2D", "plain", s, g.constant("w2", Shape.of(3, 1, 1, 3), new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1}))
+        .attr("activation", "RELU").output("y", DataType.FLOAT32, Shape.of(1, 4, 4, 3)));
+    float[] cal = new float[8 * 32];
+    for (int i = 0; i < cal.length; i++) {
+      cal[i] = (float) Math.sin(i * 0.37);
+    }
+    Quantizer.Result r = Quantizer.apply(g.build(),
+        options(QuantizeMode.INT8, Tensor.ofFloats(Shape.of(8, 4, 4, 2), cal)));
+    String notes = r.notes().toString();
+    assertTrue(notes, notes.contains("hs (Conv2D: no int8 kernel with the fused activation HARD_SWISH)"));
+    assertTrue(notes, notes.contains("sm (Softmax: no int8 kernel)"));
+    Graph q = graph(r.artifact());
+    assertEquals(dev.topiary.internal.format.proto.DataType.FLOAT32, tensor(q, "w1").getDataType());
+    assertEquals(dev.topiary.internal.format.proto.DataType.INT8, tensor(q, "w2").getDataType());
+    Model.load(ByteBuffer.wrap(r.artifact())).close();
+  }
 }

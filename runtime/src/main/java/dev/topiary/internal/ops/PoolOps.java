@@ -1,16 +1,19 @@
 package dev.topiary.internal.ops;
 
+import static dev.topiary.internal.ops.Precision.*;
+
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import java.util.EnumSet;
 
 /** Registers the NHWC pools: MaxPool, AvgPool ({@link Pool2DOp}) and GlobalAvgPool. */
 final class PoolOps {
   private PoolOps() {}
 
   static void register(OpRegistry r) {
-    r.add(new Pool2DOp(true));
-    r.add(new Pool2DOp(false));
-    r.add(new GlobalAvgPool());
+    r.add(new Pool2DOp(true), EnumSet.of(FLOAT32, INT8));
+    r.add(new Pool2DOp(false), EnumSet.of(FLOAT32, INT8));
+    r.add(new GlobalAvgPool(), EnumSet.of(FLOAT32, INT8));
   }
 
   /** Mean over H and W of {@code [N, H, W, C]}: output {@code [N, 1, 1, C]}; a ReduceMean. */

@@ -1,9 +1,12 @@
 package dev.topiary.internal.ops;
 
+import static dev.topiary.internal.ops.Precision.*;
+
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.quantization.QuantParams;
+import java.util.EnumSet;
 
 /**
  * Registers Quantize (FLOAT32 → INT8) and Dequantize (INT8 or INT32 → FLOAT32), the boundary ops of
@@ -13,8 +16,8 @@ final class QuantOps {
   private QuantOps() {}
 
   static void register(OpRegistry r) {
-    r.add(new Quantize());
-    r.add(new Dequantize());
+    r.add(new Quantize(), EnumSet.of(FLOAT32, INT8));
+    r.add(new Dequantize(), EnumSet.of(INT8));
   }
 
   /**

@@ -1,8 +1,11 @@
 package dev.topiary.internal.ops;
 
+import static dev.topiary.internal.ops.Precision.*;
+
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import java.util.EnumSet;
 
 /**
  * Registers the Reshape, Flatten, Transpose, Concat, Pad, Slice, Squeeze, Unsqueeze, Gather ops,
@@ -15,15 +18,15 @@ final class ShapeOps {
   private ShapeOps() {}
 
   static void register(OpRegistry r) {
-    r.add(new Reshape());
-    r.add(new Flatten());
-    r.add(new TransposeOp());
-    r.add(new ConcatOp());
-    r.add(new PadOp());
-    r.add(new SliceOp());
-    r.add(new Squeeze());
-    r.add(new Unsqueeze());
-    r.add(new GatherOp());
+    r.add(new Reshape(), EnumSet.of(FLOAT32, INT8));
+    r.add(new Flatten(), EnumSet.of(FLOAT32, INT8));
+    r.add(new TransposeOp(), EnumSet.of(FLOAT32, INT8));
+    r.add(new ConcatOp(), EnumSet.of(FLOAT32, INT8));
+    r.add(new PadOp(), EnumSet.of(FLOAT32, INT8));
+    r.add(new SliceOp(), EnumSet.of(FLOAT32, INT8));
+    r.add(new Squeeze(), EnumSet.of(FLOAT32, INT8));
+    r.add(new Unsqueeze(), EnumSet.of(FLOAT32, INT8));
+    r.add(new GatherOp(), EnumSet.of(FLOAT32, INT8));
   }
 
   /** Declares output 0 as input 0's type with {@code shape} and returns a dense copy kernel. */

@@ -16,6 +16,7 @@ import dev.topiary.internal.ops.BindContext;
 import dev.topiary.internal.ops.Kernel;
 import dev.topiary.internal.ops.OpFactory;
 import dev.topiary.internal.ops.OpRegistry;
+import dev.topiary.internal.ops.Precision;
 import dev.topiary.internal.format.proto.Quantization;
 import dev.topiary.quantization.Float16;
 import dev.topiary.quantization.QuantParams;
@@ -138,6 +139,7 @@ public final class Planner {
         }
         BindContext ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold);
         OpFactory f = OpRegistry.builtin().get(node.getOpType());
+        checkPrecision(ctx, node);
         Kernel kernel;
         try {
           kernel = f.bind(ctx);
@@ -301,6 +303,29 @@ public final class Planner {
     private boolean isSparse(int t) {
       TensorDesc d = g.getTensors(t);
       return d.hasSparse() && d.getSparse().getKind() == SparseEncoding.Kind.BITMAP;
+    }
+
+    /**
+     * Refuses, from the op's declared {@link Precision}s, a node that reads an INT8 activation
+     * without an INT8 kernel, or a FLOAT16 constant at an input that does not take one.
+     */
+    private void checkPrecision(BindContext ctx, Node node) throws ModelFormatException {
+      OpRegistry r = OpRegistry.builtin();
+      String op = node.getOpType();
+      for (int k = 0; k < node.getInputsCount(); k++) {
+        int t = node.getInputs(k);
+        if (t < 0) {
+          continue;
+        }
+        if (types[t] == DataType.INT8 && !g.getTensors(t).getConstant() && !r.supports(op, Precision.INT8)) {
+          throw ctx.error("input " + k + " '" + name(t) + "' is INT8, but " + op + " has no INT8 kernel");
+        }
+        if (types[t] == DataType.FLOAT16 && !r.acceptsFloat16(op, k)) {
+          throw ctx.error("input " + k + " '" + name(t) + "' is FLOAT16, but " + op
+              + (r.supports(op, Precision.FLOAT16_WEIGHTS) ? " takes FLOAT16 constants only as weights and bias"
+                  : " has no FLOAT16 weights"));
+        }
+      }
     }
 
     /** Checks a sparse constant's bitmap and decodes it to a dense array (its only in-memory form). */
