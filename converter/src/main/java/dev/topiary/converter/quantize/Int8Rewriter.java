@@ -289,7 +289,7 @@ final class Int8Rewriter {
     try (Model m = Model.load(ByteBuffer.wrap(p.toBytes()))) {
       String why = BatchRunner.mismatch(m, o.calibration());
       if (why != null) {
-        throw new ConversionException("calibration data: " + why);
+        throw new ConversionException("calibration data (--calibration): " + why);
       }
       BatchRunner.run(m, o.calibration(), 1, (first, valid, outputs) -> {
         for (Map.Entry<String, Integer> e : ids.entrySet()) {
