@@ -99,7 +99,7 @@ public class ConvertQuantizeCommandTest {
     assertOneLineError(r.err(), "option --eval needs two values X.npy Y.npy");
     r = run("convert", m, "-o", o, "--quantize", "int8", "--calibration", f.resolve("test_labels.npy").toString());
     assertEquals(1, r.exit());
-    assertOneLineError(r.err(), "calibration data: expected samples of [1,28,28] FLOAT32");
+    assertOneLineError(r.err(), "calibration data (--calibration): expected samples of [1,28,28] FLOAT32");
     String cal = f.resolve("calibration_images.npy").toString();
     r = run("convert", m, "-o", o, "--quantize", "int8", "--calibration", cal, "--max-accuracy-drop", "0.3");
     assertEquals(2, r.exit());

@@ -182,7 +182,7 @@ public class QuantizerTest {
       Quantizer.apply(fc(), options(QuantizeMode.INT8, Tensor.ofFloats(Shape.of(2, 2), 0, 1, 2, 3)));
       fail();
     } catch (ConversionException e) {
-      assertEquals("calibration data: expected samples of [3] FLOAT32 along the first dimension (input 'x' [1,3]),"
+      assertEquals("calibration data (--calibration): expected samples of [3] FLOAT32 along the first dimension (input 'x' [1,3]),"
           + " got [2,2] FLOAT32", e.getMessage());
     }
     try {
