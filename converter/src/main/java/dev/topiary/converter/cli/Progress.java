@@ -21,6 +21,11 @@ final class Progress {
 
   /** Reports {@code done} of the total items, in {@code phase}. */
   void update(String phase, int done) {
+    update(phase, done, total);
+  }
+
+  /** Reports {@code done} of {@code total} items, in {@code phase}. */
+  void update(String phase, int done, int total) {
     if (!console.interactive()) {
       return;
     }
