@@ -49,7 +49,7 @@ final class ProfileText {
   }
 
   static void printLayers(PrintStream out, ModelProfile p, List<Layer> layers) {
-    TextTable t = new TextTable(">#", "name", "op", "dtype", "output", ">params", ">weight bytes", ">%", ">sparsity",
+    TextTable t = new TextTable(">#", "name", "op", "dtype", "output", ">params", ">weight bytes", ">%", ">% zero",
         ">MACs", ">mean ms", ">p90 ms", ">% time");
     long bytes = p.constantBytes();
     double time = p.layersNanos();

@@ -81,19 +81,20 @@ public final class HtmlReport {
     card("Weights", bytes(p.constantBytes()), grouped(p.parameters()) + " parameters");
     card("Overhead", bytes(p.overheadBytes()), "header " + bytes(p.headerBytes()) + ", padding " + bytes(p.paddingBytes()));
     card("MACs", si(p.macs()), grouped(p.macs()) + " per run");
-    card("Arena", bytes(p.arenaBytes()), "lower bound " + bytes(p.arenaLowerBoundBytes()));
+    card("Arena", bytes(p.arenaBytes()), "lower bound " + bytes(p.arenaLowerBoundBytes()) + (p.arenaLowerBoundBytes() > 0
+        ? String.format(Locale.ROOT, " (+%.1f%%)", 100.0 * (p.arenaBytes() - p.arenaLowerBoundBytes()) / p.arenaLowerBoundBytes()) : ""));
     card("Load", ms(p.loadNanos()), "verify, plan, pack");
     card("First run", ms(p.firstRunNanos()), "fresh session");
     card("Steady state", ms(p.steadyMedianNanos()), "median; p90 " + ms(p.steadyP90Nanos()) + ", "
         + p.iterations() + " runs, " + p.threads() + (p.threads() == 1 ? " thread" : " threads"));
     sb.append("</div>\n");
     composition(p);
-    legend(p.layers());
 
     List<Layer> byBytes = new ArrayList<>(p.layers());
     byBytes.removeIf(l -> l.weightBytes() == 0);
     byBytes.sort(Comparator.comparingLong(Layer::weightBytes).reversed().thenComparingInt(Layer::position));
     sb.append("<h3>Weight bytes per layer</h3>\n");
+    legend(p.layers());
     if (byBytes.isEmpty()) {
       sb.append("<p class=\"note\">No layer has weights.</p>\n");
     } else {
@@ -127,7 +128,7 @@ public final class HtmlReport {
     double total = Math.max(1, p.artifactBytes());
     int width = 1100;
     sb.append("<h3>What the artifact is made of</h3>\n<svg class=\"chart\" width=\"").append(width)
-        .append("\" height=\"64\" viewBox=\"0 0 ").append(width).append(" 64\" role=\"img\">\n");
+        .append("\" height=\"36\" viewBox=\"0 0 ").append(width).append(" 36\" role=\"img\">\n");
     double x = 0;
     int k = 0;
     int o = 0;
@@ -150,7 +151,7 @@ public final class HtmlReport {
     for (Layer l : layers) {
       counts.merge(l.op(), 1, Integer::sum);
     }
-    sb.append("<p class=\"legend\">");
+    sb.append("<p class=\"legend\"><b>Layers by op</b>&nbsp;&nbsp; ");
     for (Map.Entry<String, Integer> e : counts.entrySet()) {
       sb.append("<span class=\"sw\" style=\"background:").append(color(e.getKey())).append("\"></span>")
           .append(esc(e.getKey())).append(" \u00d7").append(e.getValue()).append("&nbsp;&nbsp; ");
@@ -177,7 +178,7 @@ public final class HtmlReport {
     int rows = shown + (rest > 0 ? 1 : 0);
     int rowH = 22;
     int labelW = 420;
-    int barW = 520;
+    int barW = 400;
     int width = 1100;
     int height = rows * rowH + 8;
     sb.append("<svg class=\"chart\" width=\"").append(width).append("\" height=\"").append(height).append("\" viewBox=\"0 0 ")
@@ -218,7 +219,7 @@ public final class HtmlReport {
   private void layerTable(ModelProfile p) {
     sb.append("<details><summary>All ").append(p.layers().size()).append(" layers</summary>\n<table>\n<thead><tr>")
         .append("<th>#</th><th>name</th><th>op</th><th>dtype</th><th>output</th><th>params</th><th>weight bytes</th>")
-        .append("<th>sparsity</th><th>MACs</th><th>mean</th><th>p90</th><th>time</th></tr></thead>\n<tbody>\n");
+        .append("<th>zeros</th><th>MACs</th><th>mean</th><th>p90</th><th>time</th></tr></thead>\n<tbody>\n");
     double time = p.layersNanos();
     for (Layer l : p.layers()) {
       sb.append("<tr><td>").append(l.position()).append("</td><td class=\"name\">").append(esc(l.name())).append("</td><td>")
@@ -252,11 +253,13 @@ public final class HtmlReport {
     sb.append("</tbody>\n</table>\n");
 
     List<LayerMatch.Group> groups = new ArrayList<>(m.groups());
+    groups.removeIf(g -> g.beforeBytes() == 0 && g.after().weightBytes() == 0);
     sb.append("<h3>Weight bytes per matched layer <span class=\"hint\"><span class=\"sw\" style=\"background:#bab0ac\"></span>")
         .append("before <span class=\"sw\" style=\"background:#4e79a7\"></span>after</span></h3>\n");
     groups.sort(Comparator.comparingLong((LayerMatch.Group g) -> Math.max(g.beforeBytes(), g.after().weightBytes())).reversed());
     pairChart(groups, LayerMatch.Group::beforeBytes, g -> g.after().weightBytes(), v -> bytes((long) v));
     sb.append("<h3>Time per matched layer <span class=\"hint\">mean</span></h3>\n");
+    groups = new ArrayList<>(m.groups());
     groups.sort(Comparator.comparingDouble((LayerMatch.Group g) -> Math.max(g.beforeNanos(), g.after().meanNanos())).reversed());
     pairChart(groups, LayerMatch.Group::beforeNanos, g -> g.after().meanNanos(), HtmlReport::ms);
 
@@ -309,7 +312,7 @@ public final class HtmlReport {
     }
     int rowH = 30;
     int labelW = 420;
-    int barW = 520;
+    int barW = 400;
     int width = 1100;
     int height = shown * rowH + 8;
     sb.append("<svg class=\"chart\" width=\"").append(width).append("\" height=\"").append(height).append("\" viewBox=\"0 0 ")
