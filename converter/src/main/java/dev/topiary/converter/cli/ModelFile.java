@@ -70,7 +70,7 @@ final class ModelFile {
       return new ModelFile(path, null, null, List.of());
     }
     ConvertOptions options = Conversion.options(args, labelsOption);
-    ConversionResult r = Conversion.convert(path, options);
+    ConversionResult r = Conversion.convert(path, options, console);
     List<String> notes = Conversion.notes(r, options);
     Conversion.printNotes(console, path, notes);
     return new ModelFile(path, r, options, notes);
@@ -91,7 +91,7 @@ final class ModelFile {
       b.inputShape(e.getKey(), e.getValue());
     }
     ConvertOptions options = b.build();
-    ConversionResult r = Conversion.convert(path, options);
+    ConversionResult r = Conversion.convert(path, options, console);
     List<String> notes = Conversion.notes(r, options);
     Conversion.printNotes(console, path, notes);
     return new ModelFile(path, r, options, notes);

@@ -95,8 +95,8 @@ final class ProfileCommand implements Command {
     List<ModelProfile> profiles = new ArrayList<>();
     for (int i = 0; i < args.positionalCount(); i++) {
       ModelFile file = compare && i == 0
-          ? ModelFile.openImported(args.positional(0), args, console)
-          : ModelFile.open(args.positional(i), args, console, "--labels");
+          ? ModelFile.openImported(args.positional(0), args, progressConsole)
+          : ModelFile.open(args.positional(i), args, progressConsole, "--labels");
       files.add(file);
     }
     for (ModelFile file : files) {
@@ -151,7 +151,7 @@ final class ProfileCommand implements Command {
       Progress progress = new Progress(console, "profile", 0);
       try {
         return Profiler.profile(file.path().toString(), file.converted(), file.optimized(), fileBytes, artifactBytes,
-            model, loadNanos, options, (what, done, total) -> progress.update(what + ": run", done, total));
+            model, loadNanos, options, (what, done, total) -> progress.update(file.path().getFileName() + ": run", done, total));
       } finally {
         progress.clear();
       }

@@ -34,9 +34,10 @@ import java.util.zip.Deflater;
  * <ol>
  *   <li>the first run of the fresh session, timed alone;
  *   <li>{@code warmup} untimed runs;
- *   <li>{@code iterations} runs timed whole, with step timing off: the steady-state latency;
- *   <li>{@code iterations} runs with the runtime's step timing on ({@code ModelAccess.timeSteps}):
- *       the mean and p90 of each node.
+ *   <li>{@code iterations} pairs of runs: one timed whole with step timing off (the steady-state
+ *       latency), then one with the runtime's step timing on ({@code ModelAccess.timeSteps}; the
+ *       mean and p90 of each node). Alternating keeps both measures under the same conditions
+ *       (JIT state, machine load).
  * </ol>
  *
  * The sum of the nodes' means is a little below the steady-state latency: copying inputs and
@@ -94,13 +95,11 @@ public final class Profiler {
         session.run(inputs, outputs);
         steady[i] = System.nanoTime() - s;
         listener.progress(path, ++done, total);
-      }
-      for (int i = 0; i < options.iterations(); i++) {
         ModelAccess.get().timeSteps(session, stepNanos[i]);
         session.run(inputs, outputs);
+        ModelAccess.get().timeSteps(session, null);
         listener.progress(path, ++done, total);
       }
-      ModelAccess.get().timeSteps(session, null);
     }
 
     // Tensor id -> producing step, and the first step reading each constant.
