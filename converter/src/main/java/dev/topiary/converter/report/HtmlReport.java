@@ -171,7 +171,6 @@ public final class HtmlReport {
     for (Layer l : sorted.subList(0, shown)) {
       max = Math.max(max, Math.max(value.applyAsDouble(l), tick == null ? 0 : tick.applyAsDouble(l)));
     }
-    max = Math.max(max, rest);
     if (max <= 0) {
       max = 1;
     }
@@ -200,7 +199,7 @@ public final class HtmlReport {
             .append(esc(ellipsize(l.op(), 14))).append("</text>");
       }
       int x0 = labelW + 104;
-      double w = v / max * barW;
+      double w = Math.min(v / max, isRest ? 1.15 : 1) * barW;
       sb.append("<rect x=\"").append(x0).append("\" y=\"").append(y + 3).append("\" width=\"").append(f(Math.max(w, 1)))
           .append("\" height=\"").append(rowH - 6).append("\" rx=\"2\" fill=\"").append(c).append("\"/>");
       double end = w;
