@@ -103,8 +103,8 @@ final class ProfileJson {
     c.put("before", a.path());
     c.put("after", b.path());
     Map<String, Object> t = new LinkedHashMap<>();
-    t.put("file_bytes", pair(a.fileBytes(), b.fileBytes()));
-    t.put("deflate_bytes", pair(a.fileDeflateBytes(), b.fileDeflateBytes()));
+    t.put("file_bytes", pair(a.fileBytes(), b.artifactBytes()));
+    t.put("deflate_bytes", pair(a.fileDeflateBytes(), b.artifactDeflateBytes()));
     t.put("weight_bytes", pair(a.constantBytes(), b.constantBytes()));
     t.put("parameters", pair(a.parameters(), b.parameters()));
     t.put("macs", pair(a.macs(), b.macs()));

@@ -65,9 +65,9 @@ final class ProfileText {
   static void printComparison(PrintStream out, ModelProfile a, ModelProfile b, LayerMatch.Result m, int top) {
     out.println("== comparison: " + a.path() + (a.onnx() && !a.optimized() ? " (as imported)" : "") + " -> " + b.path() + " ==");
     TextTable t = new TextTable("", ">before", ">after", ">after/before");
-    t.row("file bytes", Fmt.grouped(a.fileBytes()), Fmt.grouped(b.fileBytes()), ratio(b.fileBytes(), a.fileBytes()));
-    t.row("DEFLATE bytes", Fmt.grouped(a.fileDeflateBytes()), Fmt.grouped(b.fileDeflateBytes()),
-        ratio(b.fileDeflateBytes(), a.fileDeflateBytes()));
+    t.row("file bytes", Fmt.grouped(a.fileBytes()), Fmt.grouped(b.artifactBytes()), ratio(b.artifactBytes(), a.fileBytes()));
+    t.row("DEFLATE bytes", Fmt.grouped(a.fileDeflateBytes()), Fmt.grouped(b.artifactDeflateBytes()),
+        ratio(b.artifactDeflateBytes(), a.fileDeflateBytes()));
     t.row("weight bytes", Fmt.grouped(a.constantBytes()), Fmt.grouped(b.constantBytes()), ratio(b.constantBytes(), a.constantBytes()));
     t.row("parameters", Fmt.grouped(a.parameters()), Fmt.grouped(b.parameters()), ratio(b.parameters(), a.parameters()));
     t.row("MACs", Fmt.grouped(a.macs()), Fmt.grouped(b.macs()), ratio(b.macs(), a.macs()));

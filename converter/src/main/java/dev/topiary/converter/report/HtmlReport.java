@@ -240,8 +240,9 @@ public final class HtmlReport {
         .append(a.onnx() && !a.optimized() ? " (the ONNX graph as imported: unoptimised, FLOAT32, run by Topiary)" : "")
         .append(". After: ").append(esc(b.path())).append(".</p>\n<table class=\"cmp\">\n<thead><tr><th></th><th>before</th>")
         .append("<th>after</th><th>after / before</th><th class=\"barcol\"></th></tr></thead>\n<tbody>\n");
-    cmpRow("file", a.fileBytes(), b.fileBytes(), bytes(a.fileBytes()), bytes(b.fileBytes()));
-    cmpRow("download (DEFLATE)", a.fileDeflateBytes(), b.fileDeflateBytes(), bytes(a.fileDeflateBytes()), bytes(b.fileDeflateBytes()));
+    cmpRow("file", a.fileBytes(), b.artifactBytes(), bytes(a.fileBytes()), bytes(b.artifactBytes()));
+    cmpRow("download (DEFLATE)", a.fileDeflateBytes(), b.artifactDeflateBytes(), bytes(a.fileDeflateBytes()),
+        bytes(b.artifactDeflateBytes()));
     cmpRow("weights", a.constantBytes(), b.constantBytes(), bytes(a.constantBytes()), bytes(b.constantBytes()));
     cmpRow("MACs", a.macs(), b.macs(), si(a.macs()), si(b.macs()));
     cmpRow("layers", a.layers().size(), b.layers().size(), "" + a.layers().size(), "" + b.layers().size());
@@ -254,7 +255,7 @@ public final class HtmlReport {
     List<LayerMatch.Group> groups = new ArrayList<>(m.groups());
     groups.removeIf(g -> g.beforeBytes() == 0 && g.after().weightBytes() == 0);
     sb.append("<h3>Weight bytes per matched layer <span class=\"hint\"><span class=\"sw\" style=\"background:#bab0ac\"></span>")
-        .append("before <span class=\"sw\" style=\"background:#4e79a7\"></span>after</span></h3>\n");
+        .append("before, then after (coloured by op)</span></h3>\n");
     groups.sort(Comparator.comparingLong((LayerMatch.Group g) -> Math.max(g.beforeBytes(), g.after().weightBytes())).reversed());
     pairChart(groups, LayerMatch.Group::beforeBytes, g -> g.after().weightBytes(), v -> bytes((long) v));
     sb.append("<h3>Time per matched layer <span class=\"hint\">mean</span></h3>\n");
