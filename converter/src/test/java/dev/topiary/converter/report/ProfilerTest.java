@@ -82,6 +82,34 @@ public class ProfilerTest {
   }
 
   @Test
+  public void fashionMnistCnnWeightBytesAndMacsAddUp() throws Exception {
+    java.nio.file.Path dir = null;
+    for (java.nio.file.Path p = java.nio.file.Paths.get("").toAbsolutePath(); p != null && dir == null; p = p.getParent()) {
+      java.nio.file.Path d = p.resolve("tools/fixtures/fashion-mnist/cnn.onnx");
+      dir = java.nio.file.Files.isRegularFile(d) ? d : null;
+    }
+    if (dir == null) {
+      System.err.println("ProfilerTest: CNN check skipped, no tools/fixtures/fashion-mnist/cnn.onnx");
+    }
+    org.junit.Assume.assumeTrue("no Fashion-MNIST CNN fixture", dir != null);
+    for (dev.topiary.converter.quantize.QuantizeMode mode : new dev.topiary.converter.quantize.QuantizeMode[] {
+        dev.topiary.converter.quantize.QuantizeMode.NONE, dev.topiary.converter.quantize.QuantizeMode.DYNAMIC}) {
+      byte[] bytes = dev.topiary.converter.Converter.convert(dir,
+          dev.topiary.converter.ConvertOptions.builder().quantize(mode).build()).artifact();
+      ModelProfile p = profile(bytes, 1);
+      assertEquals(mode.toString(), p.constantBytes(), p.layerWeightBytes() + p.unattributedBytes());
+      assertTrue(mode.toString(), p.dataBytes() - p.layerWeightBytes() < 64L * p.layers().size() * 3);
+      // by hand, |out| x KH*KW*C/group: stem and dw0 196*32*9, pw0 196*64*32, dw1 49*64*9, pw1 49*128*64,
+      // dw2 49*128*9, pw2 49*128*128; classifier 10*128
+      long byHand = 2L * 196 * 32 * 9 + 196 * 64 * 32 + 49 * 64 * 9 + 49 * 128 * 64 + 49 * 128 * 9 + 49 * 128 * 128
+          + 10 * 128;
+      assertEquals(1_804_480, byHand);
+      assertEquals(byHand, p.macs());
+      assertEquals(30_794, p.parameters());
+    }
+  }
+
+  @Test
   public void timesEveryStepAndKeepsTheFileFacts() throws Exception {
     ModelProfile p = profile(ProfileModels.linearChain(), 5);
     assertEquals(6, p.layers().size());
