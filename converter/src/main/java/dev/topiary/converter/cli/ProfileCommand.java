@@ -100,6 +100,11 @@ final class ProfileCommand implements Command {
       files.add(file);
     }
     for (ModelFile file : files) {
+      try (Model model = file.load()) {
+        Profiler.prime(model, options);
+      }
+    }
+    for (ModelFile file : files) {
       profiles.add(profile(file, options, progressConsole));
     }
     LayerMatch.Result match = compare ? LayerMatch.match(profiles.get(0).layers(), profiles.get(1).layers()) : null;
@@ -125,7 +130,7 @@ final class ProfileCommand implements Command {
         if (compare) {
           out.println(i == 0 ? "== before ==" : "== after ==");
         }
-        printProfile(out, profiles.get(i), files.get(i), sort, top);
+        printProfile(out, profiles.get(i), sort, top);
       }
       if (match != null) {
         out.println();
@@ -166,8 +171,8 @@ final class ProfileCommand implements Command {
     Files.writeString(p, text, StandardCharsets.UTF_8);
   }
 
-  private static void printProfile(PrintStream out, ModelProfile p, ModelFile file, String sort, int top) {
-    ProfileText.printTotals(out, p, file);
+  private static void printProfile(PrintStream out, ModelProfile p, String sort, int top) {
+    ProfileText.printTotals(out, p);
     out.println();
     List<Layer> layers = new ArrayList<>(p.layers());
     Comparator<Layer> order = switch (sort) {

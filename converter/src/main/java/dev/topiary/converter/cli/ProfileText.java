@@ -13,7 +13,7 @@ import java.util.Map;
 final class ProfileText {
   private ProfileText() {}
 
-  static void printTotals(PrintStream out, ModelProfile p, ModelFile file) {
+  static void printTotals(PrintStream out, ModelProfile p) {
     String kv = "%-15s%s%n";
     if (p.onnx()) {
       out.printf(Locale.ROOT, kv, "model", p.path() + "  (ONNX " + Fmt.grouped(p.fileBytes()) + " bytes, converted in memory"

@@ -32,7 +32,7 @@ import java.util.zip.Deflater;
  * their range):
  *
  * <ol>
- *   <li>the first run of the fresh session, timed alone;
+ *   <li>the first run of the fresh session, timed alone (in a JVM {@link #prime primed} by the caller);
  *   <li>{@code warmup} untimed runs;
  *   <li>{@code iterations} pairs of runs: one timed whole with step timing off (the steady-state
  *       latency), then one with the runtime's step timing on ({@code ModelAccess.timeSteps}; the
@@ -193,6 +193,22 @@ public final class Profiler {
         fileBytes == artifactBytes ? deflatedSize(fileBytes) : deflatedSize(artifactBytes), parameters, byDtype,
         unattributed, macs, plan.arenaBytes(), plan.arenaLowerBoundBytes(), options.threads(), options.warmup(),
         options.iterations(), loadNanos, firstRun, steady, layers);
+  }
+
+  /**
+   * Loads nothing and measures nothing: runs {@code model} once in a throw-away session so that the
+   * JVM has loaded and compiled the reader, planner and kernels before anything is timed. Without it
+   * the first model profiled pays for class loading in its load and first-run times, and a
+   * before/after comparison would favour the second model.
+   */
+  public static void prime(Model model, Options options) {
+    Map<String, ByteBuffer> outputs = new LinkedHashMap<>();
+    for (TensorInfo info : model.outputs()) {
+      outputs.put(info.name(), buffer(info));
+    }
+    try (Session session = model.newSession(SessionOptions.builder().threads(options.threads()).build())) {
+      session.run(randomInputs(model.inputs(), new Random(options.seed())), outputs);
+    }
   }
 
   /** Bytes of {@code data} compressed with DEFLATE at level 9, as zip, APK and JAR files store it. */
