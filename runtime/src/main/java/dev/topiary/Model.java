@@ -51,6 +51,11 @@ public final class Model implements AutoCloseable {
           public Model load(ByteBuffer buffer, Planner.Options options) throws ModelFormatException {
             return Model.load(buffer, options);
           }
+
+          @Override
+          public void timeSteps(Session session, long[] stepNanos) {
+            session.timeSteps(stepNanos);
+          }
         });
   }
 

@@ -36,6 +36,8 @@ public final class Session implements AutoCloseable {
   private final int[] offsets;
   private final Frame frame;
   private final AtomicBoolean busy = new AtomicBoolean();
+  /** Per-step wall times of the last run when profiling (see {@link #timeSteps}), else null. */
+  private long[] stepNanos;
   private volatile boolean closed;
 
   Session(Plan plan, SessionOptions options) {
@@ -152,9 +154,31 @@ public final class Session implements AutoCloseable {
   }
 
   private void execute() {
-    for (Plan.Step step : plan.steps()) {
-      step.kernel.run(frame);
+    long[] times = stepNanos;
+    if (times == null) {
+      for (Plan.Step step : plan.steps()) {
+        step.kernel.run(frame);
+      }
+      return;
     }
+    List<Plan.Step> steps = plan.steps();
+    for (int i = 0; i < times.length; i++) {
+      long start = System.nanoTime();
+      steps.get(i).kernel.run(frame);
+      times[i] = System.nanoTime() - start;
+    }
+  }
+
+  /** Profiling hook reached through {@code ModelAccess.timeSteps}; null switches timing off. */
+  void timeSteps(long[] nanos) {
+    if (nanos != null && nanos.length != plan.steps().size()) {
+      throw new IllegalArgumentException(
+          "step times: expected " + plan.steps().size() + " elements (one per plan step), got " + nanos.length);
+    }
+    if (closed) {
+      throw new IllegalStateException("session is closed");
+    }
+    stepNanos = nanos;
   }
 
   private void enter() {

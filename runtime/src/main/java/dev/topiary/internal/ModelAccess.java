@@ -33,4 +33,15 @@ public abstract class ModelAccess {
   /** Loads a model with explicit planner options (e.g. reference kernels only, for differential tests). */
   public abstract Model load(java.nio.ByteBuffer buffer, dev.topiary.internal.plan.Planner.Options options)
       throws dev.topiary.ModelFormatException;
+
+  /**
+   * Switches per-step timing of {@code session} on ({@code stepNanos} non-null, one element per
+   * {@link Plan#steps() plan step}) or off (null). While on, every run overwrites
+   * {@code stepNanos[i]} with the wall-clock nanoseconds of step {@code i}; outputs are unchanged.
+   * Off, a run costs one null check more. For the profiler only; call between runs, from the
+   * thread that runs the session.
+   *
+   * @throws IllegalArgumentException if the array's length is not the number of plan steps
+   */
+  public abstract void timeSteps(dev.topiary.Session session, long[] stepNanos);
 }

@@ -98,7 +98,11 @@ final class Args {
     if (firstError != null) {
       throw firstError;
     }
-    if (positionals.size() < spec.positionals().size()) {
+    int required = 0;
+    while (required < spec.positionals().size() && !spec.positionals().get(required).startsWith("[")) {
+      required++;
+    }
+    if (positionals.size() < required) {
       throw new UsageException("missing " + spec.positionals().get(positionals.size()) + " argument");
     }
     if (positionals.size() > spec.positionals().size()) {
@@ -114,6 +118,11 @@ final class Args {
   /** Whether {@code --help} or {@code -h} was given. */
   boolean help() {
     return help;
+  }
+
+  /** Number of positional arguments given (optional ones, named {@code [X]} in the spec, may be absent). */
+  int positionalCount() {
+    return positionals.size();
   }
 
   /** Positional argument {@code i}. */

@@ -9,7 +9,8 @@ import java.util.List;
  * @param synopsis the usage line after {@code topiary }, e.g. {@code run MODEL [options]}
  * @param summary one line for {@code topiary --help}
  * @param description paragraphs shown by {@code --help} between the usage line and the options
- * @param positionals names of the required positional arguments, e.g. {@code MODEL}
+ * @param positionals names of the positional arguments, e.g. {@code MODEL}; trailing optional ones in
+ *     brackets, e.g. {@code [AFTER]}
  * @param options the options, without {@code --help} (every command has it)
  */
 record CommandSpec(

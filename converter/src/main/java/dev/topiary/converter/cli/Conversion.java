@@ -398,6 +398,20 @@ final class Conversion {
    * @throws UsageException if {@code --input-shape} names an input the model does not have
    */
   static ConversionResult convert(Path onnx, ConvertOptions options) throws IOException, CliException, UsageException {
+    return convert(onnx, options, null);
+  }
+
+  /**
+   * As {@link #convert(Path, ConvertOptions)}, showing the elapsed time on {@code console}'s stderr
+   * while the conversion (calibration included) takes more than a second, when it is a terminal.
+   */
+  static ConversionResult convert(Path onnx, ConvertOptions options, Command.Console console)
+      throws IOException, CliException, UsageException {
+    if (console != null) {
+      try (Progress.Ticker t = Progress.ticking(console, "converting " + onnx.getFileName())) {
+        return convert(onnx, options, null);
+      }
+    }
     try {
       return Converter.convert(onnx, options);
     } catch (OnnxFormatException e) {

@@ -79,7 +79,7 @@ final class ConvertCommand implements Command {
       throw new CliException(source + " is already a .topiary artifact, not an ONNX model (see 'topiary inspect')");
     }
 
-    ConversionResult r = Conversion.convert(source, options);
+    ConversionResult r = Conversion.convert(source, options, console);
     List<String> notes = Conversion.notes(r, options);
     write(r.artifact(), out);
     ArtifactFile written = ArtifactFile.read(ByteBuffer.wrap(r.artifact()), out.toString());

@@ -36,6 +36,7 @@ public final class Main {
           new EvalCommand(),
           new InspectCommand(),
           new BenchCommand(),
+          new ProfileCommand(),
           new DemoCommand());
 
   private Main() {}

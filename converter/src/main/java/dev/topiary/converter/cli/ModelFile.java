@@ -70,7 +70,28 @@ final class ModelFile {
       return new ModelFile(path, null, null, List.of());
     }
     ConvertOptions options = Conversion.options(args, labelsOption);
-    ConversionResult r = Conversion.convert(path, options);
+    ConversionResult r = Conversion.convert(path, options, console);
+    List<String> notes = Conversion.notes(r, options);
+    Conversion.printNotes(console, path, notes);
+    return new ModelFile(path, r, options, notes);
+  }
+
+  /**
+   * Opens model file {@code arg} as the "before" side of a comparison: an artifact as it is, an
+   * ONNX model imported without optimisation or quantization (only {@code --input-shape} applies),
+   * so that its nodes are the ONNX graph's, one for one, in FLOAT32.
+   */
+  static ModelFile openImported(String arg, Args args, Command.Console console) throws Exception {
+    Path path = CliFiles.existingFile(arg, "model file");
+    if (kind(path) == Kind.TOPIARY) {
+      return new ModelFile(path, null, null, List.of());
+    }
+    ConvertOptions.Builder b = ConvertOptions.builder().optimize(false);
+    for (Map.Entry<String, int[]> e : Conversion.inputShapes(args.values("--input-shape")).entrySet()) {
+      b.inputShape(e.getKey(), e.getValue());
+    }
+    ConvertOptions options = b.build();
+    ConversionResult r = Conversion.convert(path, options, console);
     List<String> notes = Conversion.notes(r, options);
     Conversion.printNotes(console, path, notes);
     return new ModelFile(path, r, options, notes);
@@ -153,6 +174,16 @@ final class ModelFile {
   /** The conversion, or null for an artifact. */
   ConversionResult conversion() {
     return conversion;
+  }
+
+  /** Whether the conversion ran the optimising passes (true for an artifact). */
+  boolean optimized() {
+    return options == null || options.optimize();
+  }
+
+  /** The bytes the model is loaded from: the artifact file's, or the conversion's. */
+  byte[] artifactBytes() throws IOException {
+    return conversion == null ? Files.readAllBytes(path) : conversion.artifact();
   }
 
   /** Nanoseconds the conversion took (reading the ONNX file included), or 0 for an artifact. */

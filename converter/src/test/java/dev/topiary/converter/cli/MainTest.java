@@ -20,7 +20,7 @@ public class MainTest {
     for (String[] args : new String[][] {{"--help"}, {"-h"}, {"help"}}) {
       Result r = run(args).assertOk();
       assertTrue(r.out(), r.out().startsWith("Usage: topiary COMMAND"));
-      for (String c : new String[] {"convert", "run", "inspect", "bench", "demo"}) {
+      for (String c : new String[] {"convert", "run", "inspect", "bench", "profile", "demo"}) {
         assertTrue(r.out(), r.out().contains("\n  " + c + " "));
       }
       assertEquals("", r.err());
@@ -29,7 +29,7 @@ public class MainTest {
 
   @Test
   public void everyCommandHasHelp() {
-    for (String c : new String[] {"convert", "run", "inspect", "bench", "demo"}) {
+    for (String c : new String[] {"convert", "run", "inspect", "bench", "profile", "demo"}) {
       for (String[] args : new String[][] {{c, "--help"}, {c, "-h"}, {"help", c}, {c, "model.topiary", "--bogus", "--help"}}) {
         Result r = run(args).assertOk();
         assertTrue(r.out(), r.out().startsWith("Usage: topiary " + c + " "));
@@ -60,9 +60,9 @@ public class MainTest {
   public void usageErrorsExitTwoWithOneLine() throws Exception {
     Path model = CliTestSupport.reluChain(tmp.getRoot().toPath());
     String m = model.toString();
-    run().assertError(2, "no command given; commands: convert, run, eval, inspect, bench, demo");
+    run().assertError(2, "no command given; commands: convert, run, eval, inspect, bench, profile, demo");
     run("rnu").assertError(2, "unknown command 'rnu' (did you mean 'run'?)");
-    run("frobnicate").assertError(2, "unknown command 'frobnicate'; commands: convert, run, eval, inspect, bench, demo");
+    run("frobnicate").assertError(2, "unknown command 'frobnicate'; commands: convert, run, eval, inspect, bench, profile, demo");
     run("covnert").assertError(2, "unknown command 'covnert' (did you mean 'convert'?)");
     run("--frob").assertError(2, "unknown option '--frob'");
     run("help", "nope").assertError(2, "unknown command 'nope'");

@@ -1,0 +1,34 @@
+package dev.topiary.converter.cli;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.Test;
+
+public class ProgressTest {
+  @Test
+  public void tickerShowsElapsedTimeOnATerminalOnlyAndErasesIt() throws Exception {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    Command.Console terminal = new Command.Console(System.out, e, true);
+    try (Progress.Ticker t = Progress.ticking(terminal, "converting m.onnx")) {
+      Thread.sleep(1500);
+    }
+    String s = err.toString(StandardCharsets.UTF_8);
+    assertTrue(s, s.contains("\rtopiary: converting m.onnx... 1."));
+    assertTrue(s, s.endsWith("\r"));
+
+    ByteArrayOutputStream quiet = new ByteArrayOutputStream();
+    Command.Console pipe = new Command.Console(System.out, new PrintStream(quiet, true, StandardCharsets.UTF_8), false);
+    try (Progress.Ticker t = Progress.ticking(pipe, "converting m.onnx")) {
+      Thread.sleep(1300);
+    }
+    Progress p = new Progress(pipe, "profile", 10);
+    p.update("run", 5);
+    p.clear();
+    assertEquals("", quiet.toString(StandardCharsets.UTF_8));
+  }
+}
