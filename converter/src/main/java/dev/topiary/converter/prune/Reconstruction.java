@@ -32,27 +32,38 @@ import java.util.List;
  *       {@code H = Σ p̃p̃ᵀ}, {@code G = Σ p̃d̃ᵀ} and {@code D = Σ d̃d̃ᵀ} are kept in double.
  *   <li>Each output row {@code j} should reproduce the dense output {@code w̃_j·d̃} from the pruned
  *       input: minimise {@code Σ (v·p̃ − w̃_j·d̃)²}. With {@code H_λ = H + λ·mean(diag H)·I} on the
- *       weight positions ({@code λ =} {@value #DAMPING}; it makes the problem well posed when
- *       inputs are constant or collinear) the unconstrained optimum is
- *       {@code w*_j = H_λ⁻¹·G·w̃_j}.
+ *       weight positions ({@code λ =} {@value #DAMPING}; the term {@code λ‖v − w_j‖²} makes the
+ *       problem well posed when inputs are constant or collinear, keeping such weights at their
+ *       dense values) the unconstrained optimum is {@code w*_j = H_λ⁻¹·(G·w̃_j + λ·w_j)}.
  *   <li>Weights are dropped by the OBS saliency {@code w*_jk² / [H_λ⁻¹]_kk}, smallest first over the
  *       whole layer (ties by element order) until the planned count is reached: exactly that many
  *       weights are zero.
  *   <li>For each row the surviving weights {@code S} (and the bias when the layer has a private
- *       constant bias) are solved in closed form: {@code v_S = (H_λ)_SS⁻¹ (G·w̃_j)_S} by Cholesky,
+ *       constant bias) are solved in closed form: {@code v_S = (H_λ)_SS⁻¹ (G·w̃_j + λ·w_j)_S} by Cholesky,
  *       an exact least-squares fit that also corrects the bias (mean residual). A bias that cannot
  *       change stays as it is and is moved to the right-hand side.
  * </ol>
  *
- * Layers the method does not cover are pruned by magnitude with the same count and say why:
+ * With the global scope the planned zeros are first redistributed among the reconstructed layers by
+ * sensitivity (see {@link #allocate}): layers whose reconstruction error grows faster keep more
+ * weights.
+ *
+ * <p>Layers the method does not cover are pruned by magnitude with the same count and say why:
  * grouped/depthwise Conv2D, weight tensors read by several layers, MatMul with a B that is not
- * rank 2, and layers deeper than {@value #MAX_DEPTH} (H would be too large).
+ * rank 2, layers deeper than {@value #MAX_DEPTH} (H would be too large) and layers whose per-row
+ * solves would cost more than {@link #MAX_WORK} multiply-adds.
  */
 public final class Reconstruction {
   /** Layers with more weights per output (k·k·C) than this fall back to magnitude pruning. */
   public static final int MAX_DEPTH = 4096;
   /** Calibration rows used per layer at most. */
   public static final int MAX_ROWS = 8192;
+  /** Layers whose per-row solves would take more multiply-adds than this fall back to magnitude pruning. */
+  public static final double MAX_WORK = 4e10;
+  /** Sparsities at which the global scope measures each layer's reconstruction error. */
+  private static final double[] LEVELS = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0};
+  /** Output rows the global scope's error curves are measured on, at most, per layer. */
+  private static final int CURVE_ROWS = 16;
   /** Damping added to H's diagonal, as a fraction of its mean. */
   public static final double DAMPING = 0.01;
 
@@ -79,6 +90,9 @@ public final class Reconstruction {
   public static List<Layer> apply(Graph g, double sparsity, boolean global, boolean all, Tensor calibration)
       throws ConversionException {
     List<MagnitudePruning.Planned> plan = MagnitudePruning.plan(g, sparsity, global, all);
+    if (global) {
+      plan = allocate(g, plan, all, calibration);
+    }
     List<Layer> out = new ArrayList<>();
     List<Outlet> inputs = new ArrayList<>();
     for (MagnitudePruning.Planned p : plan) {
@@ -106,9 +120,7 @@ public final class Reconstruction {
         }
         int zerosBefore = MagnitudePruning.zeros(v.floats());
         Rows rows = Rows.of(g, n);
-        String why = rows.unsupported != null ? rows.unsupported
-            : g.useCount(n.input(1)) != 1 ? "weights shared with another layer"
-            : rows.depth > MAX_DEPTH ? rows.depth + " weights per output (more than " + MAX_DEPTH + ")" : null;
+        String why = fallback(g, n, rows);
         Patch patch = new Patch(g, "reconstruction pruning of '" + n.name() + "'");
         float[] w;
         double before = Double.NaN;
@@ -152,6 +164,113 @@ public final class Reconstruction {
         out.add(new Layer(n.name(), c.outputName(0), w.length, zerosBefore, MagnitudePruning.zeros(w), null, why,
             before, after));
       }
+    }
+    return out;
+  }
+
+  /** Why layer {@code n} is pruned by magnitude instead of reconstructed, or null. */
+  private static String fallback(Graph g, Node n, Rows rows) {
+    if (rows.unsupported != null) {
+      return rows.unsupported;
+    }
+    if (g.useCount(n.input(1)) != 1) {
+      return "weights shared with another layer";
+    }
+    if (rows.depth > MAX_DEPTH) {
+      return rows.depth + " weights per output (more than " + MAX_DEPTH + ")";
+    }
+    // Per-row solves cost about outputs·(depth/2)³/3 multiply-adds at 50% sparsity.
+    double work = rows.outputs * Math.pow(rows.depth / 2.0, 3) / 3;
+    if (work > MAX_WORK) {
+      return String.format(java.util.Locale.ROOT, "the per-row solves would take ~%.0f G multiply-adds", work / 1e9);
+    }
+    return null;
+  }
+
+  /**
+   * The global scope's sensitivity-aware allocation: the zeros the magnitude plan gives the
+   * reconstructable layers are redistributed among them. Each layer is reconstructed on the dense
+   * calibration rows at the sparsities {@link #LEVELS} and its squared relative output error
+   * measured (on at most {@value #CURVE_ROWS} evenly spaced outputs, taken as 0 when dense); zeros then go greedily to the layer whose next level adds the least error per weight,
+   * up to {@value MagnitudePruning#MAX_LAYER_SPARSITY} per layer unless {@code all}, until the
+   * budget is spent. Layers that fall back to magnitude keep their planned count, so the total is
+   * the plan's.
+   */
+  private static List<MagnitudePruning.Planned> allocate(Graph g, List<MagnitudePruning.Planned> plan, boolean all,
+      Tensor calibration) throws ConversionException {
+    List<Integer> chosen = new ArrayList<>();
+    List<Outlet> inputs = new ArrayList<>();
+    long budget = 0;
+    for (int i = 0; i < plan.size(); i++) {
+      MagnitudePruning.Planned p = plan.get(i);
+      if (p.skipped() == null && fallback(g, p.node(), Rows.of(g, p.node())) == null) {
+        chosen.add(i);
+        inputs.add(p.node().input(0));
+        budget += p.zeros();
+      }
+    }
+    if (chosen.size() < 2) {
+      return plan;
+    }
+    // errors[c][l]: squared relative output error of layer c reconstructed at LEVELS[l] (dense inputs).
+    double[][] errors = new double[chosen.size()][LEVELS.length];
+    try (Activations dense = new Activations(g, inputs, calibration)) {
+      for (int c = 0; c < chosen.size(); c++) {
+        MagnitudePruning.Planned p = plan.get(chosen.get(c));
+        Node n = p.node();
+        Rows rows = Rows.of(g, n);
+        Outlet bias = n.input(2);
+        boolean biasFree = !bias.isNone() && IrOps.isConst(g.node(bias.node()).op()) && g.useCount(bias) == 1;
+        float[] b0 = bias.isNone() ? new float[rows.outputs] : g.fact(bias).value().floats();
+        double[][] wt = rows.matrix(g.fact(n.input(1)).value().floats(), b0);
+        Stats s = new Stats(rows.depth + 1);
+        collect(rows, dense, c, dense, c, s);
+        // The curve is estimated on at most CURVE_ROWS evenly spaced outputs: the solves dominate the cost.
+        int stride = (wt.length + CURVE_ROWS - 1) / CURVE_ROWS;
+        double[][] sub = new double[(wt.length + stride - 1) / stride][];
+        for (int j = 0; j < sub.length; j++) {
+          sub[j] = wt[j * stride];
+        }
+        for (int l = 1; l < LEVELS.length; l++) {
+          int k = (int) Math.floor(LEVELS[l] * sub.length * rows.depth);
+          double e = relativeError(s, sub, solve(s.h, s.g, sub, k, biasFree, DAMPING).weights());
+          errors[c][l] = e * e;
+        }
+      }
+    }
+    // Greedy: the step to a layer's next level with the least error added per weight zeroed, until
+    // the budget is spent; the last step stops part-way, at the budget.
+    int[] level = new int[chosen.size()];
+    int[] zeros = new int[chosen.size()];
+    while (budget > 0) {
+      int best = -1;
+      double bestCost = Double.POSITIVE_INFINITY;
+      for (int c = 0; c < level.length; c++) {
+        int count = plan.get(chosen.get(c)).count();
+        if (level[c] + 1 >= LEVELS.length
+            || (!all && LEVELS[level[c] + 1] > MagnitudePruning.MAX_LAYER_SPARSITY + 1e-9)) {
+          continue;
+        }
+        int step = (int) Math.floor(LEVELS[level[c] + 1] * count) - zeros[c];
+        double cost = (errors[c][level[c] + 1] - errors[c][level[c]]) / Math.max(1, step);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = c;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      level[best]++;
+      int next = (int) Math.floor(LEVELS[level[best]] * plan.get(chosen.get(best)).count());
+      int take = (int) Math.min(budget, next - zeros[best]);
+      zeros[best] += take;
+      budget -= take;
+    }
+    List<MagnitudePruning.Planned> out = new ArrayList<>(plan);
+    for (int c = 0; c < chosen.size(); c++) {
+      MagnitudePruning.Planned p = plan.get(chosen.get(c));
+      out.set(chosen.get(c), new MagnitudePruning.Planned(p.weights(), p.node(), p.count(), zeros[c], null));
     }
     return out;
   }
@@ -233,49 +352,25 @@ public final class Reconstruction {
    * The solver, on sums {@code h = Σ p̃p̃ᵀ} and {@code g = Σ p̃d̃ᵀ} of size {@code depth + 1} (last
    * index: the constant 1) and dense rows {@code wt[j] = [w_j, b_j]}: drops {@code k} weights by OBS
    * saliency and solves each row's survivors (and the bias when {@code biasFree}, else keeping
-   * {@code b_j}) in least squares against the targets {@code g·wt[j]}, with {@code damping·mean
-   * (diag h)} added to the weight diagonal. Dropped weights are exactly 0.
+   * {@code b_j}) in least squares, {@code min Σ (v·p̃ − w̃_j·d̃)² + λ‖v − w_j‖²} with
+   * {@code λ = damping·mean(diag h)} over the weights: the damping keeps what the data does not
+   * determine (an input that is always zero) at its dense value. Dropped weights are exactly 0;
+   * with {@code damping = 0} the fit is the plain least-squares optimum.
    */
   static Solution solve(double[][] h, double[][] g, double[][] wt, int k, boolean biasFree, double damping) {
     int n = h.length;
     int depth = n - 1;
-    double[][] hd = new double[n][];
-    double mean = 0;
-    for (int i = 0; i < depth; i++) {
-      mean += h[i][i];
-    }
-    mean /= Math.max(1, depth);
-    double lambda = mean > 0 ? damping * mean : damping;
-    for (int i = 0; i < n; i++) {
-      hd[i] = h[i].clone();
-      if (i < depth) {
-        hd[i][i] += lambda;
-      }
-    }
-    if (hd[depth][depth] <= 0) {
-      hd[depth][depth] = 1;
-    }
+    double[][] hd = damped(h, damping);
     double[][] targets = new double[wt.length][];
     for (int j = 0; j < wt.length; j++) {
       targets[j] = mul(g, wt[j]);
-    }
-    // Saliency from the unconstrained optimum w* = H⁻¹·G·w and diag(H⁻¹).
-    double[][] l = cholesky(hd, n);
-    double[] inverseDiagonal = new double[n];
-    double[] e = new double[n];
-    for (int i = 0; i < depth; i++) {
-      Arrays.fill(e, 0);
-      e[i] = 1;
-      inverseDiagonal[i] = cholSolve(l, e, n)[i];
-    }
-    int rowsCount = wt.length;
-    double[] saliency = new double[rowsCount * depth];
-    for (int j = 0; j < rowsCount; j++) {
-      double[] opt = cholSolve(l, targets[j], n);
+      // The damping pulls towards the dense weights: argmin ‖P̃v − D̃w̃‖² + λ‖v − w‖².
       for (int i = 0; i < depth; i++) {
-        saliency[j * depth + i] = opt[i] * opt[i] / inverseDiagonal[i];
+        targets[j][i] += (hd[i][i] - h[i][i]) * wt[j][i];
       }
     }
+    int rowsCount = wt.length;
+    double[] saliency = saliency(hd, targets);
     Integer[] order = new Integer[saliency.length];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
@@ -315,6 +410,68 @@ public final class Reconstruction {
       }
     }
     return new Solution(out, dropped);
+  }
+
+  /**
+   * {@code h} with {@code damping·mean(diag)} added to the weight positions of its diagonal (all
+   * but the last, the constant input); {@code damping} itself when that mean is 0, and 1 for the
+   * constant's own entry if it is not positive. The result is positive definite.
+   */
+  static double[][] damped(double[][] h, double damping) {
+    int n = h.length;
+    int depth = n - 1;
+    double mean = 0;
+    for (int i = 0; i < depth; i++) {
+      mean += h[i][i];
+    }
+    mean /= Math.max(1, depth);
+    double lambda = mean > 0 ? damping * mean : damping;
+    double[][] hd = new double[n][];
+    for (int i = 0; i < n; i++) {
+      hd[i] = h[i].clone();
+      if (i < depth) {
+        hd[i][i] += lambda;
+      }
+    }
+    if (hd[depth][depth] <= 0) {
+      hd[depth][depth] = 1;
+    }
+    return hd;
+  }
+
+  /**
+   * OBS saliency of every weight, row-major {@code [rows][depth]}: {@code w*_jk² / [H⁻¹]_kk} with the
+   * unconstrained optimum {@code w*_j = H⁻¹·targets[j]}, i.e. the increase of row {@code j}'s squared
+   * output error when weight {@code k} alone is removed and the others re-fitted. {@code hd} must be
+   * positive definite ({@link #damped}).
+   */
+  static double[] saliency(double[][] hd, double[][] targets) {
+    int n = hd.length;
+    int depth = n - 1;
+    double[][] l = cholesky(hd, n);
+    // diag(H⁻¹) = column sums of squares of L⁻¹ (H⁻¹ = L⁻ᵀ·L⁻¹); L⁻¹ is lower triangular.
+    double[] inverseDiagonal = new double[n];
+    double[] col = new double[n];
+    for (int c = 0; c < n; c++) {
+      Arrays.fill(col, 0, c, 0);
+      for (int i = c; i < n; i++) {
+        double sum = i == c ? 1 : 0;
+        double[] li = l[i];
+        for (int k = c; k < i; k++) {
+          sum -= li[k] * col[k];
+        }
+        col[i] = sum / li[i];
+        inverseDiagonal[c] += col[i] * col[i];
+      }
+    }
+    double[] saliency = new double[targets.length * depth];
+    for (int j = 0; j < targets.length; j++) {
+      double[] opt = cholSolve(l, targets[j], n);
+      for (int i = 0; i < depth; i++) {
+        saliency[j * depth + i] = opt[i] * opt[i] / inverseDiagonal[i];
+      }
+    }
+    return saliency;
   }
 
   /**
