@@ -45,17 +45,17 @@ final class Activations implements AutoCloseable {
       throw new ConversionException("pruning with calibration data needs a model with one FLOAT32 input, this one has "
           + g.inputs().size() + " inputs");
     }
-    if (calibration.dataType() != DataType.FLOAT32) {
-      throw new ConversionException("calibration data must be FLOAT32, got " + calibration.dataType());
-    }
     Graph copy = g.compact();
     Node in = copy.node(copy.inputs().get(0));
     shape = in.fact(0).shape();
     int[] dims = calibration.shape().dims();
-    if (dims.length != shape.length || !Arrays.equals(Arrays.copyOfRange(dims, 1, dims.length),
-        Arrays.copyOfRange(shape, 1, shape.length)) || dims[0] < shape[0]) {
-      throw new ConversionException("calibration data " + calibration.shape() + " does not fit input '"
-          + in.outputName(0) + "' " + Shape.of(shape) + " (it needs at least one batch of " + shape[0] + ")");
+    if (calibration.dataType() != DataType.FLOAT32 || dims.length != shape.length
+        || !Arrays.equals(Arrays.copyOfRange(dims, 1, dims.length), Arrays.copyOfRange(shape, 1, shape.length))
+        || dims[0] < shape[0]) {
+      throw new ConversionException("calibration data for pruning: expected at least " + shape[0] + " samples of "
+          + Shape.of(Arrays.copyOfRange(shape, 1, shape.length)) + " FLOAT32 along the first dimension (input '"
+          + in.outputName(0) + "' " + Shape.of(shape) + "), got " + calibration.shape() + " "
+          + calibration.dataType());
     }
     Map<String, Integer> byName = new HashMap<>();
     for (Node n : copy.nodes()) {
