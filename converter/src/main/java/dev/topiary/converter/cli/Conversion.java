@@ -79,7 +79,8 @@ final class Conversion {
           Option.value("--prune-method", "magnitude|reconstruct", "--prune: drop the smallest weights, or reconstruct each"
               + " layer on the calibration data (--prune-calibration, else --calibration) by least squares"
               + " (default: reconstruct with calibration data, else magnitude)"),
-          Option.value("--prune-scope", "layer|global", "--prune per layer or with one global threshold (default: layer)"),
+          Option.value("--prune-scope", "layer|global", "--prune the same share of each layer, or global: one magnitude"
+              + " threshold over all of them (reconstruct: zeros allocated by each layer's measured error) (default: layer)"),
           Option.flag("--prune-all-layers", "--prune also depthwise/grouped Conv and layers with <= 9 weights per output"
               + " channel or < 1000 weights (default: kept dense, the other layers take their share)"),
           Option.value("--prune-channels", "FRACTION", "structured pruning: remove this fraction of each Conv/FullyConnected's"
