@@ -106,8 +106,8 @@ public final class Pruner {
       total += l.count();
       zeros += l.zerosAfter();
       if (l.skipped() != null) {
-        ctx.note(String.format(Locale.ROOT, "reconstruction pruning: '%s' kept dense (%s; --prune-all-layers prunes it)",
-            l.node(), l.skipped()));
+        ctx.note(String.format(Locale.ROOT,
+            "reconstruction pruning: '%s' kept dense (%s; --prune-all-layers prunes it)", l.node(), l.skipped()));
         continue;
       }
       pruned++;

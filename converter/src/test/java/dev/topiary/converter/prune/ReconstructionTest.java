@@ -48,8 +48,8 @@ public class ReconstructionTest {
     return w;
   }
 
-  private static Reconstruction.Stats stats(double[][] p, double[][] d) {
-    Reconstruction.Stats s = new Reconstruction.Stats(p[0].length);
+  private static ObsSolver.Stats stats(double[][] p, double[][] d) {
+    ObsSolver.Stats s = new ObsSolver.Stats(p[0].length);
     for (int i = 0; i < p.length; i++) {
       s.add(p[i], d[i]);
     }
@@ -158,8 +158,8 @@ public class ReconstructionTest {
   }
 
   private static void checkAgainstOracle(double[][] p, double[][] d, double[][] w, int k, boolean biasFree) {
-    Reconstruction.Stats s = stats(p, d);
-    Reconstruction.Solution sol = Reconstruction.solve(s.h, s.g, w, k, biasFree, 0);
+    ObsSolver.Stats s = stats(p, d);
+    ObsSolver.Solution sol = ObsSolver.solve(s.h, s.g, w, k, biasFree, 0);
     int dropped = 0;
     double[][] masked = new double[w.length][];
     for (int j = 0; j < w.length; j++) {
@@ -187,7 +187,7 @@ public class ReconstructionTest {
     assertTrue("reconstructed error " + rec + " > magnitude error with the same mask " + mag,
         rec <= mag + 1e-12 * ref);
     // relativeError evaluates the same quantity from the sums.
-    assertEquals(Math.sqrt(rec / ref), Reconstruction.relativeError(s, w, sol.weights()), 1e-6);
+    assertEquals(Math.sqrt(rec / ref), ObsSolver.relativeError(s, w, sol.weights()), 1e-6);
   }
 
   @Test
@@ -226,8 +226,8 @@ public class ReconstructionTest {
       row[5] = 0;
     }
     double[][] w = weights(r);
-    Reconstruction.Stats s = stats(x, x);
-    Reconstruction.Solution sol = Reconstruction.solve(s.h, s.g, w, OUT * DEPTH / 2, true, Reconstruction.DAMPING);
+    ObsSolver.Stats s = stats(x, x);
+    ObsSolver.Solution sol = ObsSolver.solve(s.h, s.g, w, OUT * DEPTH / 2, true, Reconstruction.DAMPING);
     for (int j = 0; j < OUT; j++) {
       // The data say nothing about the dead inputs' weights: they stay dense, or are dropped.
       for (int i : new int[] {2, 5}) {
@@ -242,8 +242,8 @@ public class ReconstructionTest {
     for (double[] row : zero) {
       row[DEPTH] = 1;
     }
-    Reconstruction.Stats z = stats(zero, zero);
-    Reconstruction.Solution zs = Reconstruction.solve(z.h, z.g, w, OUT * DEPTH / 2, true, Reconstruction.DAMPING);
+    ObsSolver.Stats z = stats(zero, zero);
+    ObsSolver.Solution zs = ObsSolver.solve(z.h, z.g, w, OUT * DEPTH / 2, true, Reconstruction.DAMPING);
     for (int j = 0; j < OUT; j++) {
       assertEquals(w[j][DEPTH], zs.weights()[j][DEPTH], 1e-9);
     }
@@ -267,7 +267,7 @@ public class ReconstructionTest {
         continue;
       }
       // The stem (3×3, padded) and the pointwise convs, with their fused activations.
-      Reconstruction.Rows rows = Reconstruction.Rows.of(g, n);
+      LayerRows rows = LayerRows.of(g, n);
       float[] b0 = g.fact(n.input(2)).value().floats();
       double[][] w = rows.matrix(g.fact(n.input(1)).value().floats(), b0);
       try (Activations a = new Activations(g, List.of(n.input(0), n.out(0)), cal)) {
