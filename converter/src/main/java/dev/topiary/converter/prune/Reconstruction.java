@@ -48,15 +48,16 @@ import java.util.List;
  *
  * <p>Layers the method does not cover are pruned by magnitude with the same count and say why:
  * grouped/depthwise Conv2D, weight tensors read by several layers, MatMul with a B that is not
- * rank 2, layers deeper than {@value #MAX_DEPTH} (H would be too large) and layers whose per-row
- * solves would cost more than {@link #MAX_WORK} multiply-adds.
+ * rank 2, layers deeper than {@value #MAX_DEPTH} (H would be too large) and layers whose sums and
+ * per-row solves would cost more than {@link #MAX_WORK} multiply-adds (in practice more than about
+ * 1,100 weights per output).
  */
 public final class Reconstruction {
   /** Layers with more weights per output (k·k·C) than this fall back to magnitude pruning. */
   public static final int MAX_DEPTH = 4096;
   /** Calibration rows used per layer at most. */
   public static final int MAX_ROWS = 8192;
-  /** Layers whose per-row solves would take more multiply-adds than this fall back to magnitude pruning. */
+  /** Layers whose sums and per-row solves would take more multiply-adds than this fall back to magnitude pruning. */
   public static final double MAX_WORK = 4e10;
   /** Sparsities at which the global scope measures each layer's reconstruction error. */
   private static final double[] LEVELS = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0};
@@ -177,10 +178,11 @@ public final class Reconstruction {
     if (rows.depth > MAX_DEPTH) {
       return rows.depth + " weights per output (more than " + MAX_DEPTH + ")";
     }
-    // Per-row solves cost about outputs·(depth/2)³/3 multiply-adds at 50% sparsity.
-    double work = rows.outputs * Math.pow(rows.depth / 2.0, 3) / 3;
+    // Summing H, G and D over the rows costs 3·rows·depth² multiply-adds; the per-row solves about
+    // outputs·(depth/2)³/3 at 50% sparsity.
+    double work = 3.0 * MAX_ROWS * rows.depth * rows.depth + rows.outputs * Math.pow(rows.depth / 2.0, 3) / 3;
     if (work > MAX_WORK) {
-      return String.format(java.util.Locale.ROOT, "the per-row solves would take ~%.0f G multiply-adds", work / 1e9);
+      return String.format(java.util.Locale.ROOT, "reconstruction would take ~%.0f G multiply-adds", work / 1e9);
     }
     return null;
   }
