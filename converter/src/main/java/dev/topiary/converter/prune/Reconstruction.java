@@ -132,8 +132,7 @@ public final class Reconstruction {
           }
         } else {
           Outlet bias = n.input(2);
-          boolean biasFree = !bias.isNone() && IrOps.isConst(g.node(bias.node()).op()) && g.useCount(bias) == 1
-              && g.fact(bias).dtype() == DType.FLOAT32;
+          boolean biasFree = !bias.isNone() && g.useCount(bias) == 1;
           float[] b0 = bias.isNone() ? new float[rows.outputs] : g.fact(bias).value().floats();
           double[][] wt = rows.matrix(v.floats(), b0);
           ObsSolver.Stats s = new ObsSolver.Stats(rows.depth + 1);
@@ -174,6 +173,10 @@ public final class Reconstruction {
     }
     if (g.useCount(n.input(1)) != 1) {
       return "weights shared with another layer";
+    }
+    Outlet bias = n.input(2);
+    if (!bias.isNone() && (!IrOps.isConst(g.node(bias.node()).op()) || g.fact(bias).dtype() != DType.FLOAT32)) {
+      return "bias not a FLOAT32 constant";
     }
     if (rows.depth > MAX_DEPTH) {
       return rows.depth + " weights per output (more than " + MAX_DEPTH + ")";
@@ -221,7 +224,7 @@ public final class Reconstruction {
         Node n = p.node();
         LayerRows rows = LayerRows.of(g, n);
         Outlet bias = n.input(2);
-        boolean biasFree = !bias.isNone() && IrOps.isConst(g.node(bias.node()).op()) && g.useCount(bias) == 1;
+        boolean biasFree = !bias.isNone() && g.useCount(bias) == 1;
         float[] b0 = bias.isNone() ? new float[rows.outputs] : g.fact(bias).value().floats();
         double[][] wt = rows.matrix(g.fact(n.input(1)).value().floats(), b0);
         ObsSolver.Stats s = new ObsSolver.Stats(rows.depth + 1);
