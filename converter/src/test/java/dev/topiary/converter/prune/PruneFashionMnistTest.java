@@ -216,7 +216,7 @@ public class PruneFashionMnistTest {
             dense, acc, overall));
         assertTrue(overall, overall.contains("(50.0% overall"));
         assertTrue(r.summary().notes().toString(), layers > 0);
-        // Measured: cnn 0.910 (layer), mlp within 0.5 pp of the dense model.
+        // Measured: cnn 0.911 (layer) and 0.906 (global), mlp 0.881 and 0.883 (dense 0.914, 0.880).
         assertTrue(model + " " + scope + " accuracy " + acc + " vs dense " + dense, acc >= dense - RECONSTRUCT_DROP);
       }
     }
