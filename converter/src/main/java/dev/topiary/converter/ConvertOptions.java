@@ -37,6 +37,7 @@ public final class ConvertOptions {
   private final double pruneChannels;
   private final PruneNorm pruneNorm;
   private final dev.topiary.Tensor pruneCalibration;
+  private final PruneMethod pruneMethod;
 
   /** Which weights a magnitude-pruning threshold is computed over. */
   public enum PruneScope {
@@ -48,6 +49,18 @@ public final class ConvertOptions {
 
   /** Filter norm that ranks output channels for channel pruning. */
   public enum PruneNorm { L1, L2 }
+
+  /** How {@link #prune()} chooses and adjusts the surviving weights. */
+  public enum PruneMethod {
+    /** Drop the smallest weights, keep the others as they are (bias correction with calibration data). */
+    MAGNITUDE,
+    /**
+     * Layer-wise reconstruction on the calibration data: drop weights by OBS saliency and solve the
+     * survivors and the bias in least squares so each layer reproduces its dense output
+     * ({@link dev.topiary.converter.prune.Reconstruction}).
+     */
+    RECONSTRUCT
+  }
   private final QuantizeMode quantize;
   private final Tensor calibration;
   private final CalibrationMethod calibrationMethod;
@@ -73,7 +86,12 @@ public final class ConvertOptions {
     this.pruneAllLayers = b.pruneAllLayers;
     this.pruneChannels = b.pruneChannels;
     this.pruneNorm = b.pruneNorm;
-    this.pruneCalibration = b.pruneCalibration;
+    this.pruneCalibration = b.pruneCalibration != null ? b.pruneCalibration : b.prune > 0 ? b.calibration : null;
+    this.pruneMethod = b.pruneMethod != null ? b.pruneMethod
+        : this.pruneCalibration != null ? PruneMethod.RECONSTRUCT : PruneMethod.MAGNITUDE;
+    if (pruneMethod == PruneMethod.RECONSTRUCT && b.prune > 0 && pruneCalibration == null) {
+      throw new IllegalArgumentException("pruneMethod RECONSTRUCT needs calibration data (pruneCalibration or calibration)");
+    }
     this.quantize = b.quantize;
     this.calibration = b.calibration;
     this.calibrationMethod = b.calibrationMethod;
@@ -173,12 +191,22 @@ public final class ConvertOptions {
   }
 
   /**
-   * Calibration inputs for bias correction after pruning: a FLOAT32 tensor for the model's single
-   * input, walked along its first dimension in batches of the model's batch size (default: none, no
-   * correction).
+   * Calibration inputs for pruning: a FLOAT32 tensor for the model's single input, walked along its
+   * first dimension in batches of the model's batch size (default: the int8 {@link #calibration()}
+   * when {@link #prune()} is set, else none). With them {@link #prune()} reconstructs layers
+   * ({@link PruneMethod#RECONSTRUCT}) or corrects biases ({@link PruneMethod#MAGNITUDE}), and channel
+   * pruning corrects biases.
    */
   public dev.topiary.Tensor pruneCalibration() {
     return pruneCalibration;
+  }
+
+  /**
+   * How {@link #prune()} works (default {@link PruneMethod#RECONSTRUCT} when
+   * {@link #pruneCalibration()} is available, else {@link PruneMethod#MAGNITUDE}).
+   */
+  public PruneMethod pruneMethod() {
+    return pruneMethod;
   }
 
   /** How the artifact is compressed after the passes (default {@link QuantizeMode#NONE}). */
@@ -237,6 +265,7 @@ public final class ConvertOptions {
     private double pruneChannels;
     private PruneNorm pruneNorm = PruneNorm.L1;
     private dev.topiary.Tensor pruneCalibration;
+    private PruneMethod pruneMethod;
     private QuantizeMode quantize = QuantizeMode.NONE;
     private Tensor calibration;
     private CalibrationMethod calibrationMethod = CalibrationMethod.MINMAX;
@@ -327,9 +356,18 @@ public final class ConvertOptions {
       return this;
     }
 
-    /** Sets {@link ConvertOptions#pruneCalibration()} (null: none). */
+    /** Sets {@link ConvertOptions#pruneCalibration()} (null: the default). */
     public Builder pruneCalibration(dev.topiary.Tensor calibration) {
       this.pruneCalibration = calibration;
+      return this;
+    }
+
+    /**
+     * Sets {@link ConvertOptions#pruneMethod()} (null: the default); {@link PruneMethod#RECONSTRUCT}
+     * needs calibration data, or {@link #build()} throws {@code IllegalArgumentException}.
+     */
+    public Builder pruneMethod(PruneMethod method) {
+      this.pruneMethod = method;
       return this;
     }
 

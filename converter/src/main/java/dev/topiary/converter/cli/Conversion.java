@@ -56,8 +56,8 @@ final class Conversion {
           Option.flag("--no-optimize", "ONNX models: run only the passes a valid artifact needs (default: optimize)"),
           Option.value("--quantize", "MODE", "ONNX models: fp16 (FLOAT16 weights), dynamic (INT8 weights, float"
               + " activations) or int8 (needs --calibration) (default: none, FLOAT32)"),
-          Option.value("--calibration", "X.npy", "ONNX models, --quantize int8: calibration samples, FLOAT32 [N, ...]"
-              + " walked along the first dimension"),
+          Option.value("--calibration", "X.npy", "ONNX models, --quantize int8 and --prune: calibration samples, FLOAT32"
+              + " [N, ...] walked along the first dimension"),
           Option.value("--calibration-method", "M", "ONNX models, --quantize int8: minmax, percentile (0.01th to"
               + " 99.99th) or mse (default: minmax)"),
           Option.value("--keep-float", "NODE,...", "ONNX models, --quantize int8: artifact nodes left in float"
@@ -74,16 +74,20 @@ final class Conversion {
   /** Pruning options, taken by {@code convert} only. */
   static final List<Option> PRUNE_OPTIONS =
       List.of(
-          Option.value("--prune", "SPARSITY", "unstructured magnitude pruning: zero this fraction of the Conv/FullyConnected/MatMul"
+          Option.value("--prune", "SPARSITY", "unstructured pruning: zero this fraction of the Conv/FullyConnected/MatMul"
               + " weights, in [0, 1), stored sparsely when smaller (default: none)"),
-          Option.value("--prune-scope", "layer|global", "--prune per layer or with one global threshold (default: layer)"),
+          Option.value("--prune-method", "magnitude|reconstruct", "--prune: drop the smallest weights, or reconstruct each"
+              + " layer on the calibration data (--prune-calibration, else --calibration) by least squares"
+              + " (default: reconstruct with calibration data, else magnitude)"),
+          Option.value("--prune-scope", "layer|global", "--prune the same share of each layer, or global: one magnitude"
+              + " threshold over all of them (reconstruct: zeros allocated by each layer's measured error) (default: layer)"),
           Option.flag("--prune-all-layers", "--prune also depthwise/grouped Conv and layers with <= 9 weights per output"
               + " channel or < 1000 weights (default: kept dense, the other layers take their share)"),
           Option.value("--prune-channels", "FRACTION", "structured pruning: remove this fraction of each Conv/FullyConnected's"
               + " output channels and the matching inputs of its readers, in [0, 1) (default: none)"),
           Option.value("--prune-norm", "l1|l2", "filter norm ranking channels for --prune-channels (default: l1)"),
-          Option.value("--prune-calibration", "FILE.npy", "inputs for bias correction after pruning, walked in batches"
-              + " along the first dimension (default: no correction)"));
+          Option.value("--prune-calibration", "FILE.npy", "inputs for reconstruction / bias correction after pruning,"
+              + " walked in batches along the first dimension (default: --calibration X.npy when given, else none)"));
 
   private Conversion() {}
 
@@ -160,6 +164,24 @@ final class Conversion {
     if (args.has("--prune-calibration")) {
       Path cal = CliFiles.existingFile(args.value("--prune-calibration", null), "calibration data");
       b.pruneCalibration(dev.topiary.converter.npy.Npy.read(cal).tensor());
+    } else if (args.has("--prune") && args.has("--calibration") && !QuantizeMode.INT8.cliName().equals(args.value("--quantize", "").strip().toLowerCase(Locale.ROOT))) {
+      // With --quantize int8 the options already hold the --calibration tensor and pruning uses it.
+      b.pruneCalibration(Npy.read(CliFiles.existingFile(args.value("--calibration", null), "calibration file")).tensor());
+    }
+    if (args.has("--prune-method")) {
+      String method = args.value("--prune-method", "");
+      switch (method) {
+        case "magnitude" -> b.pruneMethod(ConvertOptions.PruneMethod.MAGNITUDE);
+        case "reconstruct" -> b.pruneMethod(ConvertOptions.PruneMethod.RECONSTRUCT);
+        default -> throw new UsageException("--prune-method: expected magnitude or reconstruct, got '" + method + "'");
+      }
+      if (!args.has("--prune")) {
+        throw new UsageException("--prune-method applies to --prune SPARSITY");
+      }
+      if (method.equals("reconstruct") && !args.has("--prune-calibration") && !args.has("--calibration")) {
+        throw new UsageException("--prune-method reconstruct needs calibration data: --prune-calibration X.npy or"
+            + " --calibration X.npy");
+      }
     }
     String scope = args.value("--prune-scope", "layer");
     switch (scope) {
@@ -214,7 +236,7 @@ final class Conversion {
     b.quantize(m);
     if (m != QuantizeMode.INT8) {
       for (String o : new String[] {"--calibration", "--calibration-method", "--keep-float", "--max-accuracy-drop"}) {
-        if (args.has(o)) {
+        if (args.has(o) && !(o.equals("--calibration") && args.has("--prune"))) {
           throw new UsageException(o + " applies to --quantize int8");
         }
       }

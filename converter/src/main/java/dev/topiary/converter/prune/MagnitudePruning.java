@@ -71,13 +71,19 @@ public final class MagnitudePruning {
   }
 
   /**
-   * Prunes {@code g} in place and returns one entry per weight tensor (skipped ones included). With
-   * {@code all} fragile layers are pruned too. With {@code means} (from {@link BiasCorrection#means}
-   * on the unpruned graph) each Conv2D and FullyConnected with a private bias adds the mean
-   * contribution of its pruned weights to the bias.
+   * How many weights one weight tensor loses: {@code zeros} of its {@code count} (weights already
+   * zero included), or, when {@code skipped} is not null, why it stays dense. {@code weights} is the
+   * constant's node id, {@code node} the (first) layer reading it.
    */
-  public static List<Layer> apply(Graph g, double sparsity, boolean global, boolean all, Map<Outlet, float[]> means)
-      throws ConversionException {
+  record Planned(int weights, Node node, int count, int zeros, String skipped) {}
+
+  /**
+   * The allocation of zeros over the weight tensors of Conv2D, FullyConnected and MatMul (constant
+   * FLOAT32 B) of {@code g}, in graph order, as the class javadoc describes: per layer in proportion
+   * to size, or (with {@code global}) the number of each layer's weights under one magnitude
+   * threshold, ties going in element order. Does not change {@code g}.
+   */
+  static List<Planned> plan(Graph g, double sparsity, boolean global, boolean all) {
     Map<Integer, Node> candidates = new LinkedHashMap<>();
     for (int id : g.order()) {
       Node n = g.node(id);
@@ -87,100 +93,131 @@ public final class MagnitudePruning {
       String t = n.op().type();
       if (t.equals("Conv2D") || t.equals("FullyConnected") || t.equals("MatMul")) {
         Outlet w = n.input(1);
-        Fact f = g.fact(w);
-        if (!w.isNone() && IrOps.isConst(g.node(w.node()).op()) && f.dtype() == DType.FLOAT32) {
-          candidates.putIfAbsent(w.node(), n);
+        if (!w.isNone()) {
+          Fact f = g.fact(w);
+          if (IrOps.isConst(g.node(w.node()).op()) && f.dtype() == DType.FLOAT32) {
+            candidates.putIfAbsent(w.node(), n);
+          }
         }
       }
     }
-    List<Layer> out = new ArrayList<>();
-    Map<Integer, Node> weights = new LinkedHashMap<>();
+    List<Planned> out = new ArrayList<>();
     long totalAll = 0;
     long eligible = 0;
     for (Map.Entry<Integer, Node> e : candidates.entrySet()) {
-      Node c = g.node(e.getKey());
-      TensorValue v = c.fact(0).value();
+      TensorValue v = g.node(e.getKey()).fact(0).value();
       totalAll += v.count();
       String why = all ? null : fragile(e.getValue(), v);
-      if (why == null) {
-        weights.put(e.getKey(), e.getValue());
-        eligible += v.count();
-      } else {
-        int z = zeros(v.floats());
-        out.add(new Layer(e.getValue().name(), c.outputName(0), v.count(), z, z, why));
-      }
+      eligible += why == null ? v.count() : 0;
+      out.add(new Planned(e.getKey(), e.getValue(), v.count(), why == null ? 0 : zeros(v.floats()), why));
     }
-    if (weights.isEmpty()) {
+    if (eligible == 0) {
       return out;
     }
     // Zeros wanted over all candidate weights, taken from the eligible ones only.
     long target = Math.min((long) Math.floor(sparsity * totalAll),
         all ? Long.MAX_VALUE : (long) Math.floor(MAX_LAYER_SPARSITY * eligible));
     float threshold = Float.NaN;
-    long globalBudget = 0;
+    long ties = 0;
     if (global) {
       float[] flat = new float[(int) Math.min(eligible, Integer.MAX_VALUE - 8)];
       int k = 0;
-      for (int c : weights.keySet()) {
-        TensorValue v = g.node(c).fact(0).value();
-        for (int i = 0; i < v.count() && k < flat.length; i++) {
+      for (Planned p : out) {
+        TensorValue v = g.node(p.weights()).fact(0).value();
+        for (int i = 0; p.skipped() == null && i < v.count() && k < flat.length; i++) {
           flat[k++] = Math.abs(v.floatAt(i));
         }
       }
-      globalBudget = all ? (long) Math.floor(sparsity * flat.length) : Math.min(target, flat.length);
+      long budget = all ? (long) Math.floor(sparsity * flat.length) : Math.min(target, flat.length);
       Arrays.sort(flat);
-      threshold = globalBudget == 0 ? Float.NEGATIVE_INFINITY : flat[(int) globalBudget - 1];
+      threshold = budget == 0 ? Float.NEGATIVE_INFINITY : flat[(int) budget - 1];
       // Everything strictly below the threshold goes; ties at it go in order until the budget is spent.
+      ties = budget;
       for (float a : flat) {
         if (a < threshold) {
-          globalBudget--;
+          ties--;
         }
       }
     }
-    Patch p = new Patch(g, "magnitude pruning to " + sparsity);
-    for (Map.Entry<Integer, Node> e : weights.entrySet()) {
-      Node c = g.node(e.getKey());
-      TensorValue v = c.fact(0).value();
-      float[] w = v.floats().clone();
-      int n = w.length;
-      int zerosBefore = zeros(w);
+    for (int i = 0; i < out.size(); i++) {
+      Planned p = out.get(i);
+      if (p.skipped() != null) {
+        continue;
+      }
+      int n = p.count();
+      int k;
       if (global) {
-        for (int i = 0; i < n; i++) {
-          float a = Math.abs(w[i]);
+        TensorValue v = g.node(p.weights()).fact(0).value();
+        k = 0;
+        for (int j = 0; j < n; j++) {
+          float a = Math.abs(v.floatAt(j));
           if (a < threshold) {
-            w[i] = 0f;
-          } else if (a == threshold && globalBudget > 0) {
-            w[i] = 0f;
-            globalBudget--;
+            k++;
+          } else if (a == threshold && ties > 0) {
+            k++;
+            ties--;
           }
         }
       } else {
-        int k = all ? (int) Math.floor(sparsity * n)
+        k = all ? (int) Math.floor(sparsity * n)
             : (int) Math.min(Math.floor((double) target * n / eligible), Math.floor(MAX_LAYER_SPARSITY * n));
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) {
-          idx[i] = i;
-        }
-        float[] src = w.clone();
-        Arrays.sort(idx, (a, b) -> {
-          int cmp = Float.compare(Math.abs(src[a]), Math.abs(src[b]));
-          return cmp != 0 ? cmp : Integer.compare(a, b);
-        });
-        for (int i = 0; i < k; i++) {
-          w[idx[i]] = 0f;
-        }
       }
-      for (int i = 0; i < n; i++) {
-        if (w[i] == 0f) {
+      out.set(i, new Planned(p.weights(), p.node(), n, k, null));
+    }
+    return out;
+  }
+
+  /**
+   * Prunes {@code g} in place and returns one entry per weight tensor (skipped ones included). With
+   * {@code all} fragile layers are pruned too. With {@code means} (from {@link BiasCorrection#means}
+   * on the unpruned graph) each Conv2D and FullyConnected with a private bias adds the mean
+   * contribution of its pruned weights to the bias.
+   */
+  public static List<Layer> apply(Graph g, double sparsity, boolean global, boolean all, Map<Outlet, float[]> means)
+      throws ConversionException {
+    List<Layer> out = new ArrayList<>();
+    Patch p = new Patch(g, "magnitude pruning to " + sparsity);
+    for (Planned e : plan(g, sparsity, global, all)) {
+      Node c = g.node(e.weights());
+      TensorValue v = c.fact(0).value();
+      if (e.skipped() != null) {
+        out.add(new Layer(e.node().name(), c.outputName(0), v.count(), e.zeros(), e.zeros(), e.skipped()));
+        continue;
+      }
+      float[] w = v.floats().clone();
+      int zerosBefore = zeros(w);
+      boolean[] drop = smallest(w, e.zeros());
+      for (int i = 0; i < w.length; i++) {
+        if (drop[i] || w[i] == 0f) {
           w[i] = 0f; // store +0: -0.0 would count as a non-zero in the bitmap
         }
       }
       p.setOp(c.id(), IrOps.constant(TensorValue.ofFloats(DType.FLOAT32, v.shape(), w)));
-      correctBias(g, e.getValue(), v, w, means, p);
-      out.add(new Layer(e.getValue().name(), c.outputName(0), n, zerosBefore, zeros(w), null));
+      correctBias(g, e.node(), v, w, means, p);
+      out.add(new Layer(e.node().name(), c.outputName(0), w.length, zerosBefore, zeros(w), null));
     }
     p.apply();
     return out;
+  }
+
+  /**
+   * The {@code k} entries of {@code w} with the smallest magnitude, ties broken by index (lower
+   * first); -0 and +0 tie.
+   */
+  static boolean[] smallest(float[] w, int k) {
+    Integer[] idx = new Integer[w.length];
+    for (int i = 0; i < w.length; i++) {
+      idx[i] = i;
+    }
+    Arrays.sort(idx, (a, b) -> {
+      int cmp = Float.compare(Math.abs(w[a]), Math.abs(w[b]));
+      return cmp != 0 ? cmp : Integer.compare(a, b);
+    });
+    boolean[] drop = new boolean[w.length];
+    for (int i = 0; i < k; i++) {
+      drop[idx[i]] = true;
+    }
+    return drop;
   }
 
   /** Adds {@code Σ_k E[x_k]·(w − pruned)[j,k]} to the bias of {@code n} when it has a private one. */
@@ -213,7 +250,7 @@ public final class MagnitudePruning {
     p.setOp(b.node(), IrOps.constant(TensorValue.ofFloats(DType.FLOAT32, g.fact(b).shape(), bias)));
   }
 
-  private static int zeros(float[] w) {
+  static int zeros(float[] w) {
     int z = 0;
     for (float x : w) {
       z += x == 0f ? 1 : 0;

@@ -11,9 +11,11 @@ import java.util.Map;
 
 /**
  * Runs the pruning {@link ConvertOptions} ask for on a lowered graph, channel pruning first (it
- * changes shapes), then magnitude pruning, and notes what each did in the conversion summary. With
- * calibration data ({@link ConvertOptions#pruneCalibration()}) each step corrects the biases of
- * the layers it changed ({@link BiasCorrection}).
+ * changes shapes), then unstructured pruning, and notes what each did in the conversion summary.
+ * Unstructured pruning is {@link Reconstruction} or {@link MagnitudePruning} as
+ * {@link ConvertOptions#pruneMethod()} says. With calibration data
+ * ({@link ConvertOptions#pruneCalibration()}) channel and magnitude pruning correct the biases of
+ * the layers they changed ({@link BiasCorrection}); reconstruction solves them.
  */
 public final class Pruner {
   private Pruner() {}
@@ -59,6 +61,10 @@ public final class Pruner {
           before == 0 ? 0.0 : 100.0 * (before - after) / before));
     }
     if (o.prune() > 0) {
+      if (o.pruneMethod() == ConvertOptions.PruneMethod.RECONSTRUCT) {
+        reconstruct(g, o, ctx);
+        return;
+      }
       List<MagnitudePruning.Layer> layers = MagnitudePruning.apply(g, o.prune(),
           o.pruneScope() == ConvertOptions.PruneScope.GLOBAL, o.pruneAllLayers(), means(g, o, ctx));
       long total = 0;
@@ -85,5 +91,43 @@ public final class Pruner {
           o.pruneScope().name().toLowerCase(Locale.ROOT), 100 * o.prune(), pruned, layers.size(), zeros, total,
           100.0 * zeros / Math.max(1, total), 100.0 * prunableZeros / Math.max(1, prunable)));
     }
+  }
+
+  private static void reconstruct(Graph g, ConvertOptions o, PassContext ctx) throws ConversionException {
+    long t0 = System.nanoTime();
+    List<Reconstruction.Layer> layers = Reconstruction.apply(g, o.prune(),
+        o.pruneScope() == ConvertOptions.PruneScope.GLOBAL, o.pruneAllLayers(), o.pruneCalibration());
+    long total = 0;
+    long zeros = 0;
+    long prunable = 0;
+    long prunableZeros = 0;
+    int pruned = 0;
+    for (Reconstruction.Layer l : layers) {
+      total += l.count();
+      zeros += l.zerosAfter();
+      if (l.skipped() != null) {
+        ctx.note(String.format(Locale.ROOT,
+            "reconstruction pruning: '%s' kept dense (%s; --prune-all-layers prunes it)", l.node(), l.skipped()));
+        continue;
+      }
+      pruned++;
+      prunable += l.count();
+      prunableZeros += l.zerosAfter();
+      if (l.fallback() != null) {
+        ctx.note(String.format(Locale.ROOT, "reconstruction pruning: '%s' weights %.1f%% zero (%d of %d) by magnitude"
+            + " (%s)", l.node(), 100.0 * l.zerosAfter() / Math.max(1, l.count()), l.zerosAfter(), l.count(),
+            l.fallback()));
+      } else {
+        ctx.note(String.format(Locale.ROOT, "reconstruction pruning: '%s' weights %.1f%% zero (%d of %d), relative"
+            + " output error %.4f by magnitude -> %.4f reconstructed", l.node(),
+            100.0 * l.zerosAfter() / Math.max(1, l.count()), l.zerosAfter(), l.count(), l.errorMagnitude(),
+            l.errorReconstructed()));
+      }
+    }
+    ctx.note(String.format(Locale.ROOT, "reconstruction pruning (%s, %.0f%%, %d calibration samples, %.1f s): %d of %d"
+        + " weight tensors pruned, %d of %d weights zero (%.1f%% overall, %.1f%% of the pruned layers)",
+        o.pruneScope().name().toLowerCase(Locale.ROOT), 100 * o.prune(), o.pruneCalibration().shape().dims()[0],
+        (System.nanoTime() - t0) / 1e9, pruned, layers.size(), zeros, total, 100.0 * zeros / Math.max(1, total),
+        100.0 * prunableZeros / Math.max(1, prunable)));
   }
 }

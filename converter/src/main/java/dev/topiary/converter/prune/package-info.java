@@ -1,7 +1,10 @@
 /**
- * Pruning of a lowered graph before export: unstructured magnitude pruning of Conv2D,
- * FullyConnected and MatMul weights ({@link dev.topiary.converter.prune.MagnitudePruning}), whose
- * zeros the exporter stores with the BITMAP sparse encoding, and structured channel pruning
+ * Pruning of a lowered graph before export: unstructured pruning of Conv2D, FullyConnected and
+ * MatMul weights by magnitude ({@link dev.topiary.converter.prune.MagnitudePruning}) or with
+ * layer-wise least-squares reconstruction on calibration data
+ * ({@link dev.topiary.converter.prune.Reconstruction}, which runs graph snapshots through
+ * {@link dev.topiary.converter.prune.Activations}), whose zeros the exporter stores with the BITMAP
+ * sparse encoding, and structured channel pruning
  * ({@link dev.topiary.converter.prune.ChannelPruning}) that physically removes output channels and
  * the matching inputs of the layers that read them. {@link dev.topiary.converter.prune.Pruner} runs
  * both as {@link dev.topiary.converter.ConvertOptions} ask; {@link dev.topiary.converter.prune.Macs}

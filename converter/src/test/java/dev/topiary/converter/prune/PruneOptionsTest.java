@@ -68,6 +68,26 @@ public class PruneOptionsTest {
     expectUsage("--prune-scope: expected layer or global, got 'all'", "convert", m.toString(), "-o", out,
         "--prune-scope", "all");
     expectUsage("--prune-norm: expected l1 or l2, got 'l3'", "convert", m.toString(), "-o", out, "--prune-norm", "l3");
+    expectUsage("--prune-method: expected magnitude or reconstruct, got 'obs'", "convert", m.toString(), "-o", out,
+        "--prune", "0.5", "--prune-method", "obs");
+    expectUsage("--prune-method reconstruct needs calibration data: --prune-calibration X.npy or --calibration X.npy",
+        "convert", m.toString(), "-o", out, "--prune", "0.5", "--prune-method", "reconstruct");
+    expectUsage("--prune-method applies to --prune SPARSITY", "convert", m.toString(), "-o", out,
+        "--prune-method", "magnitude");
+  }
+
+  @Test
+  public void builderDefaultsToReconstructionWithCalibrationData() {
+    dev.topiary.Tensor x = dev.topiary.Tensor.ofFloats(dev.topiary.Shape.of(1, 4), new float[4]);
+    assertEquals(ConvertOptions.PruneMethod.MAGNITUDE, ConvertOptions.builder().prune(0.5).build().pruneMethod());
+    ConvertOptions o = ConvertOptions.builder().prune(0.5).calibration(x).build();
+    assertEquals(ConvertOptions.PruneMethod.RECONSTRUCT, o.pruneMethod());
+    assertTrue(o.pruneCalibration() == x);
+    assertEquals(null, ConvertOptions.builder().calibration(x).build().pruneCalibration());
+    assertEquals(ConvertOptions.PruneMethod.MAGNITUDE, ConvertOptions.builder().prune(0.5).pruneCalibration(x)
+        .pruneMethod(ConvertOptions.PruneMethod.MAGNITUDE).build().pruneMethod());
+    expectIae(() -> ConvertOptions.builder().prune(0.5).pruneMethod(ConvertOptions.PruneMethod.RECONSTRUCT).build(),
+        "pruneMethod RECONSTRUCT needs calibration data (pruneCalibration or calibration)");
   }
 
   @Test
@@ -87,7 +107,8 @@ public class PruneOptionsTest {
         PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
       code = Main.run(new String[] {"convert", fx.resolve("mlp.onnx").toString(), "-o", out.toString(),
           "--prune", "0.6", "--prune-scope", "global", "--prune-channels", "0.25", "--prune-norm", "l2",
-          "--prune-calibration", fx.resolve("calibration_images.npy").toString()}, po, pe);
+          "--prune-method", "magnitude", "--prune-calibration", fx.resolve("calibration_images.npy").toString()},
+          po, pe);
     }
     String text = o.toString(StandardCharsets.UTF_8);
     assertEquals("stderr: " + e, 0, code);
@@ -104,6 +125,22 @@ public class PruneOptionsTest {
     String text2 = o2.toString(StandardCharsets.UTF_8);
     assertTrue(text2, text2.contains("3 of 3 weight tensors pruned") && !text2.contains("kept dense"));
     assertTrue(text, text.contains("biases corrected with the mean activations of 500 calibration samples"));
+    String[] r = cli("convert", fx.resolve("mlp.onnx").toString(), "-o", dir.resolve("bad.topiary").toString(),
+        "--prune", "0.5", "--calibration", fx.resolve("test_labels.npy").toString());
+    assertTrue(r[0], !r[0].equals("0"));
+    assertEquals("one line: " + r[1], 1, r[1].split("\n", -1).length - 1);
+    assertTrue(r[1], r[1].contains("calibration data for pruning: expected at least 1 samples of [1,28,28] FLOAT32"));
+    ByteArrayOutputStream o3 = new ByteArrayOutputStream();
+    try (PrintStream po = new PrintStream(o3, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+      assertEquals(0, Main.run(new String[] {"convert", fx.resolve("mlp.onnx").toString(), "-o",
+          dir.resolve("mlp-r.topiary").toString(), "--prune", "0.5", "--calibration",
+          fx.resolve("calibration_images.npy").toString()}, po, pe));
+    }
+    String text3 = o3.toString(StandardCharsets.UTF_8);
+    assertTrue(text3, text3.contains("reconstruction pruning (layer, 50%, 500 calibration samples"));
+    assertTrue(text3, text3.contains("(50.0% overall"));
+    assertTrue(text3, text3.contains("reconstructed"));
     byte[] artifact = java.nio.file.Files.readAllBytes(out);
     assertEquals("format minor version", 1, artifact[10]);
     try (dev.topiary.Model m = dev.topiary.Model.load(java.nio.ByteBuffer.wrap(artifact))) {

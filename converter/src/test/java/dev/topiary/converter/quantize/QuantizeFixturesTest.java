@@ -100,9 +100,10 @@ public class QuantizeFixturesTest {
   @Test
   public void cnn() throws Exception {
     // int8 whole file 0.303x measured (the 0.27x holds for the weights, not the file: the
-    // header's per-channel weight scales and names are 5.5 KB); prune + int8 0.212x, and the float
-    // pruning alone (no fine-tuning) costs this CNN ~15 pp (91.4% -> 76.4%; 76.8% with int8)
-    check("cnn.onnx", false, 0.31, 0.22, 0.16);
+    // header's per-channel weight scales and names are 5.5 KB); prune + int8 0.212x. Pruning with the
+    // calibration data reconstructs each layer (91.4% -> 91.1% with int8; plain magnitude pruning
+    // lost ~15 pp), so the 1 pp holds
+    check("cnn.onnx", false, 0.31, 0.22, 0.01);
   }
 
   @Test
