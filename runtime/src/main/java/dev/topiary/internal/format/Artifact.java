@@ -18,6 +18,8 @@ public final class Artifact {
   private final ByteBuffer data;
   private final long fileSize;
   private final int headerSize;
+  private final int rawHeaderSize;
+  private final boolean headerCompressed;
   private final long dataOffset;
   private final byte[] digest;
 
@@ -28,6 +30,8 @@ public final class Artifact {
       ByteBuffer data,
       long fileSize,
       int headerSize,
+      int rawHeaderSize,
+      boolean headerCompressed,
       long dataOffset,
       byte[] digest) {
     this.majorVersion = majorVersion;
@@ -36,6 +40,8 @@ public final class Artifact {
     this.data = data;
     this.fileSize = fileSize;
     this.headerSize = headerSize;
+    this.rawHeaderSize = rawHeaderSize;
+    this.headerCompressed = headerCompressed;
     this.dataOffset = dataOffset;
     this.digest = digest;
   }
@@ -57,9 +63,19 @@ public final class Artifact {
     return fileSize;
   }
 
-  /** Size of the protobuf header in bytes. */
+  /** Size of the header as stored in the file (compressed or not), in bytes. */
   public int headerSize() {
     return headerSize;
+  }
+
+  /** Size of the header's protobuf encoding (after inflating a compressed header), in bytes. */
+  public int rawHeaderSize() {
+    return rawHeaderSize;
+  }
+
+  /** True when the header is stored DEFLATE-compressed (format 1.3). */
+  public boolean headerCompressed() {
+    return headerCompressed;
   }
 
   /** File offset of the data section. */
@@ -86,7 +102,10 @@ public final class Artifact {
     return sb.toString();
   }
 
-  /** A little-endian view of the stored values of constant tensor {@code index}. */
+  /**
+   * A little-endian view of the stored values of constant tensor {@code index}: its bytes as they
+   * are in the file (sparse or narrow encodings not decoded).
+   */
   public ByteBuffer constantBytes(int index) {
     TensorDesc t = header.getGraph().getTensors(index);
     ByteBuffer b = data.duplicate();
