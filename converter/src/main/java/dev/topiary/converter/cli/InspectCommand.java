@@ -153,7 +153,7 @@ final class InspectCommand implements Command {
       c.put("bytes", t.getDataLength());
       c.put("data_offset", t.getDataOffset());
       c.put("stored_width", t.getStoredWidth() == 0 ? null : (long) t.getStoredWidth());
-      c.put("quantization", t.hasQuantization() ? quantization(t.getQuantization()) : null);
+      c.put("quantization", t.hasQuantization() ? quantization(t.getQuantization(), a.scalesStoredAsCodes(i)) : null);
       constants.add(c);
       String type = typeName(t);
       params += count;
@@ -257,12 +257,12 @@ final class InspectCommand implements Command {
     };
   }
 
-  private static Map<String, Object> quantization(Quantization q) {
+  private static Map<String, Object> quantization(Quantization q, boolean codes) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("axis", q.getScaleCount() > 1 ? q.getAxis() : null);
     r.put("scale", new ArrayList<>(q.getScaleList()));
     r.put("zero_point", new ArrayList<>(q.getZeroPointList()));
-    r.put("scale_encoding", q.hasScaleCodes() ? "log8" : "float32");
+    r.put("scale_encoding", codes ? "log8" : "float32");
     return r;
   }
 

@@ -5,6 +5,7 @@ import dev.topiary.internal.format.proto.TensorDesc;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.BitSet;
 
 /**
  * A parsed, verified artifact: its header and a little-endian view of its data section. Produced
@@ -20,6 +21,7 @@ public final class Artifact {
   private final int headerSize;
   private final int rawHeaderSize;
   private final boolean headerCompressed;
+  private final BitSet scaleCodes;
   private final long dataOffset;
   private final byte[] digest;
 
@@ -32,6 +34,7 @@ public final class Artifact {
       int headerSize,
       int rawHeaderSize,
       boolean headerCompressed,
+      BitSet scaleCodes,
       long dataOffset,
       byte[] digest) {
     this.majorVersion = majorVersion;
@@ -42,6 +45,7 @@ public final class Artifact {
     this.headerSize = headerSize;
     this.rawHeaderSize = rawHeaderSize;
     this.headerCompressed = headerCompressed;
+    this.scaleCodes = (BitSet) scaleCodes.clone();
     this.dataOffset = dataOffset;
     this.digest = digest;
   }
@@ -76,6 +80,14 @@ public final class Artifact {
   /** True when the header is stored DEFLATE-compressed (format 1.3). */
   public boolean headerCompressed() {
     return headerCompressed;
+  }
+
+  /**
+   * True when tensor {@code index}'s quantization scales are stored as 8-bit logarithmic codes
+   * (format 1.3); {@link #header()} holds them decoded either way.
+   */
+  public boolean scalesStoredAsCodes(int index) {
+    return scaleCodes.get(index);
   }
 
   /** File offset of the data section. */

@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.BitSet;
 
 /**
  * Reads and verifies artifacts. Every check happens before anything is allocated from a size the
@@ -104,7 +105,8 @@ public final class ArtifactReader {
     String where = compressed
         ? "header (inflated from bytes 16.." + (16 + headerSize) + ")"
         : "header (bytes 16.." + (16 + headerSize) + ")";
-    ModelHeader header = CompactScales.expand(parseHeader(protobuf, where));
+    BitSet coded = new BitSet();
+    ModelHeader header = CompactScales.expand(parseHeader(protobuf, where), coded);
     if (header.getDataLength() != dataLength) {
       throw new ModelFormatException(
           "header says the data section has " + header.getDataLength() + " bytes but the file holds "
@@ -116,7 +118,7 @@ public final class ArtifactReader {
     data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     GraphValidator.validate(header, dataLength);
     Artifact artifact = new Artifact(
-        major, minor, header, data, size, (int) headerSize, rawHeaderSize, compressed, dataOffset, stored);
+        major, minor, header, data, size, (int) headerSize, rawHeaderSize, compressed, coded, dataOffset, stored);
     GraphValidator.checkSparseData(header, artifact);
     return artifact;
   }

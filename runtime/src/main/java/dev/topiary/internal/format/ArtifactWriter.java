@@ -18,7 +18,8 @@ import java.util.List;
  * Writes an artifact: preamble, header, aligned data section, SHA-256 trailer. It stores the model
  * in the most compact exact form the format offers (1.3): integer constants whose values fit fewer
  * bytes are stored narrow, per-channel scales that are representable as 8-bit logarithmic codes are
- * stored as codes, and the header is DEFLATE-compressed when that is smaller. Weights stay
+ * stored as codes, and the header is DEFLATE-compressed when that makes the file smaller (moves the
+ * 64-byte aligned data section forward). Weights stay
  * uncompressed and aligned, so the file can still be mapped.
  */
 public final class ArtifactWriter {
@@ -30,12 +31,25 @@ public final class ArtifactWriter {
    * and the data length field is set here.
    */
   public static void write(ModelHeader header, ByteBuffer data, OutputStream out) throws IOException {
+    write(header, data, out, true);
+  }
+
+  /**
+   * Writes a complete artifact, with the compact encodings of format 1.3 where they are smaller
+   * when {@code compact} is set, or else exactly as given (for readers older than 1.3).
+   */
+  public static void write(ModelHeader header, ByteBuffer data, OutputStream out, boolean compact)
+      throws IOException {
     ByteBuffer[] narrowed = new ByteBuffer[1];
-    ModelHeader narrow = narrowConstants(header, data, narrowed);
+    ModelHeader narrow = compact ? CompactScales.compact(narrowConstants(header, data, narrowed)) : header;
     ByteBuffer dataOut = narrowed[0] != null ? narrowed[0] : data;
-    ModelHeader h = CompactScales.compact(narrow).toBuilder().setDataLength(dataOut.remaining()).build();
+    ModelHeader h = narrow.toBuilder().setDataLength(dataOut.remaining()).build();
     byte[] raw = h.toByteArray();
-    byte[] compressed = HeaderCompression.compress(raw);
+    byte[] compressed = compact ? HeaderCompression.compress(raw) : null;
+    if (compressed != null && ArtifactFormat.align(ArtifactFormat.PREAMBLE_SIZE + compressed.length)
+        >= ArtifactFormat.align(ArtifactFormat.PREAMBLE_SIZE + raw.length)) {
+      compressed = null; // the data section would start at the same offset: keep the file 1.2-readable
+    }
     byte[] headerBytes = compressed != null ? compressed : raw;
     if (raw.length > ArtifactFormat.MAX_HEADER_SIZE || headerBytes.length > ArtifactFormat.MAX_HEADER_SIZE) {
       throw new IOException("header of " + raw.length + " bytes exceeds the format limit");
@@ -110,6 +124,13 @@ public final class ArtifactWriter {
    */
   private static ModelHeader narrowConstants(ModelHeader h, ByteBuffer data, ByteBuffer[] dataOut) {
     List<TensorDesc> ts = h.getGraph().getTensorsList();
+    for (TensorDesc t : ts) {
+      long off = t.getDataOffset();
+      long len = t.getDataLength();
+      if (t.getConstant() && (off < 0 || len < 0 || off > data.remaining() || len > data.remaining() - off)) {
+        return h; // a hand-made hostile header (tests): written as given
+      }
+    }
     int[] width = new int[ts.size()];
     boolean any = false;
     for (int i = 0; i < ts.size(); i++) {
@@ -119,9 +140,16 @@ public final class ArtifactWriter {
         continue;
       }
       int size = Types.byteSize(t.getDataType());
-      int count = (int) (t.getDataLength() / size);
-      if (count > 0) {
-        width[i] = NarrowIntegers.narrowestWidth(constant(data, t), count, size);
+      long count = 1;
+      for (long d : t.getShapeList()) {
+        count = d < 0 || d > Integer.MAX_VALUE ? -1 : count * d;
+        if (count < 0 || count > Integer.MAX_VALUE) {
+          count = -1;
+          break;
+        }
+      }
+      if (count > 0 && count * size == t.getDataLength()) {
+        width[i] = NarrowIntegers.narrowestWidth(constant(data, t), (int) count, size);
         any |= width[i] < size;
       }
     }

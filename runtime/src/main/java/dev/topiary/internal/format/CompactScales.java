@@ -8,13 +8,14 @@ import dev.topiary.internal.format.proto.Quantization;
 import dev.topiary.internal.format.proto.ScaleCodes;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.quantization.LogScales;
+import java.util.BitSet;
 
 /**
  * Quantization scales stored as 8-bit logarithmic codes ({@code Quantization.scale_codes}, format
  * 1.3; the decoding is {@link LogScales#decode}). The writer replaces a list of several scales by
  * codes exactly when every scale is representable relative to the largest, so the encoding is
- * lossless; the reader expands the codes back into {@code scale}, so everything after it sees
- * ordinary scales.
+ * lossless; the reader expands the codes back into {@code scale} and drops them, so everything
+ * after it sees ordinary scales.
  */
 final class CompactScales {
   private CompactScales() {}
@@ -29,29 +30,22 @@ final class CompactScales {
     return false;
   }
 
-  /**
-   * {@code h} with every list of two or more exactly representable scales stored as codes. Where a
-   * tensor has both (an expanded header read back), the scales are the truth and are encoded again.
-   */
+  /** {@code h} with every list of two or more exactly representable scales stored as codes. */
   static ModelHeader compact(ModelHeader h) {
     Graph g = h.getGraph();
     Graph.Builder out = null;
     for (int i = 0; i < g.getTensorsCount(); i++) {
       TensorDesc t = g.getTensors(i);
       Quantization q = t.getQuantization();
-      if (!t.hasQuantization() || q.getScaleCount() == 0) {
+      if (!t.hasQuantization() || q.hasScaleCodes() || q.getScaleCount() < 2) {
         continue;
       }
-      byte[] codes = q.getScaleCount() < 2 ? null : codes(q);
-      if (codes == null && !q.hasScaleCodes()) {
+      byte[] codes = codes(q);
+      if (codes == null) {
         continue;
       }
       if (out == null) {
         out = g.toBuilder();
-      }
-      if (codes == null) {
-        out.setTensors(i, t.toBuilder().setQuantization(q.toBuilder().clearScaleCodes()));
-        continue;
       }
       float max = q.getScale(0);
       for (float s : q.getScaleList()) {
@@ -84,13 +78,13 @@ final class CompactScales {
   }
 
   /**
-   * {@code h} with every tensor's scale codes decoded into {@code scale} (the codes are kept, so
-   * tools can tell how the scales were stored).
+   * {@code h} with every tensor's scale codes decoded into {@code scale} and removed; the indices of
+   * those tensors are set in {@code coded}, so tools can tell how the scales were stored.
    *
    * @throws ModelFormatException if a tensor has both scales and codes, no codes, or a largest
    *     scale that is not finite and positive
    */
-  static ModelHeader expand(ModelHeader h) throws ModelFormatException {
+  static ModelHeader expand(ModelHeader h, BitSet coded) throws ModelFormatException {
     if (!used(h)) {
       return h;
     }
@@ -115,7 +109,7 @@ final class CompactScales {
         throw new ModelFormatException(where + ": largest scale of the scale codes is " + max
             + " (must be finite and > 0)");
       }
-      Quantization.Builder qb = q.toBuilder();
+      Quantization.Builder qb = q.toBuilder().clearScaleCodes();
       ByteString codes = sc.getCodes();
       for (int c = 0; c < codes.size(); c++) {
         // Every byte is a valid code (0..255); a decoded scale that underflows to 0 is rejected
@@ -123,6 +117,7 @@ final class CompactScales {
         qb.addScale(LogScales.decode(max, codes.byteAt(c) & 0xFF));
       }
       out.setTensors(i, t.toBuilder().setQuantization(qb));
+      coded.set(i);
     }
     return h.toBuilder().setGraph(out).build();
   }
