@@ -75,7 +75,7 @@ final class HeaderCompression {
           "compressed header (bytes 16.." + end + ") is shorter than its " + COMPRESSED_HEADER_PREFIX
               + "-byte prefix");
     }
-    long declared = h.order(ByteOrder.LITTLE_ENDIAN).getInt(h.position() + 1) & 0xFFFFFFFFL;
+    long declared = h.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(h.position() + 1) & 0xFFFFFFFFL;
     if (declared > MAX_HEADER_SIZE) {
       throw new ModelFormatException(
           "compressed header declares " + declared + " uncompressed bytes at byte 17, over the limit of "
