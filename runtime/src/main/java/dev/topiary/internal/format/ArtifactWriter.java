@@ -19,8 +19,8 @@ import java.util.List;
  * in the most compact exact form the format offers (1.3): integer constants whose values fit fewer
  * bytes are stored narrow, per-channel scales that are representable as 8-bit logarithmic codes are
  * stored as codes, and the header is DEFLATE-compressed when that makes the file smaller (moves the
- * 64-byte aligned data section forward). Weights stay
- * uncompressed and aligned, so the file can still be mapped.
+ * 64-byte aligned data section forward). Weights stay uncompressed and aligned, so the file can
+ * still be mapped.
  */
 public final class ArtifactWriter {
   private ArtifactWriter() {}
@@ -161,8 +161,8 @@ public final class ArtifactWriter {
     for (int i = 0; i < ts.size(); i++) {
       TensorDesc t = ts.get(i);
       if (t.getConstant()) {
-        int size = Types.byteSize(t.getDataType());
-        stored[i] = width[i] != 0 && width[i] < size
+        int size = width[i] != 0 ? Types.byteSize(t.getDataType()) : 0;
+        stored[i] = width[i] < size
             ? NarrowIntegers.narrow(constant(data, t), (int) (t.getDataLength() / size), size, width[i])
             : constant(data, t);
         total = ArtifactFormat.align(total) + stored[i].remaining();
@@ -177,7 +177,7 @@ public final class ArtifactWriter {
       }
       offset = ArtifactFormat.align(offset);
       TensorDesc.Builder t = ts.get(i).toBuilder().setDataOffset(offset).setDataLength(stored[i].remaining());
-      if (width[i] != 0 && width[i] < Types.byteSize(ts.get(i).getDataType())) {
+      if (width[i] != 0 && stored[i].remaining() < ts.get(i).getDataLength()) {
         t.setStoredWidth(width[i]);
       }
       g.setTensors(i, t);

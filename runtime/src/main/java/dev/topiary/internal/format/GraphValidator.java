@@ -203,8 +203,8 @@ final class GraphValidator {
         throw new ModelFormatException(where + ": only constants may have a stored width");
       }
       if (!NarrowIntegers.narrowable(t.getDataType())) {
-        throw new ModelFormatException(where + ": stored width " + width + " on a " + t.getDataType()
-            + " constant (only INT32 and INT64 may be stored narrow)");
+        throw new ModelFormatException(where + ": stored width " + width + " on a constant of type " + t.getDataType()
+            + " (only INT32 and INT64 may be stored narrow)");
       }
       if ((width != 1 && width != 2 && width != 4) || width >= full) {
         throw new ModelFormatException(where + ": stored width " + width + " is not 1, 2 or 4 bytes below the "

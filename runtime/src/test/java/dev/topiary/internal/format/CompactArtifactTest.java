@@ -450,7 +450,7 @@ public class CompactArtifactTest {
             .setSparse(SparseEncoding.newBuilder().setKind(SparseEncoding.Kind.BITMAP).setNonzeroCount(4))));
     assertLoadError(ints + "an empty constant must be stored at full width",
         withTensor("int_constant", t -> t.setStoredWidth(2).setShape(0, 0).setDataLength(0)));
-    assertLoadError("tensor 1 '/encoder/layers.0/fully_connected/weights': stored width 1 on a INT8 constant"
+    assertLoadError("tensor 1 '/encoder/layers.0/fully_connected/weights': stored width 1 on a constant of type INT8"
         + " (only INT32 and INT64 may be stored narrow)", withTensor("weights", t -> t.setStoredWidth(1)));
     assertLoadError("tensor 2 '/encoder/layers.0/fully_connected/output': only constants may have a stored width",
         withTensor("fully_connected/output", t -> t.setStoredWidth(2)));
