@@ -89,6 +89,8 @@ final class InspectCommand implements Command {
     f.put("format_version", a.majorVersion() + "." + a.minorVersion());
     f.put("size_bytes", a.fileSize());
     f.put("header_bytes", (long) a.headerSize());
+    f.put("header_raw_bytes", (long) a.rawHeaderSize());
+    f.put("header_compressed", a.headerCompressed());
     f.put("data_offset", a.dataOffset());
     f.put("data_bytes", a.dataSize());
     f.put("trailer_bytes", (long) ArtifactFormat.TRAILER_SIZE);
@@ -150,7 +152,8 @@ final class InspectCommand implements Command {
       c.put("elements", count);
       c.put("bytes", t.getDataLength());
       c.put("data_offset", t.getDataOffset());
-      c.put("quantization", t.hasQuantization() ? quantization(t.getQuantization()) : null);
+      c.put("stored_width", t.getStoredWidth() == 0 ? null : (long) t.getStoredWidth());
+      c.put("quantization", t.hasQuantization() ? quantization(t.getQuantization(), a.scalesStoredAsCodes(i)) : null);
       constants.add(c);
       String type = typeName(t);
       params += count;
@@ -254,11 +257,12 @@ final class InspectCommand implements Command {
     };
   }
 
-  private static Map<String, Object> quantization(Quantization q) {
+  private static Map<String, Object> quantization(Quantization q, boolean codes) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("axis", q.getScaleCount() > 1 ? q.getAxis() : null);
     r.put("scale", new ArrayList<>(q.getScaleList()));
     r.put("zero_point", new ArrayList<>(q.getZeroPointList()));
+    r.put("scale_encoding", codes ? "log8" : "float32");
     return r;
   }
 
@@ -274,7 +278,9 @@ final class InspectCommand implements Command {
     out.println(kv("file", f.get("path")));
     out.println(kv("format", f.get("format_version")));
     out.println(kv("size", Fmt.grouped(size) + " bytes (" + Fmt.bytes(size) + ")"));
-    out.println(kv("  header", Fmt.grouped((Long) f.get("header_bytes")) + " bytes"));
+    out.println(kv("  header", Fmt.grouped((Long) f.get("header_bytes")) + " bytes"
+        + (Boolean.TRUE.equals(f.get("header_compressed"))
+            ? " (DEFLATE; " + Fmt.grouped((Long) f.get("header_raw_bytes")) + " bytes uncompressed)" : "")));
     out.println(kv("  data", Fmt.grouped((Long) f.get("data_bytes")) + " bytes at offset "
         + Fmt.grouped((Long) f.get("data_offset"))));
     out.println(kv("  trailer", f.get("trailer_bytes") + " bytes (SHA-256 + end marker)"));
@@ -339,7 +345,8 @@ final class InspectCommand implements Command {
       TextTable ct = new TextTable("name", "dtype", "shape", ">elements", ">bytes", "quantization");
       for (Object o : constants) {
         Map<String, Object> c = (Map<String, Object>) o;
-        ct.row(c.get("name"), c.get("dtype"), Fmt.shape((List<Long>) c.get("shape")), Fmt.grouped((Long) c.get("elements")),
+        Long width = (Long) c.get("stored_width");
+        ct.row(c.get("name"), c.get("dtype") + (width == null ? "" : " as int" + 8 * width), Fmt.shape((List<Long>) c.get("shape")), Fmt.grouped((Long) c.get("elements")),
             Fmt.grouped((Long) c.get("bytes")), quantizationText((Map<String, Object>) c.get("quantization")));
       }
       ct.print(out, "  ");
@@ -434,7 +441,8 @@ final class InspectCommand implements Command {
     if (scales.size() == 1) {
       return "scale " + Fmt.num(scales.get(0)) + ", zero point " + (zps.isEmpty() ? 0 : zps.get(0));
     }
-    return "per-axis " + q.get("axis") + ", " + scales.size() + " scales";
+    return "per-axis " + q.get("axis") + ", " + scales.size() + " scales"
+        + ("log8".equals(q.get("scale_encoding")) ? " (8-bit log codes)" : "");
   }
 
   private static String byType(Map<String, Long> m, boolean bytes) {

@@ -5,6 +5,7 @@ import dev.topiary.internal.format.Artifact;
 import dev.topiary.internal.format.ArtifactFormat;
 import dev.topiary.internal.format.ArtifactReader;
 import dev.topiary.internal.format.ArtifactWriter;
+import dev.topiary.internal.format.NarrowIntegers;
 import dev.topiary.internal.format.SparseBitmap;
 import dev.topiary.internal.format.Types;
 import dev.topiary.internal.format.proto.DataType;
@@ -56,8 +57,12 @@ final class ArtifactGraph {
           }
           bytes = SparseBitmap.decode(bytes, count, Types.byteSize(t.getDataType()));
           wasSparse.add(i);
+        } else if (t.getStoredWidth() != 0) {
+          // edited at full width; the writer stores it narrow again where the values fit
+          int size = Types.byteSize(t.getDataType());
+          bytes = NarrowIntegers.widen(bytes, bytes.remaining() / t.getStoredWidth(), t.getStoredWidth(), size);
         }
-        b.clearSparse();
+        b.clearSparse().clearStoredWidth();
       }
       tensors.add(b);
       data.add(bytes);

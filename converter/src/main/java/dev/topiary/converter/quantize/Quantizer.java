@@ -9,6 +9,7 @@ import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.ops.OpRegistry;
 import dev.topiary.internal.ops.Precision;
 import dev.topiary.quantization.Float16;
+import dev.topiary.quantization.LogScales;
 import dev.topiary.quantization.QuantParams;
 import dev.topiary.quantization.calibration.Ranges;
 import java.nio.ByteBuffer;
@@ -139,7 +140,12 @@ public final class Quantizer {
     }
   }
 
-  /** Replaces FLOAT32 constant {@code w} by INT8 symmetric per-channel values along {@code axis}. */
+  /**
+   * Replaces FLOAT32 constant {@code w} by INT8 symmetric per-channel values along {@code axis}.
+   * The scales are {@code max|w_c| / 127} rounded up to the 8-bit logarithmic codes the artifact
+   * stores them in ({@link LogScales}), so the weights are quantized with exactly the stored scales
+   * and none clips; an all-zero channel (any scale represents it) takes the tensor's largest scale.
+   */
   static QuantParams quantizeWeights(ArtifactGraph g, int w, int axis) {
     float[] f = g.floats(w);
     int[] s = g.shape(w);
@@ -147,7 +153,7 @@ public final class Quantizer {
     for (int i = axis + 1; i < s.length; i++) {
       inner *= s[i];
     }
-    QuantParams q = Ranges.int8SymmetricPerChannel(f, s[axis], axis, inner);
+    QuantParams q = storableScales(Ranges.int8SymmetricPerChannel(f, s[axis], axis, inner), f, s[axis], inner);
     ByteBuffer b = ByteBuffer.allocate(f.length);
     for (int i = 0; i < f.length; i++) {
       int c = (i / inner) % s[axis];
@@ -156,6 +162,30 @@ public final class Quantizer {
     ((java.nio.Buffer) b).flip();
     g.replaceConstant(w, DataType.INT8, b, q);
     return q;
+  }
+
+  /**
+   * {@code raw}'s scales rounded up to {@link LogScales} codes; all-zero channels (scale 1 in
+   * {@code raw}) get the largest scale of the others instead, so they do not stretch the code range.
+   */
+  static QuantParams storableScales(QuantParams raw, float[] values, int channels, int inner) {
+    boolean[] nonZero = new boolean[channels];
+    for (int i = 0; i < values.length; i++) {
+      nonZero[(i / inner) % channels] |= values[i] != 0;
+    }
+    float[] scales = raw.scales();
+    float largest = 0;
+    for (int c = 0; c < channels; c++) {
+      if (nonZero[c]) {
+        largest = Math.max(largest, scales[c]);
+      }
+    }
+    for (int c = 0; c < channels; c++) {
+      if (!nonZero[c]) {
+        scales[c] = largest > 0 ? largest : 1f;
+      }
+    }
+    return QuantParams.perAxis(LogScales.roundUp(scales), raw.zeroPoints(), raw.axis());
   }
 
   /** The per-node report of an artifact left as it is (before and after equal, no SQNR). */

@@ -56,6 +56,8 @@ public class InspectCommandTest {
     Map<String, Object> file = (Map<String, Object>) j.get("file");
     assertEquals((double) Files.size(model), file.get("size_bytes"));
     assertEquals("1.0", file.get("format_version"));
+    assertEquals(Boolean.FALSE, file.get("header_compressed"));
+    assertEquals(file.get("header_bytes"), file.get("header_raw_bytes"));
     assertEquals(Boolean.TRUE, j.get("planned"));
     assertNull(j.get("plan_error"));
     Map<String, Object> meta = (Map<String, Object>) j.get("metadata");
@@ -87,7 +89,8 @@ public class InspectCommandTest {
     assertTrue(o, o.contains("nodes (1, topological order, not planned: shapes as declared)"));
     assertTrue(o, o.matches("(?s).*\\n\\s+0\\s+mystery\\s+NoSuchOp\\s+x \\[1,4\\], w \\[4,4\\], \\(none\\), q \\[2,2\\]\\s+y \\[1,4\\]\\s+alpha=0\\.5 pads=\\[1,2\\] mode=fast\\n.*"));
     assertTrue(o, o.matches("(?s).*\\n\\s+w\\s+FLOAT32\\s+\\[4,4\\]\\s+16\\s+64\\s*\\n.*"));
-    assertTrue(o, o.matches("(?s).*\\n\\s+q\\s+INT8\\s+\\[2,2\\]\\s+4\\s+4\\s+per-axis 0, 2 scales\\n.*"));
+    assertTrue(o, o.matches("(?s).*\\n\\s+q\\s+INT8\\s+\\[2,2\\]\\s+4\\s+4\\s+per-axis 0, 2 scales \\(8-bit log codes\\)\\n.*"));
+    assertTrue(o, o.matches("(?s).*\\n  header\\s+\\d+ bytes \\(DEFLATE; \\d+ bytes uncompressed\\)\\n.*"));
     assertTrue(o, o.contains(InspectCommand.kv("  parameters", "20  [FLOAT32 16, INT8 4]\n")));
     assertTrue(o, o.contains(InspectCommand.kv("  weights", "68 bytes (68 B)  [FLOAT32 64 B, INT8 4 B]\n")));
     assertTrue(o, o.contains(InspectCommand.kv("  arena", "(not planned: unsupported op types")));
@@ -103,7 +106,11 @@ public class InspectCommandTest {
     assertEquals(16.0, w.get("elements"));
     assertNull(((List<Object>) node.get("inputs")).get(2));
     Map<String, Object> q = ((List<Map<String, Object>>) j.get("constants")).get(1);
-    assertEquals(Map.of("axis", 0.0, "scale", List.of(0.5, 0.25), "zero_point", List.of(0.0, 0.0)), q.get("quantization"));
+    assertEquals(Map.of("axis", 0.0, "scale", List.of(0.5, 0.25), "zero_point", List.of(0.0, 0.0), "scale_encoding",
+        "log8"), q.get("quantization"));
+    Map<String, Object> file = (Map<String, Object>) j.get("file");
+    assertEquals(Boolean.TRUE, file.get("header_compressed"));
+    assertTrue((Double) file.get("header_raw_bytes") > (Double) file.get("header_bytes"));
     assertNull(w.get("quantization"));
     Map<String, Object> totals = (Map<String, Object>) j.get("totals");
     assertEquals(Map.of("FLOAT32", 64.0, "INT8", 4.0), totals.get("weight_bytes_by_dtype"));

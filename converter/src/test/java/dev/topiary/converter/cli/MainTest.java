@@ -52,7 +52,7 @@ public class MainTest {
   @Test
   public void versionNamesToolAndFormat() {
     Result r = run("--version").assertOk();
-    assertTrue(r.out(), r.out().matches("topiary \\S+ \\(artifact format 1\\.0 to 1\\.2, Java .*\\)\\n"));
+    assertTrue(r.out(), r.out().matches("topiary \\S+ \\(artifact format 1\\.0 to 1\\.3, Java .*\\)\\n"));
     assertTrue("filtered version resource: " + r.out(), !r.out().contains("${") && !r.out().contains("unknown"));
   }
 

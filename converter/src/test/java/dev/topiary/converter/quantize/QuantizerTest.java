@@ -19,6 +19,7 @@ import dev.topiary.internal.format.proto.Graph;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.quantization.Float16;
+import dev.topiary.quantization.LogScales;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -93,15 +94,19 @@ public class QuantizerTest {
     byte[] q = Quantizer.apply(fc(), options(QuantizeMode.DYNAMIC, null)).artifact();
     TensorDesc w = tensor(graph(q), "w");
     assertEquals(dev.topiary.internal.format.proto.DataType.INT8, w.getDataType());
-    // By hand: scale = max|w_row| / 127 → 1/127 and 0.2/127; q = round half away (w / scale):
-    // row 0: 127, -63.5 → -64, 31.75 → 32; row 1: 0, 63.5 → 64, -127.
-    assertEquals(1f / 127, w.getQuantization().getScale(0), 1e-9);
-    assertEquals(0.2f / 127, w.getQuantization().getScale(1), 1e-9);
+    // By hand: scale = max|w_row| / 127 → 1/127 and 0.2/127, the second rounded up to the 8-bit
+    // log code the artifact stores: 1/127 · 2^(−74/32) in float32 (0.2 = 2^(−74.3/32)), 0.66 % more.
+    float s1 = LogScales.decode(1f / 127, 74);
+    assertEquals(1f / 127, w.getQuantization().getScale(0), 0f);
+    assertEquals(s1, w.getQuantization().getScale(1), 0f);
+    assertTrue(s1 >= 0.2f / 127 && s1 < 0.2f / 127 * 1.0067f);
     assertEquals(List.of(), w.getQuantization().getZeroPointList()); // symmetric: none stored, all 0
     assertEquals(0, w.getQuantization().getAxis());
+    // q = round half away (w / scale): row 0: 127, -63.5 → -64, 31.75 → 32;
+    // row 1: 0, 0.1/s1 = 63.09 → 63, -0.2/s1 = -126.17 → -126 (no weight clips).
     byte[] v = new byte[6];
     bytes(q, "w").get(v);
-    assertArrayEquals(new byte[] {127, -64, 32, 0, 64, -127}, v);
+    assertArrayEquals(new byte[] {127, -64, 32, 0, 63, -126}, v);
     assertEquals(dev.topiary.internal.format.proto.DataType.FLOAT32, tensor(graph(q), "b").getDataType());
     try (Model m = Model.load(ByteBuffer.wrap(q)); Session s = m.newSession()) {
       float[] y = s.run(Map.of("x", Tensor.ofFloats(Shape.of(1, 3), 1, 2, 4))).get("y").toFloatArray();
@@ -136,10 +141,13 @@ public class QuantizerTest {
     assertEquals(dev.topiary.internal.format.proto.DataType.INT32, b.getDataType());
     // Bias: scale_c = input scale × weight scale_c; q = round(b / scale_c).
     float s0 = (4f / 255) * (1f / 127);
-    float s1 = (4f / 255) * (0.2f / 127);
-    // The runtime derives exactly these parameters, so the artifact omits them (format 1.2).
+    float s1 = (4f / 255) * LogScales.decode(1f / 127, 74);
+    // The runtime derives exactly these parameters, so the artifact omits them (format 1.2). The
+    // weight scales are stored as codes (format 1.3); the bias stays 32-bit, since −1/s1 ≈ −40,200
+    // does not fit 16 bits.
     assertEquals(false, b.hasQuantization());
-    assertEquals(2, dev.topiary.internal.format.ArtifactReader.read(ByteBuffer.wrap(r.artifact()), true).minorVersion());
+    assertEquals(0, b.getStoredWidth());
+    assertEquals(3, dev.topiary.internal.format.ArtifactReader.read(ByteBuffer.wrap(r.artifact()), true).minorVersion());
     ByteBuffer bb = bytes(r.artifact(), "b");
     assertEquals(Math.round(0.5 / s0), bb.getInt());
     assertEquals(Math.round(-1 / s1), bb.getInt());

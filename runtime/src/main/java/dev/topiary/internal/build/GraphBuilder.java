@@ -64,6 +64,8 @@ public final class GraphBuilder {
   private final Metadata.Builder metadata = Metadata.newBuilder();
   private String producer = "topiary-runtime GraphBuilder";
   private String sourceSha256 = "";
+  /** Whether the writer may use the compact encodings of format 1.3 (default on). */
+  private boolean compact = true;
 
   /** Adds a graph input. Returns its tensor index. */
   public int input(String name, DataType type, Shape shape) {
@@ -172,6 +174,16 @@ public final class GraphBuilder {
     return this;
   }
 
+  /**
+   * Lets the writer use the compact encodings of format 1.3 (compressed header, scale codes, narrow
+   * integer constants) where they are smaller; off writes a file that 1.0–1.2 readers load when
+   * its other features allow. Default: on.
+   */
+  public GraphBuilder compactEncodings(boolean on) {
+    this.compact = on;
+    return this;
+  }
+
   public GraphBuilder producer(String producer) {
     this.producer = producer;
     return this;
@@ -261,7 +273,7 @@ public final class GraphBuilder {
       }
     }
     ((java.nio.Buffer) data).position(0);
-    ArtifactWriter.write(header(offsets, false), data, out);
+    ArtifactWriter.write(header(offsets, false), data, out, compact);
   }
 
   private void inferShapes() throws ModelFormatException {

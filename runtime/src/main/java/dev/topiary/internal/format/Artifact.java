@@ -5,6 +5,7 @@ import dev.topiary.internal.format.proto.TensorDesc;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.BitSet;
 
 /**
  * A parsed, verified artifact: its header and a little-endian view of its data section. Produced
@@ -18,6 +19,9 @@ public final class Artifact {
   private final ByteBuffer data;
   private final long fileSize;
   private final int headerSize;
+  private final int rawHeaderSize;
+  private final boolean headerCompressed;
+  private final BitSet scaleCodes;
   private final long dataOffset;
   private final byte[] digest;
 
@@ -28,6 +32,9 @@ public final class Artifact {
       ByteBuffer data,
       long fileSize,
       int headerSize,
+      int rawHeaderSize,
+      boolean headerCompressed,
+      BitSet scaleCodes,
       long dataOffset,
       byte[] digest) {
     this.majorVersion = majorVersion;
@@ -36,6 +43,9 @@ public final class Artifact {
     this.data = data;
     this.fileSize = fileSize;
     this.headerSize = headerSize;
+    this.rawHeaderSize = rawHeaderSize;
+    this.headerCompressed = headerCompressed;
+    this.scaleCodes = (BitSet) scaleCodes.clone();
     this.dataOffset = dataOffset;
     this.digest = digest;
   }
@@ -57,9 +67,27 @@ public final class Artifact {
     return fileSize;
   }
 
-  /** Size of the protobuf header in bytes. */
+  /** Size of the header as stored in the file (compressed or not), in bytes. */
   public int headerSize() {
     return headerSize;
+  }
+
+  /** Size of the header's protobuf encoding (after inflating a compressed header), in bytes. */
+  public int rawHeaderSize() {
+    return rawHeaderSize;
+  }
+
+  /** True when the header is stored DEFLATE-compressed (format 1.3). */
+  public boolean headerCompressed() {
+    return headerCompressed;
+  }
+
+  /**
+   * True when tensor {@code index}'s quantization scales are stored as 8-bit logarithmic codes
+   * (format 1.3); {@link #header()} holds them decoded either way.
+   */
+  public boolean scalesStoredAsCodes(int index) {
+    return scaleCodes.get(index);
   }
 
   /** File offset of the data section. */
@@ -86,7 +114,10 @@ public final class Artifact {
     return sb.toString();
   }
 
-  /** A little-endian view of the stored values of constant tensor {@code index}. */
+  /**
+   * A little-endian view of the stored values of constant tensor {@code index}: its bytes as they
+   * are in the file (sparse or narrow encodings not decoded).
+   */
   public ByteBuffer constantBytes(int index) {
     TensorDesc t = header.getGraph().getTensors(index);
     ByteBuffer b = data.duplicate();

@@ -8,9 +8,10 @@ package dev.topiary.internal.format;
  *  offset  size  field
  *  0       8     magic 89 54 50 59 0D 0A 1A 0A  ("\x89TPY\r\n\x1A\n")
  *  8       2     major version, uint16 little-endian (1)
- *  10      2     minor version, uint16 little-endian (0)
+ *  10      2     minor version, uint16 little-endian (0 to 3)
  *  12      4     header length H, uint32 little-endian
- *  16      H     header: protobuf ModelHeader (topiary_artifact.proto)
+ *  16      H     header: protobuf ModelHeader (topiary_artifact.proto), or since 1.3 a 0x00 byte,
+ *                the uncompressed length U (uint32 little-endian) and a raw DEFLATE stream of it
  *  16+H    p     zero padding up to the next multiple of 64 = D (the data offset)
  *  D       L     data section, L = header.data_length; every constant starts at a multiple of 64
  *  D+L     32    SHA-256 of bytes [0, D+L)
@@ -34,8 +35,14 @@ public final class ArtifactFormat {
    * only when such a bias is present.
    */
   public static final int DERIVED_BIAS_MINOR_VERSION = 2;
+  /**
+   * Minor version that added the compact encodings: a DEFLATE-compressed header, scales stored as
+   * 8-bit logarithmic codes ({@code Quantization.scale_codes}) and narrow integer constants
+   * ({@code TensorDesc.stored_width}); written only when one of them is used.
+   */
+  public static final int COMPACT_MINOR_VERSION = 3;
   /** Newest minor version whose additions this runtime understands. */
-  public static final int LATEST_MINOR_VERSION = DERIVED_BIAS_MINOR_VERSION;
+  public static final int LATEST_MINOR_VERSION = COMPACT_MINOR_VERSION;
   /** Bytes before the header. */
   public static final int PREAMBLE_SIZE = 16;
   /** Alignment of the data section and of every constant inside it. */
@@ -46,6 +53,10 @@ public final class ArtifactFormat {
   public static final int TRAILER_SIZE = DIGEST_SIZE + 8;
   /** Largest header a reader accepts (64 MiB): far above any real graph, well below memory limits. */
   public static final int MAX_HEADER_SIZE = 64 << 20;
+  /** First byte of a compressed header (format 1.3); a protobuf encoding never starts with it. */
+  public static final int COMPRESSED_HEADER_MARKER = 0x00;
+  /** Marker byte plus the uncompressed length (uint32) before a compressed header's DEFLATE stream. */
+  public static final int COMPRESSED_HEADER_PREFIX = 5;
   /** Largest artifact the runtime maps or reads: one ByteBuffer holds it. */
   public static final long MAX_FILE_SIZE = Integer.MAX_VALUE - 8;
 

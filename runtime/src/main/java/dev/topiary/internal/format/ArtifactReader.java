@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.BitSet;
 
 /**
  * Reads and verifies artifacts. Every check happens before anything is allocated from a size the
@@ -94,7 +95,18 @@ public final class ArtifactReader {
         throw new ModelFormatException("non-zero header padding at byte " + i);
       }
     }
-    ModelHeader header = parseHeader(f, (int) headerSize);
+    ByteBuffer region = f.duplicate();
+    ((Buffer) region).position(PREAMBLE_SIZE);
+    ((Buffer) region).limit(PREAMBLE_SIZE + (int) headerSize);
+    region = region.slice();
+    boolean compressed = HeaderCompression.isCompressed(region);
+    ByteBuffer protobuf = compressed ? ByteBuffer.wrap(HeaderCompression.inflate(region)) : region;
+    int rawHeaderSize = protobuf.remaining();
+    String where = compressed
+        ? "header (inflated from bytes 16.." + (16 + headerSize) + ")"
+        : "header (bytes 16.." + (16 + headerSize) + ")";
+    BitSet coded = new BitSet();
+    ModelHeader header = CompactScales.expand(parseHeader(protobuf, where), coded);
     if (header.getDataLength() != dataLength) {
       throw new ModelFormatException(
           "header says the data section has " + header.getDataLength() + " bytes but the file holds "
@@ -105,7 +117,8 @@ public final class ArtifactReader {
     ((Buffer) data).limit((int) (dataOffset + dataLength));
     data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     GraphValidator.validate(header, dataLength);
-    Artifact artifact = new Artifact(major, minor, header, data, size, (int) headerSize, dataOffset, stored);
+    Artifact artifact = new Artifact(
+        major, minor, header, data, size, (int) headerSize, rawHeaderSize, compressed, coded, dataOffset, stored);
     GraphValidator.checkSparseData(header, artifact);
     return artifact;
   }
@@ -146,20 +159,18 @@ public final class ArtifactReader {
     return md.digest();
   }
 
-  private static ModelHeader parseHeader(ByteBuffer f, int headerSize) throws ModelFormatException {
-    ByteBuffer h = f.duplicate();
-    ((Buffer) h).position(PREAMBLE_SIZE);
-    ((Buffer) h).limit(PREAMBLE_SIZE + headerSize);
+  private static ModelHeader parseHeader(ByteBuffer h, String where) throws ModelFormatException {
+    int size = h.remaining();
     try {
-      CodedInputStream in = CodedInputStream.newInstance(h.slice());
-      in.setSizeLimit(headerSize);
+      CodedInputStream in = CodedInputStream.newInstance(h);
+      in.setSizeLimit(size);
       ModelHeader header = ModelHeader.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
       in.checkLastTagWas(0);
       return header;
     } catch (InvalidProtocolBufferException e) {
-      throw new ModelFormatException("corrupted header (bytes 16.." + (16 + headerSize) + "): " + e.getMessage(), e);
+      throw new ModelFormatException("corrupted " + where + ": " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
-      throw new ModelFormatException("unreadable header (bytes 16.." + (16 + headerSize) + "): " + e, e);
+      throw new ModelFormatException("unreadable " + where + ": " + e, e);
     }
   }
 

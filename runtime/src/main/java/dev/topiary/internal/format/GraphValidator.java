@@ -196,8 +196,30 @@ final class GraphValidator {
         throw new ModelFormatException(where + ": only constants may be stored sparsely");
       }
     }
+    int width = t.getStoredWidth();
+    if (width != 0) {
+      int full = Types.byteSize(t.getDataType());
+      if (!t.getConstant()) {
+        throw new ModelFormatException(where + ": only constants may have a stored width");
+      }
+      if (!NarrowIntegers.narrowable(t.getDataType())) {
+        throw new ModelFormatException(where + ": stored width " + width + " on a constant of type " + t.getDataType()
+            + " (only INT32 and INT64 may be stored narrow)");
+      }
+      if ((width != 1 && width != 2 && width != 4) || width >= full) {
+        throw new ModelFormatException(where + ": stored width " + width + " is not 1, 2 or 4 bytes below the "
+            + full + "-byte " + t.getDataType() + " elements");
+      }
+      if (sparse) {
+        throw new ModelFormatException(where + ": a sparse constant cannot also have a stored width");
+      }
+      if (count == 0) {
+        // A 1.2 reader, which skips the width, would accept the empty data as dense.
+        throw new ModelFormatException(where + ": an empty constant must be stored at full width");
+      }
+    }
     if (t.getConstant()) {
-      long elem = Types.byteSize(t.getDataType());
+      long elem = width != 0 ? width : Types.byteSize(t.getDataType());
       long off = t.getDataOffset();
       long len = t.getDataLength();
       if (sparse) {

@@ -5,6 +5,7 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.TensorInfo;
 import dev.topiary.internal.format.Artifact;
+import dev.topiary.internal.format.NarrowIntegers;
 import dev.topiary.internal.format.SparseBitmap;
 import dev.topiary.internal.format.TopologicalOrder;
 import dev.topiary.internal.format.Types;
@@ -342,7 +343,14 @@ public final class Planner {
       if (constants[t] != null) {
         return constants[t];
       }
-      Object arr = decodeArray(t, source.bytes(t));
+      TensorDesc d = g.getTensors(t);
+      ByteBuffer stored = source.bytes(t);
+      if (d.getStoredWidth() != 0) {
+        // narrow integers (format 1.3) are widened once, here; kernels see the full data type
+        stored = NarrowIntegers.widen(stored, Shape.of(shapes[t]).elementCount(), d.getStoredWidth(),
+            types[t].byteSize());
+      }
+      Object arr = decodeArray(t, stored);
       constants[t] = arr;
       return arr;
     }

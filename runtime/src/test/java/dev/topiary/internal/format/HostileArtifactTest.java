@@ -146,7 +146,7 @@ public class HostileArtifactTest {
   @Test
   public void newerMajorVersionIsRefusedWithAnUpgradeHint() throws Exception {
     byte[] file = sample();
-    ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 2);
+    ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 2).putShort(10, (short) 0);
     ModelFormatException e = loadExpectingFormatError(resign(file), "v2");
     assertEquals("artifact format version 2.0 is not supported: this runtime reads 1.x (upgrade Topiary to read it)",
         e.getMessage());
