@@ -16,6 +16,7 @@ final class Args {
   private final List<String> positionals;
   private final Map<String, List<String>> values;
   private final boolean help;
+  private boolean quiet;
 
   private Args(CommandSpec spec, List<String> positionals, Map<String, List<String>> values, boolean help) {
     this.spec = spec;
@@ -34,6 +35,7 @@ final class Args {
     List<String> positionals = new ArrayList<>();
     Map<String, List<String>> values = new LinkedHashMap<>();
     boolean help = false;
+    boolean quiet = false;
     UsageException firstError = null;
     boolean optionsEnded = false;
     for (int i = 0; i < args.size(); i++) {
@@ -48,6 +50,10 @@ final class Args {
       }
       if (a.equals("-h") || a.equals("--help")) {
         help = true;
+        continue;
+      }
+      if (a.equals("-q") || a.equals("--quiet")) {
+        quiet = true;
         continue;
       }
       int eq = a.indexOf('=');
@@ -108,11 +114,18 @@ final class Args {
     if (positionals.size() > spec.positionals().size()) {
       throw new UsageException("unexpected argument '" + positionals.get(spec.positionals().size()) + "'");
     }
-    return new Args(spec, positionals, values, false);
+    Args parsed = new Args(spec, positionals, values, false);
+    parsed.quiet = quiet;
+    return parsed;
   }
 
   private static UsageException first(UsageException a, UsageException b) {
     return a != null ? a : b;
+  }
+
+  /** Whether {@code --quiet} or {@code -q} was given: no progress display (every command takes it). */
+  boolean quiet() {
+    return quiet;
   }
 
   /** Whether {@code --help} or {@code -h} was given. */

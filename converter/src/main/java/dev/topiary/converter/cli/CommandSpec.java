@@ -77,6 +77,7 @@ record CommandSpec(
     for (Option o : options) {
       rows.add(new String[] {o.usage(), o.help()});
     }
+    rows.add(new String[] {"-q, --quiet", "no progress display (shown on a terminal only, for work over about a second)"});
     rows.add(new String[] {"-h, --help", "show this help and exit"});
     int width = 0;
     for (String[] r : rows) {

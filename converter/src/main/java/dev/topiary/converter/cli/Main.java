@@ -51,7 +51,13 @@ public final class Main {
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     boolean interactive = err == System.err && System.console() != null;
-    Command.Console console = new Command.Console(out, err, interactive);
+    return run(args, new Command.Console(out, err, interactive));
+  }
+
+  /** As {@link #run(String[], PrintStream, PrintStream)} on {@code console} (tests pick whether it is a terminal). */
+  static int run(String[] args, Command.Console console) {
+    PrintStream out = console.out();
+    PrintStream err = console.err();
     try {
       return dispatch(Arrays.asList(args), console);
     } catch (UsageException e) {
@@ -122,6 +128,9 @@ public final class Main {
     if (parsed.help()) {
       console.out().print(command.spec().help());
       return OK;
+    }
+    if (parsed.quiet()) {
+      console = new Command.Console(console.out(), console.err(), false);
     }
     try {
       return command.run(parsed, console);

@@ -65,8 +65,7 @@ final class ProfileCommand implements Command {
               Option.value("--top", "N", "show only the first N layers of the table, 1..1000000 (default: all)"),
               Option.value("--json", "FILE", "also write the profile as JSON (schema topiary.profile/1); - for stdout,"
                   + " instead of the table"),
-              Option.value("--html", "FILE", "also write a self-contained HTML report (charts, totals, comparison)"),
-              Option.flag("--quiet", "no progress on stderr")),
+              Option.value("--html", "FILE", "also write a self-contained HTML report (charts, totals, comparison)")),
               Conversion.OPTIONS));
 
   @Override
@@ -87,7 +86,6 @@ final class ProfileCommand implements Command {
     int top = args.intValue("--top", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
     String json = args.value("--json", null);
     String html = args.value("--html", null);
-    Console progressConsole = args.has("--quiet") ? new Console(console.out(), console.err(), false) : console;
     Profiler.Options options = new Profiler.Options(threads, warmup, iterations, seed);
 
     boolean compare = args.positionalCount() > 1;
@@ -95,8 +93,8 @@ final class ProfileCommand implements Command {
     List<ModelProfile> profiles = new ArrayList<>();
     for (int i = 0; i < args.positionalCount(); i++) {
       ModelFile file = compare && i == 0
-          ? ModelFile.openImported(args.positional(0), args, progressConsole)
-          : ModelFile.open(args.positional(i), args, progressConsole, "--labels");
+          ? ModelFile.openImported(args.positional(0), args, console)
+          : ModelFile.open(args.positional(i), args, console, "--labels");
       files.add(file);
     }
     for (ModelFile file : files) {
@@ -105,7 +103,7 @@ final class ProfileCommand implements Command {
       }
     }
     for (ModelFile file : files) {
-      profiles.add(profile(file, options, progressConsole));
+      profiles.add(profile(file, options, console));
     }
     LayerMatch.Result match = compare ? LayerMatch.match(profiles.get(0).layers(), profiles.get(1).layers()) : null;
 

@@ -48,7 +48,7 @@ public class ProfileCommandTest {
     String out = r.out();
     assertTrue(out, out.startsWith("model          " + m + "\n"));
     assertTrue(out, out.contains("\nMACs           5,154 per run\n"));
-    assertTrue(out, out.matches("(?s).*\\nartifact       [0-9,]+ bytes \\(.*\\), format 1\\.1; DEFLATE [0-9,]+ bytes.*"));
+    assertTrue(out, out.matches("(?s).*\\nartifact       [0-9,]+ bytes \\(.*\\), format 1\\.[0-9]; DEFLATE [0-9,]+ bytes.*"));
     assertTrue(out, out.matches("(?s).*\\n  overhead     [0-9,]+ bytes: header [0-9,]+, alignment padding [0-9,]+.*"));
     assertTrue(out, out.matches("(?s).*\\narena          [0-9,]+ bytes .* per session; lower bound .*"));
     assertTrue(out, out.matches("(?s).*\\nload           \\d+\\.\\d+ ms.*\\nfirst run      \\d+\\.\\d+ ms.*"));

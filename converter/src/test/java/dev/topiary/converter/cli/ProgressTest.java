@@ -31,4 +31,22 @@ public class ProgressTest {
     p.clear();
     assertEquals("", quiet.toString(StandardCharsets.UTF_8));
   }
+
+  /** {@code --quiet} (or {@code -q}), accepted by every command, turns a terminal's progress off. */
+  @Test
+  public void quietSilencesProgressOnATerminal() throws Exception {
+    String model = java.nio.file.Paths.get("..", "tools", "fixtures", "fashion-mnist", "cnn.onnx").toString();
+    String[] bench = {"bench", model, "--threads", "1", "--warmup", "0", "--iterations", "4000"};
+    for (String quiet : new String[] {null, "--quiet", "-q"}) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Command.Console terminal = new Command.Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8), true);
+      String[] args = quiet == null ? bench : java.util.stream.Stream.concat(java.util.Arrays.stream(bench),
+          java.util.stream.Stream.of(quiet)).toArray(String[]::new);
+      assertEquals(err.toString(StandardCharsets.UTF_8), 0, Main.run(args, terminal));
+      String e = err.toString(StandardCharsets.UTF_8);
+      assertEquals(quiet + ": " + e, quiet == null, e.contains("\rtopiary: "));
+    }
+  }
 }
