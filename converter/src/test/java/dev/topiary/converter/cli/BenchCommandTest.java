@@ -58,4 +58,18 @@ public class BenchCommandTest {
     assertEquals(1, BenchCommand.percentile(v, 0.0));
     assertEquals(42, BenchCommand.percentile(new long[] {42}, 0.9));
   }
+
+  /** Without --warmup the warm-up lasts at least 2 s (and 10 runs): far more runs on a tiny model. */
+  @Test
+  @SuppressWarnings("unchecked")
+  public void defaultWarmupIsTimeBased() throws Exception {
+    Path model = CliTestSupport.reluChain(tmp.getRoot().toPath());
+    long t0 = System.nanoTime();
+    Result r = run("bench", model.toString(), "--json", "--iterations", "3", "--threads", "1").assertOk();
+    long elapsed = System.nanoTime() - t0;
+    Map<String, Object> j = (Map<String, Object>) JsonReader.parse(r.out());
+    long warmup = ((Number) j.get("warmup")).longValue();
+    assertTrue("warm-up runs " + warmup, warmup > BenchCommand.DEFAULT_WARMUP);
+    assertTrue("elapsed " + elapsed, elapsed >= BenchCommand.DEFAULT_WARMUP_NANOS);
+  }
 }
