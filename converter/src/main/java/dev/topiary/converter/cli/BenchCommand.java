@@ -41,8 +41,9 @@ final class BenchCommand implements Command {
           "measure load time, first-run latency and steady-state latency",
           """
           Loads MODEL (timed: reading, SHA-256 check, planning, weight packing), opens a session,
-          times its first run separately, then does N warm-up runs and N timed runs on random
-          inputs from a seeded generator: floats uniform in [-1, 1), int32/int64/bool inputs 0
+          times its first run separately, then warms up (by default for at least 2 s and 10
+          runs, so that the JIT settles; --warmup N for exactly N runs) and does N timed runs
+          on random inputs from a seeded generator: floats uniform in [-1, 1), int32/int64/bool inputs 0
           or 1 (valid as indices and flags), int8/uint8 inputs uniform over their range.
           Reports the median, 90th percentile (nearest rank), minimum, mean and maximum of the
           timed runs. On a shared machine compare medians measured in the same session.
