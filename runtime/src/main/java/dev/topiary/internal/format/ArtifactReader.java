@@ -28,6 +28,10 @@ import java.util.BitSet;
  * file claims; every failure is a {@link ModelFormatException} naming the field and byte offset.
  */
 public final class ArtifactReader {
+  /** What each minor version added, for the message when a file uses more than it declares. */
+  private static final String[] FEATURES = {
+    "nothing", "sparse (BITMAP) constants", "INT32 biases without quantization parameters",
+    "a compressed header, 8-bit scale codes or narrow integer constants"};
   private ArtifactReader() {}
 
   /**
@@ -117,6 +121,12 @@ public final class ArtifactReader {
     ((Buffer) data).limit((int) (dataOffset + dataLength));
     data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     GraphValidator.validate(header, dataLength);
+    int needed = compressed || !coded.isEmpty() ? ArtifactFormat.COMPACT_MINOR_VERSION : ArtifactWriter.minorVersion(header);
+    if (minor < needed) {
+      // The version is the promise to older readers: a file must declare the features it uses.
+      throw new ModelFormatException("artifact declares format " + major + "." + minor + " but uses "
+          + FEATURES[needed] + ", which needs format " + major + "." + needed);
+    }
     Artifact artifact = new Artifact(
         major, minor, header, data, size, (int) headerSize, rawHeaderSize, compressed, coded, dataOffset, stored);
     GraphValidator.checkSparseData(header, artifact);
