@@ -227,17 +227,31 @@ public final class Gemm {
     public static Packed ofTransposed(float[] bt, int off, int ldbt, int k, int n) {
       Packed p = new Packed(k, n);
       int full = n / NW;
-      int w = n - full * NW;
-      for (int j = 0; j < n; j++) {
-        int col = off + j * ldbt;
-        int q = j / NW;
-        if (q < full) {
-          for (int kk = 0; kk < k; kk++) {
-            p.blocks[q * p.depthBlocks + kk / KC][kk % KC * NW + j % NW] = bt[col + kk];
+      // Block by block: each column j reads KC consecutive floats (one or two cache lines) and
+      // writes them down one column of the KC × NW block, which stays in L1 (16 KiB). Column-wise
+      // over the whole depth the writes strided by NW missed the cache at every element.
+      for (int q = 0; q < full; q++) {
+        for (int kb = 0; kb < p.depthBlocks; kb++) {
+          float[] dst = p.blocks[q * p.depthBlocks + kb];
+          int k0 = kb * KC;
+          int rows = Math.min(KC, k - k0);
+          for (int jj = 0; jj < NW; jj++) {
+            int src = off + (q * NW + jj) * ldbt + k0;
+            for (int r = 0; r < rows; r++) {
+              dst[r * NW + jj] = bt[src + r];
+            }
           }
-        } else {
-          for (int kk = 0; kk < k; kk++) {
-            p.tail[kk * w + j - full * NW] = bt[col + kk];
+        }
+      }
+      if (p.tail != null) {
+        int w = n - full * NW;
+        for (int kb = 0; kb < k; kb += KC) {
+          int rows = Math.min(KC, k - kb);
+          for (int jj = 0; jj < w; jj++) {
+            int src = off + (full * NW + jj) * ldbt + kb;
+            for (int r = 0; r < rows; r++) {
+              p.tail[(kb + r) * w + jj] = bt[src + r];
+            }
           }
         }
       }

@@ -211,4 +211,32 @@ public class GemmTest {
       assertEquals("bias has 2 values, expected 3", e.getMessage());
     }
   }
+
+  /** Packing from the transposed layout (offset, padded rows) gives exactly the row-major packing. */
+  @Test
+  public void transposedPackingEqualsRowMajorPacking() {
+    java.util.Random r = new java.util.Random(11);
+    int[][] shapes = {{1, 1}, {3, 5}, {16, 256}, {17, 257}, {33, 600}, {5, 513}, {40, 255}};
+    for (int[] s : shapes) {
+      int k = s[0];
+      int n = s[1];
+      int off = r.nextInt(4);
+      int ldbt = k + r.nextInt(3);
+      float[] bt = TestSupport.randomFloats(r, off + n * ldbt, -1, 1);
+      float[] b = new float[k * n];
+      for (int kk = 0; kk < k; kk++) {
+        for (int j = 0; j < n; j++) {
+          b[kk * n + j] = bt[off + j * ldbt + kk];
+        }
+      }
+      Gemm.Packed t = Gemm.Packed.ofTransposed(bt, off, ldbt, k, n);
+      Gemm.Packed m = Gemm.Packed.ofRowMajor(b, 0, n, k, n);
+      String what = k + "x" + n;
+      org.junit.Assert.assertEquals(what, m.blocks.length, t.blocks.length);
+      for (int i = 0; i < m.blocks.length; i++) {
+        org.junit.Assert.assertArrayEquals(what + " block " + i, m.blocks[i], t.blocks[i], 0f);
+      }
+      org.junit.Assert.assertArrayEquals(what + " tail", m.tail, t.tail, 0f);
+    }
+  }
 }
