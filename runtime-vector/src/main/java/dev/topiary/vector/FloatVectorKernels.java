@@ -34,6 +34,11 @@ final class FloatVectorKernels implements VectorKernels {
   }
 
   @Override
+  public int gemmScratchFloats() {
+    return PackedPanels.MR * PackedPanels.NR;
+  }
+
+  @Override
   public PackedGemm gemm(int n, int k, float[] b, int off, int sN, int sK, float[] bias, Gemm.Act act, float lo,
       float hi) {
     return new PackedPanels(n, k, b, off, sN, sK, bias, new Epilog(act, lo, hi));
@@ -54,6 +59,11 @@ final class FloatVectorKernels implements VectorKernels {
       this.act = act;
       this.lo = lo;
       this.hi = hi;
+    }
+
+    /** Whether {@link #apply} changes anything. */
+    boolean active() {
+      return act != Gemm.Act.NONE;
     }
 
     /**

@@ -20,9 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * one broadcast make 15 live vector registers, which fits AVX2's 16 (AVX-512 has 32). Per depth
  * step it does 2 vector loads, 6 broadcasts and 12 fused multiply-adds, against the C2 kernels'
  * load, multiply, add and store per product. The accumulators live in registers over the whole
- * depth (no depth blocking: a panel of even 4608 × 32 floats streams from L2), then the epilogue
- * adds the bias, applies the activation and stores, masked in a partial panel. Rows left over below
- * a multiple of six run through a one-row kernel.
+ * depth (no depth blocking: a panel of even 4608 × 32 floats streams from L2) and are stored
+ * whole (a partial panel's rows into the caller's scratch, then copied); a second pass over the
+ * rows, still in L1, adds the bias and applies the activation. Rows left over below a multiple of
+ * six run through a one-row kernel.
  *
  * <p><b>Rounding.</b> Every element is {@code acc = 0; acc = fma(A[i][kk], B[kk][j], acc)} for kk
  * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (6 rows or 1, one
@@ -85,32 +86,47 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   @Override
-  public void compute(float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0, int p1) {
+  public void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0,
+      int p1) {
     for (int p = p0; p < p1; p++) {
       int j0 = p * NR;
       int valid = Math.min(NR, n - j0);
       int base = p * k * NR;
+      boolean two = width(p) == NR;
+      boolean partial = valid < (two ? NR : L);
       int i = 0;
-      if (width(p) == NR) {
-        for (; i + MR <= rows; i += MR) {
-          rows6x2(a, aOff + i * lda, lda, base, c, cOff + i * ldc + j0, ldc, j0, valid);
+      for (; i < rows; ) {
+        int block = rows - i >= MR ? MR : 1;
+        int co = cOff + i * ldc + j0;
+        // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
+        // ever store whole vectors; then its valid columns are copied out.
+        float[] dst = partial ? s : c;
+        int dOff = partial ? 0 : co;
+        int dStride = partial ? NR : ldc;
+        if (block == MR) {
+          if (two) {
+            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride);
+          } else {
+            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride);
+          }
+        } else if (two) {
+          row1x2(a, aOff + i * lda, base, dst, dOff);
+        } else {
+          row1x1(a, aOff + i * lda, base, dst, dOff);
         }
-        for (; i < rows; i++) {
-          row1x2(a, aOff + i * lda, base, c, cOff + i * ldc + j0, j0, valid);
+        for (int r = 0; r < block; r++) {
+          if (partial) {
+            System.arraycopy(s, r * NR, c, co + r * ldc, valid);
+          }
+          finish(c, co + r * ldc, j0, valid);
         }
-      } else {
-        for (; i + MR <= rows; i += MR) {
-          rows6x1(a, aOff + i * lda, lda, base, c, cOff + i * ldc + j0, ldc, j0, valid);
-        }
-        for (; i < rows; i++) {
-          row1x1(a, aOff + i * lda, base, c, cOff + i * ldc + j0, j0, valid);
-        }
+        i += block;
       }
     }
   }
 
   /** Six rows of a two-vector panel; {@code co} is C's row 0 at column {@code j0}. */
-  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0, int valid) {
+  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -152,16 +168,22 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    store2(c00, c01, c, co, j0, valid);
-    store2(c10, c11, c, co + ldc, j0, valid);
-    store2(c20, c21, c, co + 2 * ldc, j0, valid);
-    store2(c30, c31, c, co + 3 * ldc, j0, valid);
-    store2(c40, c41, c, co + 4 * ldc, j0, valid);
-    store2(c50, c51, c, co + 5 * ldc, j0, valid);
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
   }
 
   /** One row of a two-vector panel. */
-  private void row1x2(float[] a, int ao, int base, float[] c, int co, int j0, int valid) {
+  private void row1x2(float[] a, int ao, int base, float[] c, int co) {
     float[] bp = packed;
     FloatVector c0 = FloatVector.zero(S);
     FloatVector c1 = c0;
@@ -171,11 +193,12 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       c0 = x.fma(FloatVector.fromArray(S, bp, bo), c0);
       c1 = x.fma(FloatVector.fromArray(S, bp, bo + L), c1);
     }
-    store2(c0, c1, c, co, j0, valid);
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + L);
   }
 
   /** Six rows of a one-vector panel. */
-  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0, int valid) {
+  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -197,51 +220,49 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       c4 = FloatVector.broadcast(S, a[a4 + kk]).fma(b0, c4);
       c5 = FloatVector.broadcast(S, a[a5 + kk]).fma(b0, c5);
     }
-    store1(c0, c, co, j0, valid);
-    store1(c1, c, co + ldc, j0, valid);
-    store1(c2, c, co + 2 * ldc, j0, valid);
-    store1(c3, c, co + 3 * ldc, j0, valid);
-    store1(c4, c, co + 4 * ldc, j0, valid);
-    store1(c5, c, co + 5 * ldc, j0, valid);
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
+    c4.intoArray(c, co + 4 * ldc);
+    c5.intoArray(c, co + 5 * ldc);
   }
 
   /** One row of a one-vector panel. */
-  private void row1x1(float[] a, int ao, int base, float[] c, int co, int j0, int valid) {
+  private void row1x1(float[] a, int ao, int base, float[] c, int co) {
     float[] bp = packed;
     FloatVector c0 = FloatVector.zero(S);
     for (int kk = 0; kk < k; kk++) {
       c0 = FloatVector.broadcast(S, a[ao + kk]).fma(FloatVector.fromArray(S, bp, base + kk * L), c0);
     }
-    store1(c0, c, co, j0, valid);
-  }
-
-  /** Epilogue and store of the two vectors of one row ({@code valid} columns of the panel are real). */
-  private void store2(FloatVector v0, FloatVector v1, float[] c, int co, int j0, int valid) {
-    store(v0, c, co, j0, 0, valid);
-    store(v1, c, co + L, j0 + L, L, valid);
-  }
-
-  private void store1(FloatVector v0, float[] c, int co, int j0, int valid) {
-    store(v0, c, co, j0, 0, valid);
+    c0.intoArray(c, co);
   }
 
   /**
-   * Bias, activation and the store of the vector at column {@code at} of a panel starting at
-   * column {@code j0}; a vector reaching past the {@code valid} columns is stored under a mask.
+   * The epilogue of one row of C in place: {@code valid} columns from column {@code j0} at
+   * {@code c[co]}, bias then activation, a vector at a time (the last one under a mask). A separate
+   * pass over the row, which is in L1, rather than part of the kernels: C2 inlines only so much,
+   * and a vector handed to a method it did not inline is boxed on the heap.
    */
-  private void store(FloatVector v, float[] c, int co, int j, int at, int valid) {
-    if (at >= valid) {
+  private void finish(float[] c, int co, int j0, int valid) {
+    if (bias == null && !epilog.active()) {
       return;
     }
-    if (bias != null) {
-      v = v.add(FloatVector.fromArray(S, bias, j));
-    }
-    v = epilog.apply(v);
-    if (at + L <= valid) {
-      v.intoArray(c, co);
-    } else {
-      VectorMask<Float> m = S.indexInRange(at, valid);
-      v.intoArray(c, co, m);
+    for (int at = 0; at < valid; at += L) {
+      if (at + L <= valid) {
+        FloatVector v = FloatVector.fromArray(S, c, co + at);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, j0 + at));
+        }
+        epilog.apply(v).intoArray(c, co + at);
+      } else {
+        VectorMask<Float> m = S.indexInRange(at, valid);
+        FloatVector v = FloatVector.fromArray(S, c, co + at, m);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, j0 + at));
+        }
+        epilog.apply(v).intoArray(c, co + at, m);
+      }
     }
   }
 }

@@ -20,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
  * last channel block narrower than {@code L} loads and stores its pixels under a mask.
  *
+ * <p>Sums are stored as they are; a second pass over each finished output row (in L1) adds the
+ * bias and applies the activation.
+ *
  * <p>Rounding: {@code acc = 0; acc = fma(x, w, acc)} over the taps inside the image in kernel
  * order, then {@code + bias}, then the activation. The reference also adds {@code 0·w} for taps in
  * the padding, which changes nothing but the sign of a zero sum (or gives NaN for an infinite
@@ -95,6 +98,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
           edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
         }
       }
+      finishRow(out, outRow);
     }
   }
 
@@ -117,10 +121,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         a3 = FloatVector.fromArray(S, in, src + 3 * step).fma(wv, a3);
       }
     }
-    finish(a0, cb, null, out, o);
-    finish(a1, cb, null, out, o + c);
-    finish(a2, cb, null, out, o + 2 * c);
-    finish(a3, cb, null, out, o + 3 * c);
+    a0.intoArray(out, o);
+    a1.intoArray(out, o + c);
+    a2.intoArray(out, o + 2 * c);
+    a3.intoArray(out, o + 3 * c);
   }
 
   /** One output pixel with its taps clipped to the image columns; {@code mask} null for a full block. */
@@ -139,18 +143,40 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         acc = x.fma(FloatVector.fromArray(S, wp, (r * g.kw + q) * cp + cb), acc);
       }
     }
-    finish(acc, cb, mask, out, o);
-  }
-
-  private void finish(FloatVector acc, int cb, VectorMask<Float> mask, float[] out, int o) {
-    if (bias != null) {
-      acc = acc.add(FloatVector.fromArray(S, bias, cb));
-    }
-    acc = epilog.apply(acc);
     if (mask == null) {
       acc.intoArray(out, o);
     } else {
       acc.intoArray(out, o, mask);
+    }
+  }
+
+  /**
+   * Bias and activation over one output row in place, while it is in L1: a pass of its own because
+   * C2 inlines only so much, and a vector handed to a method it did not inline is boxed.
+   */
+  private void finishRow(float[] out, int row) {
+    if (bias == null && !epilog.active()) {
+      return;
+    }
+    int c = g.c;
+    VectorMask<Float> tail = c % L == 0 ? null : S.indexInRange(c / L * L, c);
+    for (int px = 0; px < g.ow; px++) {
+      int o = row + px * c;
+      int cb = 0;
+      for (; cb + L <= c; cb += L) {
+        FloatVector v = FloatVector.fromArray(S, out, o + cb);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, cb));
+        }
+        epilog.apply(v).intoArray(out, o + cb);
+      }
+      if (tail != null) {
+        FloatVector v = FloatVector.fromArray(S, out, o + cb, tail);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, cb));
+        }
+        epilog.apply(v).intoArray(out, o + cb, tail);
+      }
     }
   }
 }

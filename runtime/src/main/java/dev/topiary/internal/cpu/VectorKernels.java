@@ -24,6 +24,9 @@ public interface VectorKernels {
    */
   int gemmRows();
 
+  /** Floats of per-worker scratch {@link PackedGemm#compute} needs, from index 0. */
+  int gemmScratchFloats();
+
   /**
    * Prepares {@code C = act(A·B + bias)} for a constant {@code k × n} matrix B given as
    * {@code B[kk][j] = b[off + j·sN + kk·sK]} (weights {@code [N][K]}: {@code sN = K, sK = 1};
@@ -47,9 +50,10 @@ public interface VectorKernels {
     /**
      * Computes {@code rows} rows of C for panels {@code [p0, p1)}: row {@code i} of A at
      * {@code a[aOff + i·lda]} (columns contiguous), of C at {@code c[cOff + i·ldc]} (column 0).
-     * Writes only the columns of those panels; allocates nothing.
+     * Writes only the columns of those panels; allocates nothing; uses
+     * {@code s[0, gemmScratchFloats())}.
      */
-    void compute(float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0, int p1);
+    void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0, int p1);
   }
 
   /** A prepared depthwise convolution. */

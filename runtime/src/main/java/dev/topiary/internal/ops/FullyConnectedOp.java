@@ -75,7 +75,7 @@ final class FullyConnectedOp implements OpFactory {
     }
     VectorKernels vk = ctx.vectorKernels();
     if (vk != null) {
-      return VectorGemmKernel.single(vk, m, n, k, w, k, 1, b, act, k, n, x, y);
+      return VectorGemmKernel.single(ctx, vk, m, n, k, w, k, 1, b, act, k, n, x, y);
     }
     if (TransposedGemm.preferred(m, n)) {
       TransposedGemm t = new TransposedGemm(m, n, k, b, Epilogue.kind(act), act.min(), act.max());

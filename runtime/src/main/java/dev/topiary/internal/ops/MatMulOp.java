@@ -109,7 +109,7 @@ final class MatMulOp implements OpFactory {
     boolean flat = batches > 0 && batchesB == 1 && batchesA == batches && (long) batches * m <= Integer.MAX_VALUE;
     VectorKernels vk = ctx.vectorKernels();
     if (vk != null && batches > 0 && ctx.isConstant(1)) {
-      return vectorKernel(vk, ctx.constantFloats(1), flat, m, n, k, batches, batchesB, aOffs, bOffs, bIndex, cOffs,
+      return vectorKernel(ctx, vk, ctx.constantFloats(1), flat, m, n, k, batches, batchesB, aOffs, bOffs, bIndex, cOffs,
           act, a, y);
     }
     if (batches > 0 && TransposedGemm.preferred(flat ? batches * m : m, n)) {
@@ -152,10 +152,10 @@ final class MatMulOp implements OpFactory {
   }
 
   /** A constant {@code b} on the vector GEMM: one packing per distinct batch of {@code b}. */
-  private static Kernel vectorKernel(VectorKernels vk, float[] bv, boolean flat, int m, int n, int k, int batches,
-      int batchesB, int[] aOffs, int[] bOffs, int[] bIndex, int[] cOffs, Activation act, int a, int y) {
+  private static Kernel vectorKernel(BindContext ctx, VectorKernels vk, float[] bv, boolean flat, int m, int n, int k,
+      int batches, int batchesB, int[] aOffs, int[] bOffs, int[] bIndex, int[] cOffs, Activation act, int a, int y) {
     if (flat) {
-      return VectorGemmKernel.single(vk, batches * m, n, k, bv, 1, n, null, act, k, n, a, y);
+      return VectorGemmKernel.single(ctx, vk, batches * m, n, k, bv, 1, n, null, act, k, n, a, y);
     }
     VectorKernels.PackedGemm[] perB = new VectorKernels.PackedGemm[batchesB];
     VectorKernels.PackedGemm[] gemms = new VectorKernels.PackedGemm[batches];
@@ -166,7 +166,7 @@ final class MatMulOp implements OpFactory {
       }
       gemms[q] = perB[bi];
     }
-    return new VectorGemmKernel(gemms, aOffs, cOffs, m, n, k, vk.gemmRows(), k, n, a, y);
+    return new VectorGemmKernel(ctx, vk, gemms, aOffs, cOffs, m, n, k, k, n, a, y);
   }
 
   /** The batch dimensions: all but the last two (none for rank 1 and 2). */

@@ -27,6 +27,8 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
   private final int depth;
   private final int block;
   private final int maxRows;
+  /** Where the im2col rows start in the scratch; the GEMM's own scratch is below. */
+  private final int im2colAt;
   private final VectorKernels.PackedGemm[] groups;
   private final int x;
   private final int y;
@@ -47,9 +49,8 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
     }
     int rows = direct ? MAX_ROWS : Math.max(1, Math.min(MAX_ROWS, IM2COL_FLOATS / Math.max(1, depth)));
     this.maxRows = rows > block ? rows / block * block : rows;
-    if (!direct) {
-      ctx.requestScratch(maxRows * depth);
-    }
+    this.im2colAt = vk.gemmScratchFloats();
+    ctx.requestScratch(im2colAt + (direct ? 0 : maxRows * depth));
   }
 
   private int rows(Frame f) {
@@ -95,14 +96,14 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
       int p0 = Parallel.chunkStart(panels, split, splits);
       int p1 = Parallel.chunkStart(panels, split + 1, splits);
       if (direct) {
-        groups[g].compute(in, xo + i0 * p.c + g * p.cg, p.c, out, c0, p.o, n, p0, p1);
+        groups[g].compute(s, in, xo + i0 * p.c + g * p.cg, p.c, out, c0, p.o, n, p0, p1);
       } else {
         if (g != gatheredGroup || rt != gatheredTile) {
-          ConvGemmKernel.im2col(p, s, 0, in, xo, g, i0, n);
+          ConvGemmKernel.im2col(p, s, im2colAt, in, xo, g, i0, n);
           gatheredGroup = g;
           gatheredTile = rt;
         }
-        groups[g].compute(s, 0, depth, out, c0, p.o, n, p0, p1);
+        groups[g].compute(s, s, im2colAt, depth, out, c0, p.o, n, p0, p1);
       }
     }
   }

@@ -32,15 +32,16 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
    * @param aOffs element offset of each batch's A from the start of tensor {@code a}
    * @param cOffs element offset of each batch's C from the start of tensor {@code c}
    */
-  VectorGemmKernel(VectorKernels.PackedGemm[] gemms, int[] aOffs, int[] cOffs, int m, int n, int k, int block,
-      int lda, int ldc, int a, int c) {
+  VectorGemmKernel(BindContext ctx, VectorKernels vk, VectorKernels.PackedGemm[] gemms, int[] aOffs, int[] cOffs,
+      int m, int n, int k, int lda, int ldc, int a, int c) {
+    ctx.requestScratch(vk.gemmScratchFloats());
     this.gemms = gemms;
     this.aOffs = aOffs;
     this.cOffs = cOffs;
     this.m = m;
     this.n = n;
     this.k = k;
-    this.block = block;
+    this.block = vk.gemmRows();
     this.lda = lda;
     this.ldc = ldc;
     this.a = a;
@@ -48,11 +49,11 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
   }
 
   /** One GEMM (no batches) with B given as {@code B[kk][j] = b[j·sN + kk·sK]}. */
-  static VectorGemmKernel single(VectorKernels vk, int m, int n, int k, float[] b, int sN, int sK, float[] bias,
+  static VectorGemmKernel single(BindContext ctx, VectorKernels vk, int m, int n, int k, float[] b, int sN, int sK, float[] bias,
       Activation act, int lda, int ldc, int a, int c) {
     VectorKernels.PackedGemm g = vk.gemm(n, k, b, 0, sN, sK, bias, Epilogue.kind(act), act.min(), act.max());
-    return new VectorGemmKernel(new VectorKernels.PackedGemm[] {g}, new int[1], new int[1], m, n, k, vk.gemmRows(),
-        lda, ldc, a, c);
+    return new VectorGemmKernel(ctx, vk, new VectorKernels.PackedGemm[] {g}, new int[1], new int[1], m, n, k, lda, ldc,
+        a, c);
   }
 
   /**
@@ -97,6 +98,7 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
     int ao = f.off(a);
     float[] cv = f.f32(c);
     int co = f.off(c);
+    float[] s = f.scratch(worker);
     int rows = rows(f);
     int rowTiles = (m + rows - 1) / rows;
     int panels = gemms[0].panels();
@@ -105,7 +107,7 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
       int split = t % splits;
       int q = t / splits / rowTiles;
       int i0 = t / splits % rowTiles * rows;
-      gemms[q].compute(av, ao + aOffs[q] + i0 * lda, lda, cv, co + cOffs[q] + i0 * ldc, ldc, Math.min(rows, m - i0),
+      gemms[q].compute(s, av, ao + aOffs[q] + i0 * lda, lda, cv, co + cOffs[q] + i0 * ldc, ldc, Math.min(rows, m - i0),
           Parallel.chunkStart(panels, split, splits), Parallel.chunkStart(panels, split + 1, splits));
     }
   }
