@@ -46,6 +46,11 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   /** The bias padded with zeros to {@code panels·NR}, or null. */
   private final float[] bias;
   private final FloatVectorKernels.Epilog epilog;
+  /**
+   * Lanes of the last, partial vector of the last panel (only that panel can be partial), or null.
+   * Made once: a mask made per row would be boxed wherever C2 does not inline.
+   */
+  private final VectorMask<Float> tail;
 
   /** Packs {@code B[kk][j] = b[off + j·sN + kk·sK]}, {@code k × n}. */
   PackedPanels(int n, int k, float[] b, int off, int sN, int sK, float[] bias, FloatVectorKernels.Epilog epilog) {
@@ -54,6 +59,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     this.panels = (n + NR - 1) / NR;
     this.epilog = epilog;
     int full = n / NR;
+    this.tail = n % L == 0 ? null : S.indexInRange(0, n % L);
     this.packed = new float[Math.multiplyExact(k, full * NR + (n == full * NR ? 0 : width(full)))];
     for (int p = 0; p < panels; p++) {
       int j0 = p * NR;
@@ -256,7 +262,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
         }
         epilog.apply(v).intoArray(c, co + at);
       } else {
-        VectorMask<Float> m = S.indexInRange(at, valid);
+        VectorMask<Float> m = tail;
         FloatVector v = FloatVector.fromArray(S, c, co + at, m);
         if (bias != null) {
           v = v.add(FloatVector.fromArray(S, bias, j0 + at));

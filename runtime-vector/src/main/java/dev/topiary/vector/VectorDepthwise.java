@@ -43,11 +43,17 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   /** Output columns whose taps are all inside the image: {@code [owLo, owHi)}. */
   private final int owLo;
   private final int owHi;
+  /**
+   * Lanes of the last channel block when {@code C} is not a multiple of {@code L}, else null. Made
+   * once: a mask made in the loops and handed to a method C2 does not inline is boxed each time.
+   */
+  private final VectorMask<Float> tail;
 
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
     this.g = g;
     this.epilog = epilog;
     this.cp = (g.c + L - 1) / L * L;
+    this.tail = g.c % L == 0 ? null : S.indexInRange(g.c / L * L, g.c);
     int taps = g.kh * g.kw;
     this.wp = new float[taps * cp];
     for (int ch = 0; ch < g.c; ch++) {
@@ -84,7 +90,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       }
       int outRow = outOff + (image * g.oh + oh) * g.ow * c;
       for (int cb = 0; cb < c; cb += L) {
-        VectorMask<Float> mask = cb + L <= c ? null : S.indexInRange(cb, c);
+        VectorMask<Float> mask = cb + L <= c ? null : tail;
         int ow = 0;
         for (; ow < owLo; ow++) {
           edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
@@ -159,7 +165,6 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       return;
     }
     int c = g.c;
-    VectorMask<Float> tail = c % L == 0 ? null : S.indexInRange(c / L * L, c);
     for (int px = 0; px < g.ow; px++) {
       int o = row + px * c;
       int cb = 0;
