@@ -23,7 +23,9 @@ public class VectorSupportTest {
     assertNull(VectorSupport.kernels());
     GraphBuilder g = new GraphBuilder();
     int x = g.input("x", DataType.FLOAT32, Shape.of(1, 8, 8, 16));
-    int w = g.constant("w", Shape.of(300, 1, 1, 16), new float[300 * 16]);
+    float[] weights = new float[300 * 16];
+    java.util.Arrays.fill(weights, 0.5f);
+    int w = g.constant("w", Shape.of(300, 1, 1, 16), weights);
     g.output(g.node("Conv2D", "conv", x, w).output("y"));
     Planner.Options o = new Planner.Options();
     assertEquals("default", true, o.vectorKernels);
