@@ -1,5 +1,6 @@
 package dev.topiary.vector;
 
+import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -21,9 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * step it does 2 vector loads, 6 broadcasts and 12 fused multiply-adds, against the C2 kernels'
  * load, multiply, add and store per product. The accumulators live in registers over the whole
  * depth (no depth blocking: a panel of even 4608 × 32 floats streams from L2) and are stored
- * whole (a partial panel's rows into the caller's scratch, then copied); a second pass over the
- * rows, still in L1, adds the bias and applies the activation. Rows left over below a multiple of
- * six run through a one-row kernel.
+ * whole (a partial panel's rows into the caller's scratch, then copied). Bias and clamp (RELU,
+ * RELU6, CLIP) are applied in registers before the store; hard-swish in a second pass over the
+ * rows, still in L1. Rows left over below a multiple of six run through a one-row kernel.
  *
  * <p><b>Rounding.</b> Every element is {@code acc = 0; acc = fma(A[i][kk], B[kk][j], acc)} for kk
  * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (6 rows or 1, one
@@ -51,6 +52,15 @@ final class PackedPanels implements VectorKernels.PackedGemm {
    * Made once: a mask made per row would be boxed wherever C2 does not inline.
    */
   private final VectorMask<Float> tail;
+  /**
+   * Bias and clamp are applied in registers by the kernels (every activation but hard-swish);
+   * otherwise {@link #finish} does the epilogue in a second pass. {@code fusedBias} is the bias
+   * padded to whole panels, or zeros; {@code lo, hi} the clamp bounds (±∞ without one).
+   */
+  private final boolean fused;
+  private final float[] fusedBias;
+  private final float lo;
+  private final float hi;
 
   /** Packs {@code B[kk][j] = b[off + j·sN + kk·sK]}, {@code k × n}. */
   PackedPanels(int n, int k, float[] b, int off, int sN, int sK, float[] bias, FloatVectorKernels.Epilog epilog) {
@@ -78,6 +88,10 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       this.bias = new float[panels * NR];
       System.arraycopy(bias, 0, this.bias, 0, n);
     }
+    this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
+    this.fusedBias = this.bias != null ? this.bias : new float[panels * NR];
+    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
+    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
   }
 
   /** Width of panel {@code p}: {@link #NR}, or one vector for a last panel of at most {@code L} columns. */
@@ -111,20 +125,22 @@ final class PackedPanels implements VectorKernels.PackedGemm {
         int dStride = partial ? NR : ldc;
         if (block == MR) {
           if (two) {
-            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride);
+            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
           } else {
-            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride);
+            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
           }
         } else if (two) {
-          row1x2(a, aOff + i * lda, base, dst, dOff);
+          row1x2(a, aOff + i * lda, base, dst, dOff, j0);
         } else {
-          row1x1(a, aOff + i * lda, base, dst, dOff);
+          row1x1(a, aOff + i * lda, base, dst, dOff, j0);
         }
         for (int r = 0; r < block; r++) {
           if (partial) {
             System.arraycopy(s, r * NR, c, co + r * ldc, valid);
           }
-          finish(c, co + r * ldc, j0, valid);
+          if (!fused) {
+            finish(c, co + r * ldc, j0, valid);
+          }
         }
         i += block;
       }
@@ -132,7 +148,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** Six rows of a two-vector panel; {@code co} is C's row 0 at column {@code j0}. */
-  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc) {
+  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -174,6 +190,23 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
+      c00 = c00.add(bias0).max(lo).min(hi);
+      c10 = c10.add(bias0).max(lo).min(hi);
+      c20 = c20.add(bias0).max(lo).min(hi);
+      c30 = c30.add(bias0).max(lo).min(hi);
+      c40 = c40.add(bias0).max(lo).min(hi);
+      c50 = c50.add(bias0).max(lo).min(hi);
+      c01 = c01.add(bias1).max(lo).min(hi);
+      c11 = c11.add(bias1).max(lo).min(hi);
+      c21 = c21.add(bias1).max(lo).min(hi);
+      c31 = c31.add(bias1).max(lo).min(hi);
+      c41 = c41.add(bias1).max(lo).min(hi);
+      c51 = c51.add(bias1).max(lo).min(hi);
+    }
     c00.intoArray(c, co);
     c01.intoArray(c, co + L);
     c10.intoArray(c, co + ldc);
@@ -189,7 +222,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** One row of a two-vector panel. */
-  private void row1x2(float[] a, int ao, int base, float[] c, int co) {
+  private void row1x2(float[] a, int ao, int base, float[] c, int co, int j0) {
     float[] bp = packed;
     FloatVector c0 = FloatVector.zero(S);
     FloatVector c1 = c0;
@@ -199,12 +232,19 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       c0 = x.fma(FloatVector.fromArray(S, bp, bo), c0);
       c1 = x.fma(FloatVector.fromArray(S, bp, bo + L), c1);
     }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
+      c0 = c0.add(bias0).max(lo).min(hi);
+      c1 = c1.add(bias1).max(lo).min(hi);
+    }
     c0.intoArray(c, co);
     c1.intoArray(c, co + L);
   }
 
   /** Six rows of a one-vector panel. */
-  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc) {
+  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -226,6 +266,16 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       c4 = FloatVector.broadcast(S, a[a4 + kk]).fma(b0, c4);
       c5 = FloatVector.broadcast(S, a[a5 + kk]).fma(b0, c5);
     }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      c0 = c0.add(bias0).max(lo).min(hi);
+      c1 = c1.add(bias0).max(lo).min(hi);
+      c2 = c2.add(bias0).max(lo).min(hi);
+      c3 = c3.add(bias0).max(lo).min(hi);
+      c4 = c4.add(bias0).max(lo).min(hi);
+      c5 = c5.add(bias0).max(lo).min(hi);
+    }
     c0.intoArray(c, co);
     c1.intoArray(c, co + ldc);
     c2.intoArray(c, co + 2 * ldc);
@@ -235,11 +285,16 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** One row of a one-vector panel. */
-  private void row1x1(float[] a, int ao, int base, float[] c, int co) {
+  private void row1x1(float[] a, int ao, int base, float[] c, int co, int j0) {
     float[] bp = packed;
     FloatVector c0 = FloatVector.zero(S);
     for (int kk = 0; kk < k; kk++) {
       c0 = FloatVector.broadcast(S, a[ao + kk]).fma(FloatVector.fromArray(S, bp, base + kk * L), c0);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      c0 = c0.add(bias0).max(lo).min(hi);
     }
     c0.intoArray(c, co);
   }
