@@ -1,6 +1,7 @@
 package dev.topiary.vector;
 
 import dev.topiary.internal.cpu.Conv2DShape;
+import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -20,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
  * last channel block narrower than {@code L} loads and stores its pixels under a mask.
  *
- * <p>Sums are stored as they are; a second pass over each finished output row (in L1) adds the
- * bias and applies the activation.
+ * <p>Bias and clamp (RELU, RELU6, CLIP) are applied in registers before each store; hard-swish
+ * in a second pass over each finished output row, in L1.
  *
  * <p>Rounding: {@code acc = 0; acc = fma(x, w, acc)} over the taps inside the image in kernel
  * order, then {@code + bias}, then the activation. The reference also adds {@code 0·w} for taps in
@@ -48,6 +49,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
    * once: a mask made in the loops and handed to a method C2 does not inline is boxed each time.
    */
   private final VectorMask<Float> tail;
+  /**
+   * Bias and clamp applied in registers before each store (every activation but hard-swish, which
+   * {@link #finishRow} applies); {@code fusedBias} is the padded bias or zeros, {@code lo, hi} the
+   * clamp bounds (±∞ without one).
+   */
+  private final boolean fused;
+  private final float[] fusedBias;
+  private final float lo;
+  private final float hi;
 
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
     this.g = g;
@@ -67,6 +77,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       this.bias = new float[cp];
       System.arraycopy(bias, 0, this.bias, 0, g.c);
     }
+    this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
+    this.fusedBias = this.bias != null ? this.bias : new float[cp];
+    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
+    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
     // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
     int lo = (g.padLeft + g.sw - 1) / g.sw;
     int last = g.w - 1 + g.padLeft - (g.kw - 1) * g.dw;
@@ -134,6 +148,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
     FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
+    FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
     int src = top + (ow * g.sw - g.padLeft) * c + cb;
     int o = outRow + ow * c + cb;
     for (; ow + 2 <= owHi; ow += 2, src += 2 * step, o += 2 * c) {
@@ -156,6 +171,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       b = FloatVector.fromArray(S, in, s1 + row2 + tap).fma(w7, b);
       a = FloatVector.fromArray(S, in, src + row2 + 2 * tap).fma(w8, a);
       b = FloatVector.fromArray(S, in, s1 + row2 + 2 * tap).fma(w8, b);
+      if (fused) {
+        a = a.add(bv).max(lo).min(hi);
+        b = b.add(bv).max(lo).min(hi);
+      }
       a.intoArray(out, o);
       b.intoArray(out, o + c);
     }
@@ -181,6 +200,13 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         a3 = FloatVector.fromArray(S, in, src + 3 * step).fma(wv, a3);
       }
     }
+    if (fused) {
+      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+      a0 = a0.add(bv).max(lo).min(hi);
+      a1 = a1.add(bv).max(lo).min(hi);
+      a2 = a2.add(bv).max(lo).min(hi);
+      a3 = a3.add(bv).max(lo).min(hi);
+    }
     a0.intoArray(out, o);
     a1.intoArray(out, o + c);
     a2.intoArray(out, o + 2 * c);
@@ -203,6 +229,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         acc = x.fma(FloatVector.fromArray(S, wp, (r * g.kw + q) * cp + cb), acc);
       }
     }
+    if (fused) {
+      acc = acc.add(FloatVector.fromArray(S, fusedBias, cb)).max(lo).min(hi);
+    }
     if (mask == null) {
       acc.intoArray(out, o);
     } else {
@@ -215,7 +244,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
    * C2 inlines only so much, and a vector handed to a method it did not inline is boxed.
    */
   private void finishRow(float[] out, int row) {
-    if (bias == null && !epilog.active()) {
+    if (fused || (bias == null && !epilog.active())) {
       return;
     }
     int c = g.c;
