@@ -115,7 +115,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       boolean two = width(p) == NR;
       boolean partial = valid < (two ? NR : L);
       int i = 0;
-      for (; i < rows; ) {
+      while (i < rows) {
         int block = rows - i >= MR ? MR : 1;
         int co = cOff + i * ldc + j0;
         // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
