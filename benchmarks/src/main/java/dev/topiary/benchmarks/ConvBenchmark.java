@@ -21,8 +21,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code conv3x3}: 3×3, 56×56×64 → 64 (im2col GEMM);
  *   <li>{@code conv1x1}: 1×1, 56×56×64 → 128 (GEMM on the input in place);
- *   <li>{@code dw3x3}: depthwise 3×3, 112×112×32 (depthwise kernel).
+ *   <li>{@code dw3x3}: depthwise 3×3, 112×112×32 (depthwise kernel);
+ *   <li>{@code project1x1}: 1×1, 56×56×144 → 24, a MobileNetV2 projection (narrow output).
  * </ul>
+ * {@code kernel}: {@code fast} (C2-vectorised), {@code reference}, and {@code vector} (the Vector API
+ * kernels: a JDK 21+ build and {@code --add-modules jdk.incubator.vector}, docs/BENCHMARKS.md).
  * {@link Main} prints GFLOP/s and the fast/reference ratio after the JMH table.
  */
 @State(Scope.Thread)
@@ -32,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ConvBenchmark {
-  @Param({"conv3x3", "conv1x1", "dw3x3"})
+  @Param({"conv3x3", "conv1x1", "dw3x3", "project1x1"})
   public String layer;
 
   @Param({"fast", "reference"})
@@ -52,6 +55,8 @@ public class ConvBenchmark {
         return new int[] {56, 56, 64, 128, 1, 1, 1};
       case "dw3x3":
         return new int[] {112, 112, 32, 32, 3, 3, 32};
+      case "project1x1":
+        return new int[] {56, 56, 144, 24, 1, 1, 1};
       default:
         throw new IllegalArgumentException("unknown layer " + layer);
     }

@@ -17,7 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * FP32 matrix multiply {@code [M,K]·[K,N]} through a one-node MatMul model with a constant B
- * (packed at load), fast kernels against the reference kernels. {@code shape} is {@code MxNxK}.
+ * (packed at load), fast kernels against the reference kernels. {@code shape} is {@code MxNxK};
+ * {@code kernel} is {@code fast} (C2-vectorised), {@code reference} or {@code vector} (the Vector API
+ * kernels: a JDK 21+ build and {@code --add-modules jdk.incubator.vector}, docs/BENCHMARKS.md).
  * {@link Main} prints GFLOP/s and the fast/reference ratio after the JMH table.
  */
 @State(Scope.Thread)

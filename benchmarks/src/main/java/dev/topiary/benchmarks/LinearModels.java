@@ -7,6 +7,7 @@ import dev.topiary.SessionOptions;
 import dev.topiary.Shape;
 import dev.topiary.internal.ModelAccess;
 import dev.topiary.internal.build.GraphBuilder;
+import dev.topiary.internal.cpu.VectorSupport;
 import dev.topiary.internal.plan.Planner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,8 +17,8 @@ import java.util.Random;
 
 /**
  * One-node models for the linear-op benchmarks, run through an ordinary {@link Session} with
- * caller-owned buffers (no allocation per run), loaded with the fast kernels or the reference
- * kernels only.
+ * caller-owned buffers (no allocation per run), loaded with the fast (C2-vectorised) kernels, the
+ * Vector API kernels or the reference kernels only.
  */
 final class LinearModels implements AutoCloseable {
   private final Model model;
@@ -27,10 +28,17 @@ final class LinearModels implements AutoCloseable {
 
   private LinearModels(byte[] artifact, String kernel, int threads) throws Exception {
     Planner.Options o = new Planner.Options();
-    if (!kernel.equals("fast") && !kernel.equals("reference") && !kernel.equals("dense") && !kernel.equals("sparse")) {
-      throw new IllegalArgumentException("kernel must be fast, reference, dense or sparse, got " + kernel);
+    if (!kernel.equals("fast") && !kernel.equals("vector") && !kernel.equals("reference") && !kernel.equals("dense")
+        && !kernel.equals("sparse")) {
+      throw new IllegalArgumentException("kernel must be fast, vector, reference, dense or sparse, got " + kernel);
     }
     o.referenceKernels = kernel.equals("reference");
+    // fast: the C2-vectorised kernels; vector: the Vector API kernels (topiary-runtime-vector).
+    o.vectorKernels = kernel.equals("vector");
+    if (o.vectorKernels && VectorSupport.kernels() == null) {
+      throw new IllegalStateException("kernel=vector needs the topiary-runtime-vector classes (a JDK 21+ build of"
+          + " benchmarks.jar) and a JVM started with --add-modules jdk.incubator.vector");
+    }
     // dense / sparse: the fast kernels with the sparse FullyConnected kernel forced off / on.
     if (kernel.equals("dense")) {
       o.sparseThreshold = 2;

@@ -15,7 +15,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * Entry point of {@code benchmarks.jar}: runs JMH with its usual command line, then prints a
  * summary of the linear-op benchmarks: GFLOP/s of the mean time and of the best measured iteration
  * (on a shared machine the best iteration is the least disturbed one) and, where both were
- * measured, the fast/reference speed-up of the means. Listing and help options go straight to JMH.
+ * measured, the speed-ups of the means over the reference kernels ({@code x/ref}) and, for the
+ * Vector API kernels, over the C2 kernels ({@code x/fast}). Listing and help options go straight to JMH.
  * {@code side-by-side [options]} runs {@link SideBySide} (Topiary against ONNX Runtime) instead.
  */
 public final class Main {
@@ -60,17 +61,22 @@ public final class Main {
           key});
     }
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s%n", "Benchmark", "Size", "Kernel",
-        "Threads", "mean us/op", "GFLOP/s", "best", "fast/ref"));
+    sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s %9s%n", "Benchmark", "Size", "Kernel",
+        "Threads", "mean us/op", "GFLOP/s", "best", "x/ref", "x/fast"));
     for (String[] row : rows) {
       String ratio = "";
+      String overFast = "";
+      Double self = micros.get(row[7] + " " + row[2]);
       Double fast = micros.get(row[7] + " fast");
       Double ref = micros.get(row[7] + " reference");
-      if (row[2].equals("fast") && fast != null && ref != null) {
-        ratio = String.format(Locale.ROOT, "%.1fx", ref / fast);
+      if (!row[2].equals("reference") && ref != null) {
+        ratio = String.format(Locale.ROOT, "%.1fx", ref / self);
       }
-      sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s%n", row[0], row[1], row[2], row[3],
-          row[4], row[5], row[6], ratio));
+      if (row[2].equals("vector") && fast != null) {
+        overFast = String.format(Locale.ROOT, "%.2fx", fast / self);
+      }
+      sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s %9s%n", row[0], row[1], row[2], row[3],
+          row[4], row[5], row[6], ratio, overFast));
     }
     return sb.toString();
   }

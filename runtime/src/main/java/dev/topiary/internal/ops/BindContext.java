@@ -3,6 +3,7 @@ package dev.topiary.internal.ops;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.internal.format.proto.Attribute;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.quantization.QuantParams;
@@ -77,6 +78,7 @@ public final class BindContext {
   private final Tensors tensors;
   private final boolean referenceKernels;
   private final double sparseThreshold;
+  private final VectorKernels vectorKernels;
   private final DataType[] outTypes;
   private final int[][] outShapes;
   private int scratchFloats;
@@ -91,7 +93,16 @@ public final class BindContext {
    *     (above 1: never; below 0: always)
    */
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels, double sparseThreshold) {
+    this(node, nodeIndex, tensors, referenceKernels, sparseThreshold, null);
+  }
+
+  /**
+   * @param vectorKernels the Vector API kernels fast paths may bind, or null for the C2 kernels
+   */
+  public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels, double sparseThreshold,
+      VectorKernels vectorKernels) {
     this.node = node;
+    this.vectorKernels = vectorKernels;
     this.nodeIndex = nodeIndex;
     this.tensors = tensors;
     this.referenceKernels = referenceKernels;
@@ -111,6 +122,11 @@ public final class BindContext {
   /** True when the plan asks for reference kernels only (for differential testing and debugging). */
   public boolean referenceKernels() {
     return referenceKernels;
+  }
+
+  /** The Vector API kernels this plan may bind, or null (not available, or turned off by the options). */
+  public VectorKernels vectorKernels() {
+    return vectorKernels;
   }
 
   /** Weight zero fraction above which linear ops bind their sparse kernels. */

@@ -2,13 +2,16 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import dev.topiary.internal.cpu.VectorKernels;
 
 /**
  * Conv2D (docs/OPS.md): NHWC 2-D cross-correlation with weights {@code [O,KH,KW,C/group]}, optional
  * bias, strides, dilations, explicit or SAME/VALID padding, groups and a fused activation. Binds
  * {@link ConvReference} when the plan asks for reference kernels, otherwise {@link DepthwiseConvKernel}
  * for depthwise convolutions, {@link SparseLinearKernel} for sparse 1×1 stride-1 unpadded ungrouped
- * convolutions (a FullyConnected over the pixels) and {@link ConvGemmKernel} for the rest. INT8
+ * convolutions (a FullyConnected over the pixels) and {@link ConvGemmKernel} for the rest; when the
+ * plan has {@link VectorKernels}, {@link VectorDepthwiseKernel} and {@link VectorConvKernel} take
+ * the place of the last two (depthwise with multiplier 1, and every non-depthwise case). INT8
  * inputs go to {@link Int8Conv}, FLOAT32 inputs with INT8 weights to {@link DynamicRange}.
  */
 final class Conv2DOp implements OpFactory {
@@ -36,6 +39,13 @@ final class Conv2DOp implements OpFactory {
     }
     if (p.pointwise() && p.group == 1 && SparseLinearKernel.preferred(ctx, 1)) {
       return new SparseLinearKernel(p.n * p.h * p.w, p.o, p.c, w, b, act, x, y);
+    }
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null && VectorDepthwiseKernel.accepts(p)) {
+      return new VectorDepthwiseKernel(vk, p, w, b, act, x, y);
+    }
+    if (vk != null && !p.depthwise()) {
+      return new VectorConvKernel(ctx, vk, p, w, b, act, x, y);
     }
     if (p.depthwise()) {
       return new DepthwiseConvKernel(ctx, p, w, b, act, x, y);

@@ -118,7 +118,7 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGe
         groups[g].compute(s, in, xo + i0 * p.c + g * p.cg, p.c, null, 0, 0, out, c0, p.o, n, panel);
       } else {
         if (g != gatheredGroup || rt != gatheredTile) {
-          im2col(s, Gemm.SCRATCH, in, xo, g, i0, n);
+          im2col(p, s, Gemm.SCRATCH, in, xo, g, i0, n);
           gatheredGroup = g;
           gatheredTile = rt;
         }
@@ -147,9 +147,10 @@ final class ConvGemmKernel implements Kernel, Parallel.Task<Frame>, TransposedGe
 
   /**
    * Writes rows {@code [i0, i0 + n)} of the im2col matrix of group {@code g} to {@code s[at...]},
-   * {@code depth} floats per row ordered {@code (kh, kw, c)}; taps in the padding are zeros.
+   * {@code depth} floats per row ordered {@code (kh, kw, c)}; taps in the padding are zeros. Also
+   * the gather of {@link VectorConvKernel}.
    */
-  private void im2col(float[] s, int at, float[] in, int xo, int g, int i0, int n) {
+  static void im2col(ConvParams p, float[] s, int at, float[] in, int xo, int g, int i0, int n) {
     int cg = p.cg;
     int tapRow = p.kw * cg;
     // With one group and no horizontal dilation, the valid taps of a kernel row are adjacent

@@ -5,12 +5,14 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.TransposedGemm;
+import dev.topiary.internal.cpu.VectorKernels;
 
 /**
  * FullyConnected (docs/OPS.md): {@code y[..., n] = act(Σ_k x[..., k]·w[n, k] + b[n])} with constant
  * weights {@code [N, K]} and optional constant bias {@code [N]}. The fast path is a {@link GemmKernel}
  * over the rows of {@code x} with the weights packed at load time, or for narrow outputs with many
- * rows a {@link TransposedGemmKernel} reading the weights in place; weights whose zero fraction
+ * rows a {@link TransposedGemmKernel} reading the weights in place, or a {@link VectorGemmKernel}
+ * when the plan has {@link VectorKernels}; weights whose zero fraction
  * exceeds {@link SparseLinearKernel#THRESHOLD} bind the compressed-row {@link SparseLinearKernel}.
  * INT8 inputs go to {@link Int8FullyConnected}, FLOAT32 inputs with INT8 weights to
  * {@link DynamicRange}.
@@ -70,6 +72,10 @@ final class FullyConnectedOp implements OpFactory {
     }
     if (SparseLinearKernel.preferred(ctx, 1)) {
       return new SparseLinearKernel(m, n, k, w, b, act, x, y);
+    }
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null) {
+      return VectorGemmKernel.single(ctx, vk, m, n, k, w, k, 1, b, act, k, n, x, y);
     }
     if (TransposedGemm.preferred(m, n)) {
       TransposedGemm t = new TransposedGemm(m, n, k, b, Epilogue.kind(act), act.min(), act.max());

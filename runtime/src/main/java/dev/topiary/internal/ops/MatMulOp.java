@@ -5,6 +5,7 @@ import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.TransposedGemm;
+import dev.topiary.internal.cpu.VectorKernels;
 
 /**
  * MatMul (docs/OPS.md): NumPy {@code matmul} of {@code a [..., M, K]} and {@code b [..., K, N]}
@@ -13,7 +14,8 @@ import dev.topiary.internal.cpu.TransposedGemm;
  * The fast path is a {@link GemmKernel}: a constant {@code b} is packed at load time, one packing
  * per distinct batch; when {@code b} has no batch of its own the batches of {@code a} become one
  * tall GEMM. Narrow outputs with more rows than columns use a {@link TransposedGemmKernel}, which
- * reads {@code b} in place. A constant INT8 {@code b} goes to {@link Int8MatMul}.
+ * reads {@code b} in place. With {@link VectorKernels} in the plan a constant {@code b} goes to a
+ * {@link VectorGemmKernel} instead. A constant INT8 {@code b} goes to {@link Int8MatMul}.
  */
 final class MatMulOp implements OpFactory {
   @Override
@@ -105,6 +107,11 @@ final class MatMulOp implements OpFactory {
     int batchesB = count(batchB);
     // b has no batch of its own and a is not broadcast: the batches are one (batches·m)-row GEMM.
     boolean flat = batches > 0 && batchesB == 1 && batchesA == batches && (long) batches * m <= Integer.MAX_VALUE;
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null && batches > 0 && ctx.isConstant(1)) {
+      return vectorKernel(ctx, vk, ctx.constantFloats(1), flat, m, n, k, batches, batchesB, aOffs, bOffs, bIndex, cOffs,
+          act, a, y);
+    }
     if (batches > 0 && TransposedGemm.preferred(flat ? batches * m : m, n)) {
       // Narrow output: B read in place as Bᵀ (column j at stride 1, depth at stride n).
       float[] constant = ctx.isConstant(1) ? ctx.constantFloats(1) : null;
@@ -142,6 +149,24 @@ final class MatMulOp implements OpFactory {
       gemms[q] = g;
     }
     return new GemmKernel(ctx, gemms, aOffs, bOffs, cOffs, k, n, n, a, b, y);
+  }
+
+  /** A constant {@code b} on the vector GEMM: one packing per distinct batch of {@code b}. */
+  private static Kernel vectorKernel(BindContext ctx, VectorKernels vk, float[] bv, boolean flat, int m, int n, int k,
+      int batches, int batchesB, int[] aOffs, int[] bOffs, int[] bIndex, int[] cOffs, Activation act, int a, int y) {
+    if (flat) {
+      return VectorGemmKernel.single(ctx, vk, batches * m, n, k, bv, 1, n, null, act, k, n, a, y);
+    }
+    VectorKernels.PackedGemm[] perB = new VectorKernels.PackedGemm[batchesB];
+    VectorKernels.PackedGemm[] gemms = new VectorKernels.PackedGemm[batches];
+    for (int q = 0; q < batches; q++) {
+      int bi = bIndex[q];
+      if (perB[bi] == null) {
+        perB[bi] = vk.gemm(n, k, bv, bOffs[q], 1, n, null, Epilogue.kind(act), act.min(), act.max());
+      }
+      gemms[q] = perB[bi];
+    }
+    return new VectorGemmKernel(ctx, vk, gemms, aOffs, cOffs, m, n, k, k, n, a, y);
   }
 
   /** The batch dimensions: all but the last two (none for rank 1 and 2). */

@@ -4,6 +4,8 @@ import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.TensorInfo;
+import dev.topiary.internal.cpu.VectorKernels;
+import dev.topiary.internal.cpu.VectorSupport;
 import dev.topiary.internal.format.Artifact;
 import dev.topiary.internal.format.NarrowIntegers;
 import dev.topiary.internal.format.SparseBitmap;
@@ -53,6 +55,12 @@ public final class Planner {
      * {@code SparseLinearKernel.THRESHOLD} (docs/BENCHMARKS.md).
      */
     public double sparseThreshold = BindContext.DEFAULT_SPARSE_THRESHOLD;
+    /**
+     * Bind the Vector API kernels ({@code topiary-runtime-vector}, {@link VectorSupport}) for fp32
+     * Conv2D, FullyConnected and MatMul with constant weights when they are available in this JVM.
+     * Default true; false keeps the C2-vectorised kernels. Ignored with {@link #referenceKernels}.
+     */
+    public boolean vectorKernels = true;
     /** Largest arena in bytes a plan may ask for. Default: the JVM's maximum heap. */
     public long maxArenaBytes = Runtime.getRuntime().maxMemory();
   }
@@ -128,6 +136,7 @@ public final class Planner {
         known[id] = true;
       }
       List<Plan.Step> steps = new ArrayList<>(order.length);
+      VectorKernels vector = options.vectorKernels && !options.referenceKernels ? VectorSupport.kernels() : null;
       int scratch = 0;
       int scratchInts = 0;
       for (int n : order) {
@@ -138,7 +147,7 @@ public final class Planner {
             throw new ModelFormatException("node '" + node.getName() + "' reads '" + name(t) + "' before it is computed");
           }
         }
-        BindContext ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold);
+        BindContext ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold, vector);
         OpFactory f = OpRegistry.builtin().get(node.getOpType());
         checkPrecision(ctx, node);
         Kernel kernel;

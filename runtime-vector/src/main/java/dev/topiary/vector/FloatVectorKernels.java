@@ -1,0 +1,91 @@
+package dev.topiary.vector;
+
+import dev.topiary.internal.cpu.Conv2DShape;
+import dev.topiary.internal.cpu.Gemm;
+import dev.topiary.internal.cpu.VectorKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link VectorKernels} on {@code jdk.incubator.vector}, with the platform's preferred float
+ * species (16 floats with AVX-512, 8 with AVX2, 4 with NEON or SSE).
+ */
+final class FloatVectorKernels implements VectorKernels {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+  private FloatVectorKernels() {}
+
+  /**
+   * The kernels, or null when the preferred species is narrower than 4 floats (no SIMD the JIT can
+   * use: the C2 kernels are as good).
+   */
+  static VectorKernels createIfUseful() {
+    return S.length() >= 4 ? new FloatVectorKernels() : null;
+  }
+
+  @Override
+  public String description() {
+    return "jdk.incubator.vector, " + S.length() + " floats";
+  }
+
+  @Override
+  public int gemmRows() {
+    return PackedPanels.MR;
+  }
+
+  @Override
+  public int gemmScratchFloats() {
+    return PackedPanels.MR * PackedPanels.NR;
+  }
+
+  @Override
+  public PackedGemm gemm(int n, int k, float[] b, int off, int sN, int sK, float[] bias, Gemm.Act act, float lo,
+      float hi) {
+    return new PackedPanels(n, k, b, off, sN, sK, bias, new Epilog(act, lo, hi));
+  }
+
+  @Override
+  public Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi) {
+    return new VectorDepthwise(shape, weights, bias, new Epilog(act, lo, hi));
+  }
+
+  /** The fused activation on one vector: a clamp (bounds at ±∞ skipped) or hard-swish. */
+  static final class Epilog {
+    final Gemm.Act act;
+    final float lo;
+    final float hi;
+
+    Epilog(Gemm.Act act, float lo, float hi) {
+      this.act = act;
+      this.lo = lo;
+      this.hi = hi;
+    }
+
+    /** Whether {@link #apply} changes anything. */
+    boolean active() {
+      return act != Gemm.Act.NONE;
+    }
+
+    /**
+     * {@code Math.max/min} semantics lane by lane (NaN propagates), so RELU, RELU6 and CLIP equal
+     * the reference's clamp up to the sign of zero; hard-swish as {@code x·min(max(x+3,0),6)·(1/6)},
+     * the reference's order.
+     */
+    FloatVector apply(FloatVector v) {
+      switch (act) {
+        case CLAMP:
+          if (lo != Float.NEGATIVE_INFINITY) {
+            v = v.max(lo);
+          }
+          if (hi != Float.POSITIVE_INFINITY) {
+            v = v.min(hi);
+          }
+          return v;
+        case HARD_SWISH:
+          return v.mul(v.add(3f).max(0f).min(6f)).mul(1f / 6f);
+        default:
+          return v;
+      }
+    }
+  }
+}

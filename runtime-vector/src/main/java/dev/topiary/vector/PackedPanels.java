@@ -1,0 +1,329 @@
+package dev.topiary.vector;
+
+import dev.topiary.internal.cpu.Gemm;
+import dev.topiary.internal.cpu.VectorKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A register-blocked GEMM {@code C = act(A·B + bias)} with B packed at plan time.
+ *
+ * <p><b>Packing.</b> B is cut into column panels of {@link #NR} = two vectors; panel {@code p} is
+ * stored depth-major, {@code k} rows of {@code NR} floats, so the micro-kernel reads it as one
+ * sequential stream. When the columns left for the last panel fit one vector it is one vector wide
+ * ({@code k·L} floats), so a 16-channel output does not pay for 32. Columns past {@code n} are zero.
+ * A is not packed: the micro-kernel broadcasts {@code A[i][kk]} straight from the caller's rows
+ * (NHWC pixels for a 1×1 convolution, the worker's im2col rows otherwise), six rows read side by
+ * side, each sequentially.
+ *
+ * <p><b>Micro-kernel.</b> {@link #MR} = 6 rows × 2 vectors: 12 accumulators, 2 panel vectors and
+ * one broadcast make 15 live vector registers, which fits AVX2's 16 (AVX-512 has 32). Per depth
+ * step it does 2 vector loads, 6 broadcasts and 12 fused multiply-adds, against the C2 kernels'
+ * load, multiply, add and store per product. The accumulators live in registers over the whole
+ * depth (no depth blocking: a panel of even 4608 × 32 floats streams from L2) and are stored
+ * whole (a partial panel's rows into the caller's scratch, then copied). Bias and clamp (RELU,
+ * RELU6, CLIP) are applied in registers before the store; hard-swish in a second pass over the
+ * rows, still in L1. Rows left over below a multiple of six run through a one-row kernel.
+ *
+ * <p><b>Rounding.</b> Every element is {@code acc = 0; acc = fma(A[i][kk], B[kk][j], acc)} for kk
+ * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (6 rows or 1, one
+ * vector or two) computes it: results do not depend on the tiling or the thread count. Compared with
+ * the reference (a rounded product, then a rounded sum) each step rounds once instead of twice.
+ */
+final class PackedPanels implements VectorKernels.PackedGemm {
+  private static final VectorSpecies<Float> S = FloatVectorKernels.S;
+  private static final int L = S.length();
+  /** Panel width: two vectors. */
+  static final int NR = 2 * L;
+  /** Rows of the micro-kernel. */
+  static final int MR = 6;
+
+  private final int n;
+  private final int k;
+  private final int panels;
+  /** Panel {@code p} at {@code p·k·NR}; row {@code kk} of a panel of width {@code pw} at {@code kk·pw}. */
+  private final float[] packed;
+  /** The bias padded with zeros to {@code panels·NR}, or null. */
+  private final float[] bias;
+  private final FloatVectorKernels.Epilog epilog;
+  /**
+   * Lanes of the last, partial vector of the last panel (only that panel can be partial), or null.
+   * Made once: a mask made per row would be boxed wherever C2 does not inline.
+   */
+  private final VectorMask<Float> tail;
+  /**
+   * Bias and clamp are applied in registers by the kernels (every activation but hard-swish);
+   * otherwise {@link #finish} does the epilogue in a second pass. {@code fusedBias} is the bias
+   * padded to whole panels, or zeros; {@code lo, hi} the clamp bounds (±∞ without one).
+   */
+  private final boolean fused;
+  private final float[] fusedBias;
+  private final float lo;
+  private final float hi;
+
+  /** Packs {@code B[kk][j] = b[off + j·sN + kk·sK]}, {@code k × n}. */
+  PackedPanels(int n, int k, float[] b, int off, int sN, int sK, float[] bias, FloatVectorKernels.Epilog epilog) {
+    this.n = n;
+    this.k = k;
+    this.panels = (n + NR - 1) / NR;
+    this.epilog = epilog;
+    int full = n / NR;
+    this.tail = n % L == 0 ? null : S.indexInRange(0, n % L);
+    this.packed = new float[Math.multiplyExact(k, full * NR + (n == full * NR ? 0 : width(full)))];
+    for (int p = 0; p < panels; p++) {
+      int j0 = p * NR;
+      int pw = width(p);
+      int valid = Math.min(pw, n - j0);
+      int base = p * k * NR;
+      for (int kk = 0; kk < k; kk++) {
+        for (int jj = 0; jj < valid; jj++) {
+          packed[base + kk * pw + jj] = b[off + (j0 + jj) * sN + kk * sK];
+        }
+      }
+    }
+    if (bias == null) {
+      this.bias = null;
+    } else {
+      this.bias = new float[panels * NR];
+      System.arraycopy(bias, 0, this.bias, 0, n);
+    }
+    this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
+    this.fusedBias = this.bias != null ? this.bias : new float[panels * NR];
+    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
+    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
+  }
+
+  /** Width of panel {@code p}: {@link #NR}, or one vector for a last panel of at most {@code L} columns. */
+  private int width(int p) {
+    int left = n - p * NR;
+    return left < NR && left <= L ? L : NR;
+  }
+
+  @Override
+  public int panels() {
+    return panels;
+  }
+
+  @Override
+  public void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0,
+      int p1) {
+    for (int p = p0; p < p1; p++) {
+      int j0 = p * NR;
+      int valid = Math.min(NR, n - j0);
+      int base = p * k * NR;
+      boolean two = width(p) == NR;
+      boolean partial = valid < (two ? NR : L);
+      int i = 0;
+      while (i < rows) {
+        int block = rows - i >= MR ? MR : 1;
+        int co = cOff + i * ldc + j0;
+        // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
+        // ever store whole vectors; then its valid columns are copied out.
+        float[] dst = partial ? s : c;
+        int dOff = partial ? 0 : co;
+        int dStride = partial ? NR : ldc;
+        if (block == MR) {
+          if (two) {
+            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
+          } else {
+            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
+          }
+        } else if (two) {
+          row1x2(a, aOff + i * lda, base, dst, dOff, j0);
+        } else {
+          row1x1(a, aOff + i * lda, base, dst, dOff, j0);
+        }
+        for (int r = 0; r < block; r++) {
+          if (partial) {
+            System.arraycopy(s, r * NR, c, co + r * ldc, valid);
+          }
+          if (!fused) {
+            finish(c, co + r * ldc, j0, valid);
+          }
+        }
+        i += block;
+      }
+    }
+  }
+
+  /** Six rows of a two-vector panel; {@code co} is C's row 0 at column {@code j0}. */
+  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+    float[] bp = packed;
+    int a1 = ao + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    for (int kk = 0; kk < k; kk++) {
+      int bo = base + kk * NR;
+      FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+      FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[a1 + kk]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[a2 + kk]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[a3 + kk]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[a4 + kk]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[a5 + kk]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
+      c00 = c00.add(bias0).max(lo).min(hi);
+      c10 = c10.add(bias0).max(lo).min(hi);
+      c20 = c20.add(bias0).max(lo).min(hi);
+      c30 = c30.add(bias0).max(lo).min(hi);
+      c40 = c40.add(bias0).max(lo).min(hi);
+      c50 = c50.add(bias0).max(lo).min(hi);
+      c01 = c01.add(bias1).max(lo).min(hi);
+      c11 = c11.add(bias1).max(lo).min(hi);
+      c21 = c21.add(bias1).max(lo).min(hi);
+      c31 = c31.add(bias1).max(lo).min(hi);
+      c41 = c41.add(bias1).max(lo).min(hi);
+      c51 = c51.add(bias1).max(lo).min(hi);
+    }
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
+  }
+
+  /** One row of a two-vector panel. */
+  private void row1x2(float[] a, int ao, int base, float[] c, int co, int j0) {
+    float[] bp = packed;
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = c0;
+    for (int kk = 0; kk < k; kk++) {
+      int bo = base + kk * NR;
+      FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
+      c0 = x.fma(FloatVector.fromArray(S, bp, bo), c0);
+      c1 = x.fma(FloatVector.fromArray(S, bp, bo + L), c1);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
+      c0 = c0.add(bias0).max(lo).min(hi);
+      c1 = c1.add(bias1).max(lo).min(hi);
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + L);
+  }
+
+  /** Six rows of a one-vector panel. */
+  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+    float[] bp = packed;
+    int a1 = ao + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    FloatVector c4 = c0;
+    FloatVector c5 = c0;
+    for (int kk = 0; kk < k; kk++) {
+      FloatVector b0 = FloatVector.fromArray(S, bp, base + kk * L);
+      c0 = FloatVector.broadcast(S, a[ao + kk]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[a1 + kk]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[a2 + kk]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[a3 + kk]).fma(b0, c3);
+      c4 = FloatVector.broadcast(S, a[a4 + kk]).fma(b0, c4);
+      c5 = FloatVector.broadcast(S, a[a5 + kk]).fma(b0, c5);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      c0 = c0.add(bias0).max(lo).min(hi);
+      c1 = c1.add(bias0).max(lo).min(hi);
+      c2 = c2.add(bias0).max(lo).min(hi);
+      c3 = c3.add(bias0).max(lo).min(hi);
+      c4 = c4.add(bias0).max(lo).min(hi);
+      c5 = c5.add(bias0).max(lo).min(hi);
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
+    c4.intoArray(c, co + 4 * ldc);
+    c5.intoArray(c, co + 5 * ldc);
+  }
+
+  /** One row of a one-vector panel. */
+  private void row1x1(float[] a, int ao, int base, float[] c, int co, int j0) {
+    float[] bp = packed;
+    FloatVector c0 = FloatVector.zero(S);
+    for (int kk = 0; kk < k; kk++) {
+      c0 = FloatVector.broadcast(S, a[ao + kk]).fma(FloatVector.fromArray(S, bp, base + kk * L), c0);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
+      c0 = c0.add(bias0).max(lo).min(hi);
+    }
+    c0.intoArray(c, co);
+  }
+
+  /**
+   * The epilogue of one row of C in place: {@code valid} columns from column {@code j0} at
+   * {@code c[co]}, bias then activation, a vector at a time (the last one under a mask). A separate
+   * pass over the row, which is in L1, rather than part of the kernels: C2 inlines only so much,
+   * and a vector handed to a method it did not inline is boxed on the heap.
+   */
+  private void finish(float[] c, int co, int j0, int valid) {
+    if (bias == null && !epilog.active()) {
+      return;
+    }
+    for (int at = 0; at < valid; at += L) {
+      if (at + L <= valid) {
+        FloatVector v = FloatVector.fromArray(S, c, co + at);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, j0 + at));
+        }
+        epilog.apply(v).intoArray(c, co + at);
+      } else {
+        VectorMask<Float> m = tail;
+        FloatVector v = FloatVector.fromArray(S, c, co + at, m);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, j0 + at));
+        }
+        epilog.apply(v).intoArray(c, co + at, m);
+      }
+    }
+  }
+}

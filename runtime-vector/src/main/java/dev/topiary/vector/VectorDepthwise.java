@@ -1,0 +1,270 @@
+package dev.topiary.vector;
+
+import dev.topiary.internal.cpu.Conv2DShape;
+import dev.topiary.internal.cpu.Gemm;
+import dev.topiary.internal.cpu.VectorKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Depthwise convolution (one output per channel) on NHWC tensors, vectorised across channels: a
+ * pixel's channels are contiguous, so one vector load takes {@code L} channels of one tap and one
+ * fused multiply-add applies that tap's weights to them. No gathering, no copies.
+ *
+ * <p>Loops: output row, then channel block of {@code L} (so a pass over a row touches one cache
+ * line per pixel and tap), then output pixels. Pixels whose taps all fall inside the image columns
+ * run four at a time: per tap one weight load serves four input loads and four independent
+ * accumulators (1.25 loads per fused multiply-add, and four chains to hide the FMA latency); the
+ * pixels at the left and right edges run one at a time with the taps clipped to the image. Kernel
+ * rows outside the image are skipped for the whole output row. Weights are repacked at plan time
+ * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
+ * last channel block narrower than {@code L} loads and stores its pixels under a mask.
+ *
+ * <p>Bias and clamp (RELU, RELU6, CLIP) are applied in registers before each store; hard-swish
+ * in a second pass over each finished output row, in L1.
+ *
+ * <p>Rounding: {@code acc = 0; acc = fma(x, w, acc)} over the taps inside the image in kernel
+ * order, then {@code + bias}, then the activation. The reference also adds {@code 0·w} for taps in
+ * the padding, which changes nothing but the sign of a zero sum (or gives NaN for an infinite
+ * weight, which the reference keeps and this kernel does not).
+ */
+final class VectorDepthwise implements VectorKernels.Depthwise {
+  private static final VectorSpecies<Float> S = FloatVectorKernels.S;
+  private static final int L = S.length();
+
+  private final Conv2DShape g;
+  /** Channels rounded up to whole vectors. */
+  private final int cp;
+  /** {@code wp[tap·cp + ch] = w[ch·taps + tap]}. */
+  private final float[] wp;
+  /** Bias padded to {@code cp}, or null. */
+  private final float[] bias;
+  private final FloatVectorKernels.Epilog epilog;
+  /** Output columns whose taps are all inside the image: {@code [owLo, owHi)}. */
+  private final int owLo;
+  private final int owHi;
+  /**
+   * Lanes of the last channel block when {@code C} is not a multiple of {@code L}, else null. Made
+   * once: a mask made in the loops and handed to a method C2 does not inline is boxed each time.
+   */
+  private final VectorMask<Float> tail;
+  /**
+   * Bias and clamp applied in registers before each store (every activation but hard-swish, which
+   * {@link #finishRow} applies); {@code fusedBias} is the padded bias or zeros, {@code lo, hi} the
+   * clamp bounds (±∞ without one).
+   */
+  private final boolean fused;
+  private final float[] fusedBias;
+  private final float lo;
+  private final float hi;
+
+  VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
+    this.g = g;
+    this.epilog = epilog;
+    this.cp = (g.c + L - 1) / L * L;
+    this.tail = g.c % L == 0 ? null : S.indexInRange(g.c / L * L, g.c);
+    int taps = g.kh * g.kw;
+    this.wp = new float[taps * cp];
+    for (int ch = 0; ch < g.c; ch++) {
+      for (int t = 0; t < taps; t++) {
+        wp[t * cp + ch] = w[ch * taps + t];
+      }
+    }
+    if (bias == null) {
+      this.bias = null;
+    } else {
+      this.bias = new float[cp];
+      System.arraycopy(bias, 0, this.bias, 0, g.c);
+    }
+    this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
+    this.fusedBias = this.bias != null ? this.bias : new float[cp];
+    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
+    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
+    // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
+    int lo = (g.padLeft + g.sw - 1) / g.sw;
+    int last = g.w - 1 + g.padLeft - (g.kw - 1) * g.dw;
+    int hi = last < 0 ? 0 : last / g.sw + 1;
+    this.owLo = Math.min(lo, g.ow);
+    this.owHi = Math.max(owLo, Math.min(hi, g.ow));
+  }
+
+  @Override
+  public void compute(float[] in, int inOff, float[] out, int outOff, int image, int oh0, int oh1) {
+    int c = g.c;
+    int rowStride = g.w * c;
+    int imageBase = inOff + image * g.h * rowStride;
+    for (int oh = oh0; oh < oh1; oh++) {
+      int ih0 = oh * g.sh - g.padTop;
+      // Kernel rows [r0, r1) are inside the image.
+      int r0 = ih0 >= 0 ? 0 : Math.min(g.kh, (-ih0 + g.dh - 1) / g.dh);
+      int r1 = ih0 + (g.kh - 1) * g.dh < g.h ? g.kh : Math.max(r0, (g.h - 1 - ih0) / g.dh + 1);
+      if (ih0 >= g.h) {
+        r1 = r0;
+      }
+      int outRow = outOff + (image * g.oh + oh) * g.ow * c;
+      for (int cb = 0; cb < c; cb += L) {
+        VectorMask<Float> mask = cb + L <= c ? null : tail;
+        int ow = 0;
+        for (; ow < owLo; ow++) {
+          edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
+        }
+        if (mask == null && g.kh == 3 && g.kw == 3 && r0 == 0 && r1 == 3) {
+          ow = interior3x3(in, imageBase + ih0 * rowStride, ow, cb, out, outRow);
+        } else if (mask == null) {
+          for (; ow + 4 <= owHi; ow += 4) {
+            four(in, imageBase, ih0, r0, r1, ow, cb, out, outRow + ow * c + cb);
+          }
+        }
+        for (; ow < g.ow; ow++) {
+          edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
+        }
+      }
+      finishRow(out, outRow);
+    }
+  }
+
+  /**
+   * The interior of an output row of a 3×3 kernel whose three rows are all inside the image, for
+   * one full channel block: the nine weight vectors stay in registers for the whole row, and pixels
+   * run two at a time (nine input loads and nine fused multiply-adds each, two independent chains).
+   * Returns the first output column not done.
+   *
+   * @param top offset of input row {@code ih0} (the kernel's first row) of this image
+   */
+  private int interior3x3(float[] in, int top, int ow, int cb, float[] out, int outRow) {
+    int c = g.c;
+    int row1 = g.dh * g.w * c;
+    int row2 = 2 * row1;
+    int tap = g.dw * c;
+    int step = g.sw * c;
+    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector zero = FloatVector.zero(S);
+    FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+    int src = top + (ow * g.sw - g.padLeft) * c + cb;
+    int o = outRow + ow * c + cb;
+    for (; ow + 2 <= owHi; ow += 2, src += 2 * step, o += 2 * c) {
+      int s1 = src + step;
+      FloatVector a = FloatVector.fromArray(S, in, src).fma(w0, zero);
+      FloatVector b = FloatVector.fromArray(S, in, s1).fma(w0, zero);
+      a = FloatVector.fromArray(S, in, src + tap).fma(w1, a);
+      b = FloatVector.fromArray(S, in, s1 + tap).fma(w1, b);
+      a = FloatVector.fromArray(S, in, src + 2 * tap).fma(w2, a);
+      b = FloatVector.fromArray(S, in, s1 + 2 * tap).fma(w2, b);
+      a = FloatVector.fromArray(S, in, src + row1).fma(w3, a);
+      b = FloatVector.fromArray(S, in, s1 + row1).fma(w3, b);
+      a = FloatVector.fromArray(S, in, src + row1 + tap).fma(w4, a);
+      b = FloatVector.fromArray(S, in, s1 + row1 + tap).fma(w4, b);
+      a = FloatVector.fromArray(S, in, src + row1 + 2 * tap).fma(w5, a);
+      b = FloatVector.fromArray(S, in, s1 + row1 + 2 * tap).fma(w5, b);
+      a = FloatVector.fromArray(S, in, src + row2).fma(w6, a);
+      b = FloatVector.fromArray(S, in, s1 + row2).fma(w6, b);
+      a = FloatVector.fromArray(S, in, src + row2 + tap).fma(w7, a);
+      b = FloatVector.fromArray(S, in, s1 + row2 + tap).fma(w7, b);
+      a = FloatVector.fromArray(S, in, src + row2 + 2 * tap).fma(w8, a);
+      b = FloatVector.fromArray(S, in, s1 + row2 + 2 * tap).fma(w8, b);
+      if (fused) {
+        a = a.add(bv).max(lo).min(hi);
+        b = b.add(bv).max(lo).min(hi);
+      }
+      a.intoArray(out, o);
+      b.intoArray(out, o + c);
+    }
+    return ow;
+  }
+
+  /** Four adjacent output pixels from {@code ow}, all taps inside the image columns, a full block. */
+  private void four(float[] in, int imageBase, int ih0, int r0, int r1, int ow, int cb, float[] out, int o) {
+    int c = g.c;
+    int step = g.sw * c;
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int r = r0; r < r1; r++) {
+      int src = imageBase + ((ih0 + r * g.dh) * g.w + ow * g.sw - g.padLeft) * c + cb;
+      int wt = r * g.kw * cp + cb;
+      for (int q = 0; q < g.kw; q++, src += g.dw * c, wt += cp) {
+        FloatVector wv = FloatVector.fromArray(S, wp, wt);
+        a0 = FloatVector.fromArray(S, in, src).fma(wv, a0);
+        a1 = FloatVector.fromArray(S, in, src + step).fma(wv, a1);
+        a2 = FloatVector.fromArray(S, in, src + 2 * step).fma(wv, a2);
+        a3 = FloatVector.fromArray(S, in, src + 3 * step).fma(wv, a3);
+      }
+    }
+    if (fused) {
+      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+      a0 = a0.add(bv).max(lo).min(hi);
+      a1 = a1.add(bv).max(lo).min(hi);
+      a2 = a2.add(bv).max(lo).min(hi);
+      a3 = a3.add(bv).max(lo).min(hi);
+    }
+    a0.intoArray(out, o);
+    a1.intoArray(out, o + c);
+    a2.intoArray(out, o + 2 * c);
+    a3.intoArray(out, o + 3 * c);
+  }
+
+  /** One output pixel with its taps clipped to the image columns; {@code mask} null for a full block. */
+  private void edge(float[] in, int imageBase, int ih0, int r0, int r1, int ow, int cb, VectorMask<Float> mask,
+      float[] out, int o) {
+    int c = g.c;
+    int iw0 = ow * g.sw - g.padLeft;
+    int q0 = iw0 >= 0 ? 0 : Math.min(g.kw, (-iw0 + g.dw - 1) / g.dw);
+    int q1 = iw0 >= g.w ? q0 : (iw0 + (g.kw - 1) * g.dw < g.w ? g.kw : Math.max(q0, (g.w - 1 - iw0) / g.dw + 1));
+    FloatVector acc = FloatVector.zero(S);
+    for (int r = r0; r < r1; r++) {
+      int row = imageBase + (ih0 + r * g.dh) * g.w * c + cb;
+      for (int q = q0; q < q1; q++) {
+        int src = row + (iw0 + q * g.dw) * c;
+        FloatVector x = mask == null ? FloatVector.fromArray(S, in, src) : FloatVector.fromArray(S, in, src, mask);
+        acc = x.fma(FloatVector.fromArray(S, wp, (r * g.kw + q) * cp + cb), acc);
+      }
+    }
+    if (fused) {
+      acc = acc.add(FloatVector.fromArray(S, fusedBias, cb)).max(lo).min(hi);
+    }
+    if (mask == null) {
+      acc.intoArray(out, o);
+    } else {
+      acc.intoArray(out, o, mask);
+    }
+  }
+
+  /**
+   * Bias and activation over one output row in place, while it is in L1: a pass of its own because
+   * C2 inlines only so much, and a vector handed to a method it did not inline is boxed.
+   */
+  private void finishRow(float[] out, int row) {
+    if (fused || (bias == null && !epilog.active())) {
+      return;
+    }
+    int c = g.c;
+    for (int px = 0; px < g.ow; px++) {
+      int o = row + px * c;
+      int cb = 0;
+      for (; cb + L <= c; cb += L) {
+        FloatVector v = FloatVector.fromArray(S, out, o + cb);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, cb));
+        }
+        epilog.apply(v).intoArray(out, o + cb);
+      }
+      if (tail != null) {
+        FloatVector v = FloatVector.fromArray(S, out, o + cb, tail);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(S, bias, cb));
+        }
+        epilog.apply(v).intoArray(out, o + cb, tail);
+      }
+    }
+  }
+}
