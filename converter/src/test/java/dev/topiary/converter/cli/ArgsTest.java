@@ -71,8 +71,9 @@ public class ArgsTest {
   public void helpTextListsEveryOption() {
     String h = SPEC.help();
     assertTrue(h, h.startsWith("Usage: topiary demo FILE [options]\n\nDemonstrates parsing.\n\nOptions:\n"));
-    assertTrue(h, h.contains("  --in X      inputs\n"));
-    assertTrue(h, h.contains("  --json      json\n"));
-    assertTrue(h, h.contains("  -h, --help  show this help and exit\n"));
+    assertTrue(h, h.contains("  --in X       inputs\n"));
+    assertTrue(h, h.contains("  --json       json\n"));
+    assertTrue(h, h.contains("  -q, --quiet  no progress display"));
+    assertTrue(h, h.contains("  -h, --help   show this help and exit\n"));
   }
 }
