@@ -2,6 +2,7 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import dev.topiary.internal.cpu.TransposedGemm;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
 
@@ -16,8 +17,9 @@ import dev.topiary.quantization.QuantParams;
  * <p>The fast kernel computes the same int32 sums rearranged: {@code Σ w·x} over the valid taps with
  * four output channels per pass over the input run, minus {@code zp_x · Σ w} over those taps
  * (precomputed per channel and tap), plus the bias. Integer addition is exact (and wraps alike),
- * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvTiled} instead,
- * depthwise ones {@link Int8DepthwiseConv}.
+ * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvGemm} (wide
+ * outputs, where the FLOAT32 kernel uses its GEMM) or {@link Int8ConvTiled} (narrow outputs)
+ * instead, depthwise ones {@link Int8DepthwiseConv}.
  */
 final class Int8Conv {
   private Int8Conv() {}
@@ -56,6 +58,9 @@ final class Int8Conv {
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {
       return f -> reference(b, f.i8(x), f.off(x), f.i8(y), f.off(y));
+    }
+    if (p.group == 1 && !TransposedGemm.preferred(p.rows(), p.o)) {
+      return new Int8ConvGemm(ctx, b, x, y);
     }
     if (p.group == 1) {
       return new Int8ConvTiled(ctx, b, x, y);

@@ -179,7 +179,7 @@ public class Int8LinearTest {
     return a;
   }
 
-  private static Case conv(Random r, int[] x, int o, int kh, int kw, int group, OpTesting.Attrs attrs, boolean bias) {
+  static Case conv(Random r, int[] x, int o, int kh, int kw, int group, OpTesting.Attrs attrs, boolean bias) {
     Case c = new Case();
     c.op = "Conv2D";
     c.x = Shape.of(x);
