@@ -11,15 +11,15 @@ import java.util.Arrays;
  * are output channels in panels of {@link #NW}.
  *
  * <p>At load the weights are widened to int and packed per (column panel, block of {@link #KC}
- * depth rows) into arrays of {@code KC × NW} ints, zero beyond the depth and the channels; the
- * per-channel requantization constants are split the way {@link Int8Conv#requantizeRun} needs
- * them, one array per panel. Per tile of rows, the rows' im2col is widened once into the worker's
+ * depth rows) into arrays of {@code KC × NW} ints, zero beyond the depth and the channels, which
+ * the loops read in place; the per-channel requantization constants are laid out per panel for
+ * {@link Requantize#lanes}. Per tile of rows, the rows' im2col is widened once into the worker's
  * int scratch as {@code x − zp_x} (0 for a padded tap and beyond the depth); then, block by block,
  * each row broadcasts its {@code KC} values against the block ({@code acc[j] += Σ_q x_q ·
  * w[k0 + q][j]}, four rows per loop at constant offsets of one array: the loop shape C2 vectorises,
  * see {@code internal/cpu/MicroKernel}), keeping the row's int accumulators in the scratch between
- * blocks. The epilogue adds the bias, requantizes (int arithmetic only, vectorised) and narrows to
- * the row's contiguous NHWC output.
+ * blocks. The epilogue adds the bias, requantizes ({@link Requantize}: int arithmetic in
+ * vectorised passes) and narrows to the row's contiguous NHWC output.
  *
  * <p>The sum is the reference's {@code Σ w·(x − zp_x)} over the same taps (padded taps add 0 in
  * both) in another order; int32 addition is associative even when it wraps, so the bytes are
@@ -34,11 +34,12 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
   private static final int MAX_ROWS = 64;
   /** Ints of im2col a worker keeps: bounds the rows of a tile for deep kernels. */
   private static final int IM2COL_INTS = 1 << 16;
-  // Scratch layout (ints): [0, ACC) a copied block; [ACC, XS) the accumulator row; [XS, ROWS) the
-  // KC broadcast values; [ROWS, IM) the accumulators of the tile's rows between blocks; [IM, ...)
-  // the tile's im2col, depthPad ints per row.
-  private static final int ACC = KC * NW;
-  private static final int XS = ACC + NW;
+  // Scratch layout (ints): [0, NW) the accumulator row, which the epilogue requantizes in place
+  // with its temporary rows up to Requantize.SCRATCH; [XS, ROWS) the KC broadcast values;
+  // [ROWS, IM) the accumulators of the tile's rows between blocks; [IM, ...) the tile's im2col,
+  // depthPad ints per row.
+  private static final int ACC = 0;
+  private static final int XS = Requantize.SCRATCH;
   private static final int ROWS = XS + KC;
   private static final int IM = ROWS + MAX_ROWS * NW;
 
@@ -53,12 +54,8 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
   private final int maxRows;
   /** {@code blocks[panel · depthBlocks + k0 / KC][q · NW + j] = w[panel · NW + j][k0 + q]}. */
   private final int[][] blocks;
-  /** Per panel, per column: the bias, the multiplier's high and low 16 bits, left and right shift. */
-  private final int[][] bias;
-  private final int[][] mHigh;
-  private final int[][] mLow;
-  private final int[][] left;
-  private final int[][] right;
+  /** Per panel: the requantization constants of its columns. */
+  private final Requantize.Lanes[] lanes;
 
   Int8ConvGemm(BindContext ctx, Int8Conv.Bound b, int x, int y) {
     this.b = b;
@@ -77,19 +74,13 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
         blocks[panel * depthBlocks + d / KC][d % KC * NW + j] = b.w[oc * depth + d];
       }
     }
-    this.bias = new int[panels][NW];
-    this.mHigh = new int[panels][NW];
-    this.mLow = new int[panels][NW];
-    this.left = new int[panels][NW];
-    this.right = new int[panels][NW];
-    for (int oc = 0; oc < p.o; oc++) {
-      int panel = oc / NW;
-      int j = oc % NW;
-      bias[panel][j] = b.bias == null ? 0 : b.bias[oc];
-      mHigh[panel][j] = b.mult[oc] >>> 16;
-      mLow[panel][j] = b.mult[oc] & 0xFFFF;
-      left[panel][j] = b.shift[oc] > 0 ? b.shift[oc] : 0;
-      right[panel][j] = b.shift[oc] > 0 ? 0 : -b.shift[oc];
+    this.lanes = new Requantize.Lanes[panels];
+    for (int panel = 0; panel < panels; panel++) {
+      int[] channel = new int[NW];
+      for (int j = 0; j < NW; j++) {
+        channel[j] = panel * NW + j < p.o ? panel * NW + j : -1;
+      }
+      lanes[panel] = new Requantize.Lanes(channel, b.bias, b.mult, b.shift);
     }
     this.maxRows = Math.max(1, Math.min(MAX_ROWS, IM2COL_INTS / depthPad));
     ctx.requestScratchInts(IM + maxRows * depthPad);
@@ -134,12 +125,7 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     int j0 = panel * NW;
     int w = Math.min(NW, p.o - j0);
     for (int kb = 0; kb < depthBlocks; kb++) {
-      int[] own = blocks[panel * depthBlocks + kb];
-      int[] blk = own;
-      if (n >= 8) {
-        System.arraycopy(own, 0, s, 0, KC * NW);
-        blk = s;
-      }
+      int[] blk = blocks[panel * depthBlocks + kb];
       boolean last = kb == depthBlocks - 1;
       for (int i = 0; i < n; i++) {
         if (kb == 0) {
@@ -162,35 +148,11 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     }
   }
 
-  /**
-   * {@link Int8Conv#requantizeRun}'s arithmetic with per-column constants: {@code acc + bias}
-   * requantized to the output's parameters, clamped, then narrowed into {@code out[at, at + w)}.
-   */
+  /** Requantizes the accumulator row and narrows it into {@code out[at, at + w)}. */
   private void epilogue(int[] s, int w, int panel, byte[] out, int at) {
-    int[] bs = bias[panel];
-    int[] mh = mHigh[panel];
-    int[] ml = mLow[panel];
-    int[] ls = left[panel];
-    int[] rs = right[panel];
-    int zp = b.zpOut;
-    int lo = b.lo;
-    int hi = b.hi;
+    Requantize.lanes(s, w, lanes[panel], b.zpOut, b.lo, b.hi);
     for (int t = 0; t < w; t++) {
-      int v = (s[ACC + t] + bs[t]) << ls[t];
-      int vh = v >> 16;
-      int vl = v & 0xFFFF;
-      int q1 = vh * ml[t];
-      int q2 = vl * mh[t];
-      int high = 2 * (vh * mh[t]) + (q1 >> 15) + (q2 >> 15)
-          + (((q1 & 0x7FFF) + (q2 & 0x7FFF) + ((vl * ml[t]) >>> 16) + (1 << 14)) >> 15);
-      int r = rs[t];
-      int mask = (1 << r) - 1;
-      int threshold = (mask >> 1) - (high >> 31);
-      int q = (high >> r) - ((threshold - (high & mask)) >> 31) + zp;
-      s[ACC + t] = Math.min(Math.max(q, lo), hi);
-    }
-    for (int t = 0; t < w; t++) {
-      out[at + t] = (byte) s[ACC + t];
+      out[at + t] = (byte) s[t];
     }
   }
 
