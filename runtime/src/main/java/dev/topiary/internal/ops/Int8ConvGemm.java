@@ -124,20 +124,21 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
   private void panel(int[] s, byte[] out, int yRow, int n, int panel) {
     int j0 = panel * NW;
     int w = Math.min(NW, p.o - j0);
-    for (int kb = 0; kb < depthBlocks; kb++) {
-      int[] blk = blocks[panel * depthBlocks + kb];
-      boolean last = kb == depthBlocks - 1;
+    for (int kb0 = 0; kb0 < depthBlocks; kb0++) {
+      int[] blk = blocks[panel * depthBlocks + kb0];
+      boolean last = kb0 == depthBlocks - 1;
       for (int i = 0; i < n; i++) {
-        if (kb == 0) {
+        if (kb0 == 0) {
           Arrays.fill(s, ACC, ACC + w, 0);
         } else {
           System.arraycopy(s, ROWS + i * NW, s, ACC, w);
         }
-        System.arraycopy(s, IM + i * depthPad + kb * KC, s, XS, KC);
+        System.arraycopy(s, IM + i * depthPad + kb0 * KC, s, XS, KC);
+        int kb = Math.min(KC, depth - kb0 * KC);
         if (w == NW) {
-          full(s, blk);
+          full(s, blk, kb);
         } else {
-          tail(s, blk, w);
+          tail(s, blk, kb, w);
         }
         if (last) {
           epilogue(s, w, panel, out, yRow + i * p.o + j0);
@@ -195,14 +196,20 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     }
   }
 
-  /** {@code acc[j] += Σ_{q < KC} x_q · blk[q][j]} for {@code j < NW}: four rows per loop. */
-  private static void full(int[] s, int[] blk) {
+  /**
+   * {@code acc[j] += Σ_{q < kb} x_q · blk[q][j]} for {@code j < NW}: four rows per loop (rows and
+   * values past {@code kb}, up to the next multiple of 4, are zero).
+   */
+  private static void full(int[] s, int[] blk, int kb) {
     int x0 = s[XS];
     int x1 = s[XS + 1];
     int x2 = s[XS + 2];
     int x3 = s[XS + 3];
     for (int j = 0; j < NW; j++) {
       s[ACC + j] = s[ACC + j] + x0 * blk[j] + x1 * blk[NW + j] + x2 * blk[2 * NW + j] + x3 * blk[3 * NW + j];
+    }
+    if (kb <= 4) {
+      return;
     }
     x0 = s[XS + 4];
     x1 = s[XS + 5];
@@ -211,6 +218,9 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     for (int j = 0; j < NW; j++) {
       s[ACC + j] = s[ACC + j] + x0 * blk[4 * NW + j] + x1 * blk[5 * NW + j] + x2 * blk[6 * NW + j] + x3 * blk[7 * NW + j];
     }
+    if (kb <= 8) {
+      return;
+    }
     x0 = s[XS + 8];
     x1 = s[XS + 9];
     x2 = s[XS + 10];
@@ -218,6 +228,9 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     for (int j = 0; j < NW; j++) {
       s[ACC + j] = s[ACC + j] + x0 * blk[8 * NW + j] + x1 * blk[9 * NW + j] + x2 * blk[10 * NW + j]
           + x3 * blk[11 * NW + j];
+    }
+    if (kb <= 12) {
+      return;
     }
     x0 = s[XS + 12];
     x1 = s[XS + 13];
@@ -230,13 +243,16 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
   }
 
   /** As {@link #full} for the first {@code w < NW} columns (a separate loop with its own profile). */
-  private static void tail(int[] s, int[] blk, int w) {
+  private static void tail(int[] s, int[] blk, int kb, int w) {
     int x0 = s[XS];
     int x1 = s[XS + 1];
     int x2 = s[XS + 2];
     int x3 = s[XS + 3];
     for (int j = 0; j < w; j++) {
       s[ACC + j] = s[ACC + j] + x0 * blk[j] + x1 * blk[NW + j] + x2 * blk[2 * NW + j] + x3 * blk[3 * NW + j];
+    }
+    if (kb <= 4) {
+      return;
     }
     x0 = s[XS + 4];
     x1 = s[XS + 5];
@@ -245,6 +261,9 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     for (int j = 0; j < w; j++) {
       s[ACC + j] = s[ACC + j] + x0 * blk[4 * NW + j] + x1 * blk[5 * NW + j] + x2 * blk[6 * NW + j] + x3 * blk[7 * NW + j];
     }
+    if (kb <= 8) {
+      return;
+    }
     x0 = s[XS + 8];
     x1 = s[XS + 9];
     x2 = s[XS + 10];
@@ -252,6 +271,9 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     for (int j = 0; j < w; j++) {
       s[ACC + j] = s[ACC + j] + x0 * blk[8 * NW + j] + x1 * blk[9 * NW + j] + x2 * blk[10 * NW + j]
           + x3 * blk[11 * NW + j];
+    }
+    if (kb <= 12) {
+      return;
     }
     x0 = s[XS + 12];
     x1 = s[XS + 13];
