@@ -104,6 +104,32 @@ public class Int8ConvGemmTest {
     }
   }
 
+  /** FullyConnected through the GEMM kernel (a classifier head, and 70 rows in two tiles) on 1–3 threads. */
+  @Test
+  public void fullyConnectedMatchesReferenceOnThreads() throws Exception {
+    Random r = new Random(4);
+    for (int[] s : new int[][] {{1, 1280, 1000}, {70, 40, 130}}) {
+      Int8LinearTest.Case c = new Int8LinearTest.Case();
+      c.op = "FullyConnected";
+      c.x = dev.topiary.Shape.of(s[0], s[1]);
+      c.w = dev.topiary.Shape.of(s[2], s[1]);
+      c.xq = QuantParams.perTensor(0.03f, 7);
+      float[] ws = new float[s[2]];
+      for (int j = 0; j < ws.length; j++) {
+        ws[j] = 0.0005f + r.nextFloat() * 0.002f;
+      }
+      c.wq = QuantParams.perAxis(ws, new int[ws.length], 0);
+      c.yq = QuantParams.perTensor(0.2f, -3);
+      c.wv = randomBytes(r, s[1] * s[2], -127, 127);
+      c.bias = Int8LinearTest.randomInts(r, s[2], 5000);
+      Tensor xt = Tensor.ofBytes(DataType.INT8, c.x, randomBytes(r, s[0] * s[1], -128, 127));
+      byte[] ref = run(c, xt, true, 1);
+      for (int threads = 1; threads <= 3; threads++) {
+        assertArrayEquals(Arrays.toString(s) + ", " + threads + " threads", ref, run(c, xt, false, threads));
+      }
+    }
+  }
+
   /** Values at the ends of the int8 range (−128, −127, 127), where sums are largest. */
   private static byte[] extremes(Random r, int n) {
     byte[] a = new byte[n];
