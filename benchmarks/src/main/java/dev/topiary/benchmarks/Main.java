@@ -97,6 +97,9 @@ public final class Main {
           String.format(Locale.ROOT, "%.2f", flops / us / 1e3), String.format(Locale.ROOT, "%.2f", flops / best / 1e3),
           key});
     }
+    if (rows.isEmpty()) {
+      return "";
+    }
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s%n", "Benchmark", "Size", "Kernel",
         "Threads", "mean us/op", "GFLOP/s", "best", "fast/ref"));

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * int scratch as {@code x − zp_x} (0 for a padded tap and beyond the depth); then, block by block,
  * each row broadcasts its {@code KC} values against the block ({@code acc[j] += Σ_q x_q ·
  * w[k0 + q][j]}, four rows per loop at constant offsets of one array: the loop shape C2 vectorises,
- * see {@code internal/cpu/MicroKernel}), keeping the row's int accumulators in the scratch between
- * blocks. The epilogue adds the bias, requantizes ({@link Requantize}: int arithmetic in
+ * see {@code internal/cpu/MicroKernel}), keeping the row's int accumulators (which start from the
+ * bias) in the scratch between blocks. The epilogue requantizes ({@link Requantize}: int arithmetic in
  * vectorised passes) and narrows to the row's contiguous NHWC output.
  *
  * <p>The sum is the reference's {@code Σ w·(x − zp_x)} over the same taps (padded taps add 0 in
@@ -54,7 +54,9 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
   private final int maxRows;
   /** {@code blocks[panel · depthBlocks + k0 / KC][q · NW + j] = w[panel · NW + j][k0 + q]}. */
   private final int[][] blocks;
-  /** Per panel: the requantization constants of its columns. */
+  /** Per panel: the bias of its columns (zeros without a bias), where the accumulators start. */
+  private final int[][] bias;
+  /** Per panel: the requantization constants of its columns (the bias is in the accumulators). */
   private final Requantize.Lanes[] lanes;
 
   Int8ConvGemm(BindContext ctx, Int8Conv.Bound b, int x, int y) {
@@ -75,12 +77,16 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
       }
     }
     this.lanes = new Requantize.Lanes[panels];
+    this.bias = new int[panels][NW];
     for (int panel = 0; panel < panels; panel++) {
+      if (b.bias != null) {
+        System.arraycopy(b.bias, panel * NW, bias[panel], 0, Math.min(NW, p.o - panel * NW));
+      }
       int[] channel = new int[NW];
       for (int j = 0; j < NW; j++) {
         channel[j] = panel * NW + j < p.o ? panel * NW + j : -1;
       }
-      lanes[panel] = new Requantize.Lanes(channel, b.bias, b.mult, b.shift);
+      lanes[panel] = new Requantize.Lanes(channel, null, b.mult, b.shift);
     }
     this.maxRows = Math.max(1, Math.min(MAX_ROWS, IM2COL_INTS / depthPad));
     ctx.requestScratchInts(IM + maxRows * depthPad);
@@ -129,7 +135,7 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
       boolean last = kb0 == depthBlocks - 1;
       for (int i = 0; i < n; i++) {
         if (kb0 == 0) {
-          Arrays.fill(s, ACC, ACC + w, 0);
+          System.arraycopy(bias[panel], 0, s, ACC, w);
         } else {
           System.arraycopy(s, ROWS + i * NW, s, ACC, w);
         }

@@ -43,6 +43,8 @@ final class Requantize {
     final int[] mask;
     /** OR of every lane's right shift: which of the shifts by 16, 8, 4, 2, 1 any lane needs. */
     final int rightBits;
+    /** Whether {@code (acc + bias) << left} is {@code acc} in every lane (no bias, no left shift). */
+    final boolean plain;
 
     /**
      * Lanes {@code [0, n)}, lane {@code t} of channel {@code channel[t]} (−1: a lane whose result
@@ -57,6 +59,7 @@ final class Requantize {
       this.right = new int[n];
       this.mask = new int[n];
       int bits = 0;
+      boolean plain = true;
       for (int t = 0; t < n; t++) {
         int c = channel[t];
         if (c < 0) {
@@ -70,8 +73,10 @@ final class Requantize {
         this.right[t] = r;
         this.mask[t] = (int) ((1L << r) - 1);
         bits |= r;
+        plain &= this.bias[t] == 0 && this.scale[t] == 1;
       }
       this.rightBits = bits;
+      this.plain = plain;
     }
   }
 
@@ -81,8 +86,10 @@ final class Requantize {
     int[] scale = c.scale;
     int[] mh = c.mHigh;
     int[] ml = c.mLow;
-    for (int t = 0; t < n; t++) {
-      s[t] = (s[t] + bias[t]) * scale[t];
+    if (!c.plain) {
+      for (int t = 0; t < n; t++) {
+        s[t] = (s[t] + bias[t]) * scale[t];
+      }
     }
     for (int t = 0; t < n; t++) {
       int vh = s[t] >> 16;
