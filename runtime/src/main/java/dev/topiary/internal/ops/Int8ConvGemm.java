@@ -222,7 +222,8 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     x2 = s[XS + 6];
     x3 = s[XS + 7];
     for (int j = 0; j < NW; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * blk[4 * NW + j] + x1 * blk[5 * NW + j] + x2 * blk[6 * NW + j] + x3 * blk[7 * NW + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[4 * NW + j] + x1 * blk[5 * NW + j] + x2 * blk[6 * NW + j]
+          + x3 * blk[7 * NW + j];
     }
     if (kb <= 8) {
       return;
@@ -265,7 +266,8 @@ final class Int8ConvGemm implements Kernel, Parallel.Task<Frame> {
     x2 = s[XS + 6];
     x3 = s[XS + 7];
     for (int j = 0; j < w; j++) {
-      s[ACC + j] = s[ACC + j] + x0 * blk[4 * NW + j] + x1 * blk[5 * NW + j] + x2 * blk[6 * NW + j] + x3 * blk[7 * NW + j];
+      s[ACC + j] = s[ACC + j] + x0 * blk[4 * NW + j] + x1 * blk[5 * NW + j] + x2 * blk[6 * NW + j]
+          + x3 * blk[7 * NW + j];
     }
     if (kb <= 8) {
       return;

@@ -32,7 +32,7 @@ final class Int8DepthwiseConv implements Kernel, Parallel.Task<Frame> {
   private final int[][] taps;
   /** Replicated bias per channel chunk (zeros without a bias). */
   private final int[][] bias;
-  /** Per channel chunk, the requantization constants laid out like the accumulator (no bias: it is in the accumulator). */
+  /** Per channel chunk, the requantization constants laid out like the accumulator (which holds the bias). */
   private final Requantize.Lanes[] lanes;
   /**
    * Row mode (one channel chunk, rows not too long): per output row, the {@code kh} input rows it

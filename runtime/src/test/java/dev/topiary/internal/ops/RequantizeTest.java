@@ -27,7 +27,8 @@ public class RequantizeTest {
   private static int[] accumulators(Random r, int n) {
     int[] acc = new int[n];
     for (int i = 0; i < n; i++) {
-      acc[i] = i < EDGES.length ? EDGES[i] : (i % 2 == 0 ? r.nextInt() : r.nextInt(1 << (1 + r.nextInt(30))) - (1 << 14));
+      acc[i] = i < EDGES.length ? EDGES[i]
+          : (i % 2 == 0 ? r.nextInt() : r.nextInt(1 << (1 + r.nextInt(30))) - (1 << 14));
     }
     return acc;
   }
