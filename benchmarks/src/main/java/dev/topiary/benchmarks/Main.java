@@ -17,7 +17,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * (on a shared machine the best iteration is the least disturbed one) and, where both were
  * measured, the speed-ups of the means over the reference kernels ({@code x/ref}) and, for the
  * Vector API kernels, over the C2 kernels ({@code x/fast}). Listing and help options go straight to JMH.
- * {@code side-by-side [options]} runs {@link SideBySide} (Topiary against ONNX Runtime) instead.
+ * Sparse FullyConnected runs get a second table: the sparse kernel's time as a fraction of the
+ * dense kernel's per shape and sparsity. {@code side-by-side [options]} runs {@link SideBySide}
+ * (Topiary against ONNX Runtime) instead, {@code int8-vs-fp32 [options]} runs {@link Int8VsFp32}.
  */
 public final class Main {
   private Main() {}
@@ -25,6 +27,10 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("side-by-side")) {
       SideBySide.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("int8-vs-fp32")) {
+      Int8VsFp32.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     CommandLineOptions cmd = new CommandLineOptions(args);
@@ -36,6 +42,38 @@ public final class Main {
     Collection<RunResult> results = new Runner(cmd).run();
     System.out.println();
     System.out.print(summary(results));
+    System.out.print(sparseSummary(results));
+  }
+
+  /**
+   * Sparse against dense FullyConnected: mean and best-iteration µs of each kernel and the ratio
+   * sparse / dense of the means (below 1 the sparse kernel is faster); empty without such runs.
+   */
+  static String sparseSummary(Collection<RunResult> results) {
+    Map<String, double[]> byKey = new LinkedHashMap<>(); // shape sparsity threads -> dense mean, best, sparse mean, best
+    for (RunResult r : results) {
+      BenchmarkParams p = r.getParams();
+      if (!p.getBenchmark().contains("SparseFullyConnectedBenchmark") || p.getParam("kernel") == null) {
+        continue;
+      }
+      String key = String.format(Locale.ROOT, "%-14s %8s %7s", p.getParam("shape"), p.getParam("sparsity"),
+          p.getParam("threads") == null ? "1" : p.getParam("threads"));
+      double[] v = byKey.computeIfAbsent(key, k -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+      int at = p.getParam("kernel").equals("sparse") ? 2 : 0;
+      v[at] = r.getPrimaryResult().getScore();
+      v[at + 1] = r.getPrimaryResult().getStatistics().getMin();
+    }
+    if (byKey.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n%-14s %8s %7s %12s %12s %12s %12s %13s%n",
+        "Shape", "Sparsity", "Threads", "dense us", "dense best", "sparse us", "sparse best", "sparse/dense"));
+    for (Map.Entry<String, double[]> e : byKey.entrySet()) {
+      double[] v = e.getValue();
+      sb.append(String.format(Locale.ROOT, "%s %12.1f %12.1f %12.1f %12.1f %13.2f%n", e.getKey(), v[0], v[1], v[2],
+          v[3], v[2] / v[0]));
+    }
+    return sb.toString();
   }
 
   /** GFLOP/s per run and fast/reference ratios, as a table. */
@@ -59,6 +97,9 @@ public final class Main {
       rows.add(new String[] {name, size, kernel, threads, String.format(Locale.ROOT, "%.1f", us),
           String.format(Locale.ROOT, "%.2f", flops / us / 1e3), String.format(Locale.ROOT, "%.2f", flops / best / 1e3),
           key});
+    }
+    if (rows.isEmpty()) {
+      return "";
     }
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-26s %-12s %-9s %7s %12s %9s %9s %9s %9s%n", "Benchmark", "Size", "Kernel",

@@ -60,6 +60,16 @@ final class ConvParams {
     this.og = o / group;
   }
 
+  /**
+   * The geometry of a FullyConnected over {@code rows} rows of {@code k} values into {@code n}
+   * outputs, as a 1×1 convolution over {@code [1, rows, 1, k]}: what the kernels shared with
+   * Conv2D take.
+   */
+  static ConvParams fullyConnected(int rows, int k, int n) {
+    return new ConvParams(new int[] {1, rows, 1, k}, new int[] {n, 1, 1, k}, new int[] {1, 1}, new int[] {1, 1},
+        new int[4], 1, rows, 1);
+  }
+
   /** Checks a Conv2D node (inputs, attributes, shapes), declares its output and returns its geometry. */
   static ConvParams of(BindContext ctx) throws ModelFormatException {
     return of(ctx, DataType.FLOAT32, false);

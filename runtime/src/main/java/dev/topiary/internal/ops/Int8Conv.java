@@ -2,6 +2,7 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import dev.topiary.internal.cpu.TransposedGemm;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
 
@@ -16,8 +17,9 @@ import dev.topiary.quantization.QuantParams;
  * <p>The fast kernel computes the same int32 sums rearranged: {@code Σ w·x} over the valid taps with
  * four output channels per pass over the input run, minus {@code zp_x · Σ w} over those taps
  * (precomputed per channel and tap), plus the bias. Integer addition is exact (and wraps alike),
- * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvTiled} instead,
- * depthwise ones {@link Int8DepthwiseConv}.
+ * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvGemm} (wide
+ * outputs, where the FLOAT32 kernel uses its GEMM) or {@link Int8ConvTiled} (narrow outputs)
+ * instead, depthwise ones {@link Int8DepthwiseConv}.
  */
 final class Int8Conv {
   private Int8Conv() {}
@@ -57,6 +59,9 @@ final class Int8Conv {
     if (ctx.referenceKernels()) {
       return f -> reference(b, f.i8(x), f.off(x), f.i8(y), f.off(y));
     }
+    if (p.group == 1 && !TransposedGemm.preferred(p.rows(), p.o)) {
+      return new Int8ConvGemm(ctx, b, x, y);
+    }
     if (p.group == 1) {
       return new Int8ConvTiled(ctx, b, x, y);
     }
@@ -79,40 +84,6 @@ final class Int8Conv {
   static byte requantize(int acc, int mult, int shift, int zp, int lo, int hi) {
     int v = FixedPoint.multiplyByQuantizedMultiplier(acc, mult, shift) + zp;
     return (byte) (v < lo ? lo : (v > hi ? hi : v));
-  }
-
-  /**
-   * {@link #requantize} of {@code s[from, to) + add} in place, for one channel's multiplier, in
-   * int arithmetic only so that C2 vectorises it. {@code FixedPoint.multiplyByQuantizedMultiplier}
-   * with a multiplier {@code m ≥ 0} (its high multiply then never saturates) is
-   * {@code high = floor((v·m + 2^30) / 2^31)} for {@code v = x << max(shift, 0)}, then a right
-   * shift by {@code max(−shift, 0)} rounding half away from zero. The 64-bit product is assembled
-   * from 16-bit halves {@code v = vh·2^16 + vl}, {@code m = mh·2^16 + ml}: with {@code P = vh·mh},
-   * {@code Q1 = vh·ml}, {@code Q2 = vl·mh}, {@code R = vl·ml} (below 2^32, read unsigned),
-   * {@code v·m + 2^30 = 2^16·Y + (R mod 2^16)} with {@code Y = 2^16·P + Q1 + Q2 + ⌊R / 2^16⌋ + 2^14},
-   * so {@code high = ⌊Y / 2^15⌋ = 2P + ⌊Q1 / 2^15⌋ + ⌊Q2 / 2^15⌋ + ⌊(Q1 mod 2^15 + Q2 mod 2^15 +
-   * ⌊R / 2^16⌋ + 2^14) / 2^15⌋}, every term within int. The rounding shift adds 1 when the
-   * remainder exceeds {@code mask/2 + (high < 0 ? 1 : 0)}, taken from a sign bit instead of a
-   * branch. Bit-identical to {@link #requantize}.
-   */
-  static void requantizeRun(int[] s, int from, int to, int add, int mult, int shift, int zp, int lo, int hi) {
-    int mh = mult >>> 16;
-    int ml = mult & 0xFFFF;
-    int ls = shift > 0 ? shift : 0;
-    int r = shift > 0 ? 0 : -shift;
-    int mask = (int) ((1L << r) - 1);
-    int half = mask >> 1;
-    for (int t = from; t < to; t++) {
-      int v = (s[t] + add) << ls;
-      int vh = v >> 16;
-      int vl = v & 0xFFFF;
-      int q1 = vh * ml;
-      int q2 = vl * mh;
-      int high = 2 * (vh * mh) + (q1 >> 15) + (q2 >> 15)
-          + (((q1 & 0x7FFF) + (q2 & 0x7FFF) + ((vl * ml) >>> 16) + (1 << 14)) >> 15);
-      int q = (high >> r) - ((half - (high >> 31) - (high & mask)) >> 31) + zp;
-      s[t] = Math.min(Math.max(q, lo), hi);
-    }
   }
 
   /** The formula as plain loops: the oracle. */

@@ -148,13 +148,13 @@ final class Int8ConvTiled implements Kernel {
       }
       return;
     }
+    // The block rows at [0, ACC) are free now: each channel's row is requantized there.
     for (int oc = 0; oc < p.o; oc++) {
-      int row = accs + oc * W;
-      Int8Conv.requantizeRun(s, row, row + count, b.bias == null ? 0 : b.bias[oc], b.mult[oc], b.shift[oc], b.zpOut,
-          b.lo, b.hi);
+      System.arraycopy(s, accs + oc * W, s, 0, count);
+      Requantize.uniform(s, count, b.bias == null ? 0 : b.bias[oc], b.mult[oc], b.shift[oc], b.zpOut, b.lo, b.hi);
       int yp = yo + p0 * p.o + oc;
       for (int pp = 0; pp < count; pp++) {
-        out[yp + pp * p.o] = (byte) s[row + pp];
+        out[yp + pp * p.o] = (byte) s[pp];
       }
     }
   }

@@ -11,7 +11,7 @@ import dev.topiary.internal.cpu.Parallel;
  * loop over the flattened {@code (pixel, channel)} index with every access at the same offset (the
  * rules C2 needs are in {@code internal.cpu.MicroKernel}); the weights are widened and replicated
  * at load time into one int array per (tap, channel chunk) laid out like the accumulator. The
- * accumulator starts from the bias; a separate loop then requantizes per channel.
+ * accumulator starts from the bias; {@link Requantize#lanes} then requantizes it per channel.
  *
  * <p>The sum is the reference's {@code Σ w·(x − zp_x) + b} over the same taps in another order
  * (a tap in the padding contributes 0 in both); int32 addition is associative even when it wraps,
@@ -32,14 +32,8 @@ final class Int8DepthwiseConv implements Kernel, Parallel.Task<Frame> {
   private final int[][] taps;
   /** Replicated bias per channel chunk (zeros without a bias). */
   private final int[][] bias;
-  /**
-   * Per channel chunk, replicated like the weights: the multiplier's high and low 16 bits, the
-   * left shift and the right shift (see {@link #requantizeRow}).
-   */
-  private final int[][] mHigh;
-  private final int[][] mLow;
-  private final int[][] left;
-  private final int[][] right;
+  /** Per channel chunk, the requantization constants laid out like the accumulator (which holds the bias). */
+  private final Requantize.Lanes[] lanes;
   /**
    * Row mode (one channel chunk, rows not too long): per output row, the {@code kh} input rows it
    * reads are widened once to {@code x − zp_x} in output-channel layout, columns
@@ -91,69 +85,20 @@ final class Int8DepthwiseConv implements Kernel, Parallel.Task<Frame> {
       }
       bias[cc] = t;
     }
-    this.mHigh = new int[chunks][];
-    this.mLow = new int[chunks][];
-    this.left = new int[chunks][];
-    this.right = new int[chunks][];
+    this.lanes = new Requantize.Lanes[chunks];
     for (int cc = 0; cc < chunks; cc++) {
       int width = width(cc);
-      mHigh[cc] = new int[pixels * width];
-      mLow[cc] = new int[pixels * width];
-      left[cc] = new int[pixels * width];
-      right[cc] = new int[pixels * width];
-      for (int e = 0; e < pixels; e++) {
-        for (int j = 0; j < width; j++) {
-          int oc = cc * cw + j;
-          int t = e * width + j;
-          mHigh[cc][t] = b.mult[oc] >>> 16;
-          mLow[cc][t] = b.mult[oc] & 0xFFFF;
-          left[cc][t] = b.shift[oc] > 0 ? b.shift[oc] : 0;
-          right[cc][t] = b.shift[oc] > 0 ? 0 : -b.shift[oc];
-        }
+      int[] channel = new int[pixels * width];
+      for (int t = 0; t < channel.length; t++) {
+        channel[t] = cc * cw + t % width;
       }
+      lanes[cc] = new Requantize.Lanes(channel, null, b.mult, b.shift);
     }
     this.colLo = -p.padLeft;
     this.cols = (p.ow - 1) * p.sw + (p.kw - 1) * p.dw + 1;
     this.rowLen = cols * p.o;
     this.rowMode = chunks == 1 && (long) rowLen * p.kh <= MAX_ROWS;
     ctx.requestScratchInts(rowMode ? ROW + p.kh * rowLen : ROW);
-  }
-
-  /**
-   * {@link Int8Conv#requantize} of {@code s[0, len)} in place, per channel as replicated for chunk
-   * {@code cc}, in int arithmetic only so that C2 vectorises it. {@code
-   * FixedPoint.multiplyByQuantizedMultiplier} with a multiplier {@code m ≥ 0} (so its high multiply
-   * never saturates) is {@code floor((v·m + 2^30) / 2^31)} for {@code v = acc << left}, then a
-   * right shift rounding half away from zero. The 64-bit product is assembled from 16-bit halves
-   * {@code v = vh·2^16 + vl}, {@code m = mh·2^16 + ml}: {@code v·m + 2^30 = 2^16·Y + (vl·ml mod 2^16)}
-   * with {@code Y = 2^16·P + Q1 + Q2 + ⌊vl·ml / 2^16⌋ + 2^14}, so the quotient is {@code ⌊Y / 2^15⌋ =
-   * 2P + ⌊Q1 / 2^15⌋ + ⌊Q2 / 2^15⌋ + ⌊(Q1 mod 2^15 + Q2 mod 2^15 + ⌊vl·ml / 2^16⌋ + 2^14) / 2^15⌋},
-   * every term within int ({@code vl·ml < 2^32} is read unsigned). The value is exact, so its
-   * int32 bits are the reference's. The rounding shift adds 1 when the remainder exceeds
-   * {@code mask/2 + (high < 0 ? 1 : 0)}, as a sign bit instead of a branch.
-   */
-  private void requantizeRow(int[] s, int len, int cc) {
-    int[] mh = mHigh[cc];
-    int[] ml = mLow[cc];
-    int[] ls = left[cc];
-    int[] rs = right[cc];
-    int zp = b.zpOut;
-    int lo = b.lo;
-    int hi = b.hi;
-    for (int t = 0; t < len; t++) {
-      int v = s[t] << ls[t];
-      int vh = v >> 16;
-      int vl = v & 0xFFFF;
-      int q1 = vh * ml[t];
-      int q2 = vl * mh[t];
-      int high = 2 * (vh * mh[t]) + (q1 >> 15) + (q2 >> 15)
-          + (((q1 & 0x7FFF) + (q2 & 0x7FFF) + ((vl * ml[t]) >>> 16) + (1 << 14)) >> 15);
-      int r = rs[t];
-      int mask = (1 << r) - 1;
-      int threshold = (mask >> 1) - (high >> 31);
-      int q = (high >> r) - ((threshold - (high & mask)) >> 31) + zp;
-      s[t] = Math.min(Math.max(q, lo), hi);
-    }
   }
 
   private int width(int cc) {
@@ -215,7 +160,8 @@ final class Int8DepthwiseConv implements Kernel, Parallel.Task<Frame> {
           add1(s, len, w0);
         }
         int o0 = yo + ((n * p.oh + oh) * p.ow + ow0) * p.o + cc * cw;
-        requantizeRow(s, len, cc);
+        // The taps at [SEG, 4·SEG) are consumed: the passes' temporary rows may overwrite them.
+        Requantize.lanes(s, len, lanes[cc], b.zpOut, b.lo, b.hi);
         for (int e = 0; e < np; e++) {
           int a = e * width;
           int d = o0 + e * p.o;

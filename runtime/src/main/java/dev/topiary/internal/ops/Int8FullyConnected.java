@@ -3,6 +3,7 @@ package dev.topiary.internal.ops;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.TransposedGemm;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
 
@@ -16,8 +17,10 @@ import dev.topiary.quantization.QuantParams;
  * ({@code GetQuantizedConvolutionMultipler} multiplies the scales in float); with per-channel
  * weights {@code (double) s_x · s_w[n] / s_y}.
  *
- * <p>The fast kernel computes {@code Σ w·x} four outputs at a time and adds the precomputed
- * {@code b[n] − zp_x·Σ_k w[n,k]}: the same int32 value, so the same bits.
+ * <p>Wide outputs (96 or more, or more outputs than rows: a classifier head) run through
+ * {@link Int8ConvGemm} as a 1×1 convolution. Otherwise the fast kernel computes {@code Σ w·x} four
+ * outputs at a time and adds the precomputed {@code b[n] − zp_x·Σ_k w[n,k]}: the same int32 value,
+ * so the same bits.
  */
 final class Int8FullyConnected {
   private Int8FullyConnected() {}
@@ -93,6 +96,19 @@ final class Int8FullyConnected {
           }
         }
       };
+    }
+    if (!TransposedGemm.preferred(m, n)) {
+      Int8Conv.Bound b = new Int8Conv.Bound();
+      b.p = ConvParams.fullyConnected(m, k, n);
+      b.w = w;
+      b.bias = bias;
+      b.zpIn = zpIn;
+      b.zpOut = zpOut;
+      b.lo = lo;
+      b.hi = hi;
+      b.mult = mult;
+      b.shift = shift;
+      return new Int8ConvGemm(ctx, b, x, y);
     }
     int[] adj = new int[n];
     for (int j = 0; j < n; j++) {

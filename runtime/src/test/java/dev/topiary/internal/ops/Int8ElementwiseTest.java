@@ -94,6 +94,39 @@ public class Int8ElementwiseTest {
     assertArrayEquals(new byte[] {4, -1, -4, 95}, y);
   }
 
+  /**
+   * The fast Add and Mul (a table of every int8 pair) against the reference formula on every pair
+   * of values, as equal shapes and broadcast {@code [256, 1]} against {@code [1, 256]}, with random
+   * parameters and fused activations.
+   */
+  @Test
+  public void tableMatchesFormulaOnEveryPair() throws Exception {
+    Random r = new Random(12);
+    byte[] a = new byte[1 << 16];
+    byte[] b = new byte[1 << 16];
+    byte[] col = new byte[256];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (byte) (i >> 8);
+      b[i] = (byte) i;
+    }
+    for (int i = 0; i < 256; i++) {
+      col[i] = (byte) i;
+    }
+    String[] acts = {"NONE", "RELU", "RELU6"};
+    for (int rep = 0; rep < 6; rep++) {
+      String op = rep % 2 == 0 ? "Add" : "Mul";
+      String act = acts[rep % 3];
+      QuantParams qa = q(0.01f + r.nextFloat() * 0.1f, r.nextInt(256) - 128);
+      QuantParams qb = q(0.01f + r.nextFloat() * 0.1f, r.nextInt(256) - 128);
+      QuantParams qy = q(0.05f + r.nextFloat() * 0.2f, r.nextInt(256) - 128);
+      OpTesting.Attrs attrs = n -> n.attr("activation", act);
+      runInt8(op, attrs, qy, new Shape[] {Shape.of(1 << 16), Shape.of(1 << 16)}, new QuantParams[] {qa, qb},
+          new byte[][] {a, b});
+      runInt8(op, attrs, qy, new Shape[] {Shape.of(256, 1), Shape.of(1, 256)}, new QuantParams[] {qa, qb},
+          new byte[][] {col, col});
+    }
+  }
+
   @Test
   public void mulByHand() throws Exception {
     // s_a 0.5 zp 1, s_b 0.25 zp −2, s_y 0.25 zp 3: multiplier 0.5 = (2^30, 0).

@@ -132,7 +132,10 @@ public class Int8LinearTest {
   @Test
   public void fullyConnectedRandomAgainstFloat() throws Exception {
     Random r = new Random(21);
-    int[][] shapes = {{1, 1, 1}, {3, 7, 5}, {5, 64, 13}, {2, 100, 8}, {17, 33, 4}};
+    // rows, K, N: wide ones (N ≥ 96 or N ≥ rows) run through Int8ConvGemm, across its 256-column
+    // panels and 64-row tiles.
+    int[][] shapes = {{1, 1, 1}, {3, 7, 5}, {5, 64, 13}, {2, 100, 8}, {17, 33, 4}, {1, 300, 257}, {3, 20, 300},
+        {130, 17, 97}};
     String[] acts = {"NONE", "RELU", "RELU6"};
     int t = 0;
     for (int[] s : shapes) {
@@ -179,7 +182,7 @@ public class Int8LinearTest {
     return a;
   }
 
-  private static Case conv(Random r, int[] x, int o, int kh, int kw, int group, OpTesting.Attrs attrs, boolean bias) {
+  static Case conv(Random r, int[] x, int o, int kh, int kw, int group, OpTesting.Attrs attrs, boolean bias) {
     Case c = new Case();
     c.op = "Conv2D";
     c.x = Shape.of(x);
