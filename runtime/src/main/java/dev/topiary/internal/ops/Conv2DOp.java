@@ -32,6 +32,12 @@ final class Conv2DOp implements OpFactory {
     Activation act = Activation.fromNode(ctx);
     float[] w = ctx.constantFloats(1);
     float[] b = ctx.hasInput(2) ? ctx.constantFloats(2) : null;
+    return floatKernel(ctx, p, w, b, act);
+  }
+
+  /** The FLOAT32 kernel for weights {@code w} ([O,KH,KW,I/group]) and bias {@code b} (or null). */
+  static Kernel floatKernel(BindContext ctx, ConvParams p, float[] w, float[] b, Activation act)
+      throws ModelFormatException {
     int x = ctx.inputId(0);
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {

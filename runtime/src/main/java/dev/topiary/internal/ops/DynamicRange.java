@@ -97,64 +97,17 @@ final class DynamicRange {
       ctx.requestScratch(p.h * p.w * p.c);
       return Int8ConvTiled.dynamic(ctx, p, w, wScale, bias, act, ctx.inputId(0), ctx.outputId(0));
     }
-    int image = p.h * p.w * p.c;
-    // Every image quantized first (values, then one scale per image after them), then one pass
-    // over all output rows.
-    int scales = p.n * image;
-    ctx.requestScratch(scales + p.n);
-    int x = ctx.inputId(0);
-    int y = ctx.outputId(0);
-    long work = (long) p.rows() * p.o * p.depth();
-    Chunks.Body body = (f, from, to, wk) -> {
-      // Written by the calling thread (worker 0) before the dispatch; workers only read it.
-      float[] q = f.scratch(0);
-      float[] yv = f.f32(y);
-      int yo = f.off(y);
-      for (int r = from; r < to; r++) {
-        int n = r / p.oh;
-        convRow(p, w, wScale, bias, act, q, n * image, q[scales + n], yv, yo + r * p.ow * p.o, r % p.oh);
-      }
-    };
-    return f -> {
-      float[] xv = f.f32(x);
-      int xo = f.off(x);
-      float[] q = f.scratch(0);
-      for (int n = 0; n < p.n; n++) {
-        q[scales + n] = quantize(xv, xo + n * image, image, q, n * image);
-      }
-      Chunks.run(f, p.n * p.oh, work, body);
-    };
+    // Grouped and depthwise: the weights are stored INT8 (the file stays small) but dequantized at
+    // load and run by the FLOAT32 kernels. With K·K·C/group products per output there is nothing
+    // for integer arithmetic to win, and quantizing every input image cost 10-20x the float time.
+    float[] wf = new float[w.length];
+    int per = w.length / p.o;
+    for (int i = 0; i < w.length; i++) {
+      wf[i] = w[i] * wScale[i / per];
+    }
+    return Conv2DOp.floatKernel(ctx, p, wf, bias, act);
   }
 
-  /** Output row {@code oh} of one image whose quantized values start at {@code q[qo]}. */
-  private static void convRow(ConvParams p, byte[] w, float[] wScale, float[] bias, Activation act, float[] q,
-      int qo, float scale, float[] out, int yo, int oh) {
-    for (int ow = 0; ow < p.ow; ow++) {
-      for (int oc = 0; oc < p.o; oc++) {
-        int g = oc / p.og;
-        int acc = 0;
-        for (int i = 0; i < p.kh; i++) {
-          int ih = oh * p.sh - p.padTop + i * p.dh;
-          if (ih < 0 || ih >= p.h) {
-            continue;
-          }
-          for (int j = 0; j < p.kw; j++) {
-            int iw = ow * p.sw - p.padLeft + j * p.dw;
-            if (iw < 0 || iw >= p.w) {
-              continue;
-            }
-            int xp = qo + (ih * p.w + iw) * p.c + g * p.cg;
-            int wp = ((oc * p.kh + i) * p.kw + j) * p.cg;
-            for (int ci = 0; ci < p.cg; ci++) {
-              acc += w[wp + ci] * (int) q[xp + ci];
-            }
-          }
-        }
-        out[yo + ow * p.o + oc] =
-            act.apply(acc * (scale * wScale[oc]) + (bias == null ? 0f : bias[oc]));
-      }
-    }
-  }
 
   /**
    * Quantizes {@code x[off, off + len)} into {@code q[qo, qo + len)} as the exact integers
