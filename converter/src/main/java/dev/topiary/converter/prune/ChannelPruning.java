@@ -12,6 +12,7 @@ import dev.topiary.converter.ir.Patch;
 import dev.topiary.converter.ir.TensorValue;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +68,15 @@ public final class ChannelPruning {
    */
   public static List<Layer> apply(Graph g, double fraction, Norm norm, Map<Outlet, float[]> means)
       throws ConversionException {
+    return apply(g, fraction, norm, means, null);
+  }
+
+  /**
+   * As {@link #apply(Graph, double, Norm, Map)}, recording in {@code trace} (when not null) the
+   * readers that lost input channels and the output channels each pruned producer kept.
+   */
+  static List<Layer> apply(Graph g, double fraction, Norm norm, Map<Outlet, float[]> means, Trace trace)
+      throws ConversionException {
     List<Layer> out = new ArrayList<>();
     Set<Integer> done = new HashSet<>();
     for (int id : g.order()) {
@@ -116,6 +126,12 @@ public final class ChannelPruning {
       p.apply();
       for (Node m : group) {
         out.add(new Layer(m.name(), o, o - remove, null));
+        if (trace != null) {
+          trace.kept.put(m.id(), keep);
+        }
+      }
+      if (trace != null) {
+        trace.readers.addAll(e.readers);
       }
     }
     return out;
@@ -336,6 +352,7 @@ public final class ChannelPruning {
         int[] w = g.fact(c.input(1)).shape();
         int group = (int) c.op().attrs().i("group", 1);
         if (group == 1) {
+          e.readers.add(c.id());
           e.correct(g, c, o, keep);
           e.slice(g, c.input(1), 3, keep);
           why = null;
@@ -370,6 +387,7 @@ public final class ChannelPruning {
         if (t.equals("FullyConnected")) {
           e.correct(g, c, o, pos);
         }
+        e.readers.add(c.id());
         e.slice(g, c.input(b), depthAxis, pos);
         why = null;
       } else {
@@ -423,9 +441,21 @@ public final class ChannelPruning {
     return n;
   }
 
+  /**
+   * What {@link #apply(Graph, double, Norm, Map, Trace)} did, by node id: the ungrouped Conv2D,
+   * FullyConnected and MatMul layers that lost input channels, and the output channels kept by
+   * each pruned producer.
+   */
+  static final class Trace {
+    final Set<Integer> readers = new HashSet<>();
+    final Map<Integer, boolean[]> kept = new HashMap<>();
+  }
+
   /** The edits of one producer: new constant values and new attributes, by node id. */
   private static final class Edits {
     final Map<Integer, Object> ops = new LinkedHashMap<>();
+    /** The linear layers (ungrouped Conv2D, FullyConnected, MatMul) whose input channels go. */
+    final Set<Integer> readers = new HashSet<>();
     /** Mean of each input position of the linear ops, for bias correction; null: none. */
     Map<Outlet, float[]> means;
 
