@@ -100,7 +100,25 @@ public final class ChannelPruning {
       if (remove <= 0) {
         continue;
       }
-      boolean[] keep = choose(g, group, remove, norm);
+      boolean[] keep = null;
+      if (trace != null && trace.selector != null) {
+        Edits probe = new Edits();
+        boolean[] all = new boolean[o];
+        Arrays.fill(all, true);
+        Set<Integer> probeJoined = new HashSet<>();
+        for (Node m : group) {
+          follow(g, m.out(0), m.fact(0).rank() - 1, o, 1, all, probe, probeJoined, null);
+        }
+        keep = trace.selector.choose(probe.readers, o, remove);
+        if (keep != null) {
+          for (Node m : group) {
+            trace.selected.add(m.name());
+          }
+        }
+      }
+      if (keep == null) {
+        keep = choose(g, group, remove, norm);
+      }
       Edits e = new Edits();
       e.means = means;
       Set<Integer> joined = new HashSet<>();
@@ -131,7 +149,7 @@ public final class ChannelPruning {
         }
       }
       if (trace != null) {
-        trace.readers.addAll(e.readers);
+        trace.readers.addAll(e.readers.keySet());
       }
     }
     return out;
@@ -352,7 +370,7 @@ public final class ChannelPruning {
         int[] w = g.fact(c.input(1)).shape();
         int group = (int) c.op().attrs().i("group", 1);
         if (group == 1) {
-          e.readers.add(c.id());
+          e.readers.put(c.id(), new int[] {1, channels});
           e.correct(g, c, o, keep);
           e.slice(g, c.input(1), 3, keep);
           why = null;
@@ -387,7 +405,7 @@ public final class ChannelPruning {
         if (t.equals("FullyConnected")) {
           e.correct(g, c, o, pos);
         }
-        e.readers.add(c.id());
+        e.readers.put(c.id(), new int[] {inner, channels});
         e.slice(g, c.input(b), depthAxis, pos);
         why = null;
       } else {
@@ -449,13 +467,30 @@ public final class ChannelPruning {
   static final class Trace {
     final Set<Integer> readers = new HashSet<>();
     final Map<Integer, boolean[]> kept = new HashMap<>();
+    /** Chooses the channels instead of the filter norms when set and it answers. */
+    Selector selector;
+    /** The producers whose channels {@link #selector} chose. */
+    final Set<String> selected = new HashSet<>();
+  }
+
+  /** A data-driven channel choice. */
+  interface Selector {
+    /**
+     * The {@code channels − remove} channels to keep given the readers ({@code id → {inner,
+     * channels}}, as in the edits), or null to fall back to the filter norms.
+     */
+    boolean[] choose(Map<Integer, int[]> readers, int channels, int remove) throws ConversionException;
   }
 
   /** The edits of one producer: new constant values and new attributes, by node id. */
   private static final class Edits {
     final Map<Integer, Object> ops = new LinkedHashMap<>();
-    /** The linear layers (ungrouped Conv2D, FullyConnected, MatMul) whose input channels go. */
-    final Set<Integer> readers = new HashSet<>();
+    /**
+     * The linear layers (ungrouped Conv2D, FullyConnected, MatMul) whose input channels go, each
+     * with {@code {inner, channels}}: its input position {@code j} (last axis) is channel
+     * {@code (j / inner) % channels}.
+     */
+    final Map<Integer, int[]> readers = new HashMap<>();
     /** Mean of each input position of the linear ops, for bias correction; null: none. */
     Map<Outlet, float[]> means;
 

@@ -20,8 +20,10 @@ import java.util.Map;
  * calibration data (He et al. 2017, "Channel Pruning for Accelerating Very Deep Neural Networks";
  * ThiNet), without any training loop.
  *
- * <p>{@link ChannelPruning} chooses and removes the channels as without calibration data (filter
- * norms; the readers' biases corrected by {@link BiasCorrection}'s means). Then every reader
+ * <p>{@link ChannelPruning} removes the channels {@link ChannelSelection} chooses by the error the
+ * re-fit will leave in their readers (a greedy structured OBS on the dense calibration rows; by
+ * filter norm where it cannot rank them), the readers' biases corrected by {@link BiasCorrection}'s
+ * means. Then every reader
  * (ungrouped Conv2D, FullyConnected, MatMul with constant B) that lost input channels is re-fitted,
  * one after the other in graph order: calibration rows at its input are collected from the graph as
  * pruned and re-fitted so far ({@code p̃}, only the surviving channels) and from the dense graph
@@ -38,8 +40,11 @@ final class ChannelReconstruction {
   record Refit(String node, int inputsBefore, int inputsAfter, int outputs, String fallback, double errorBefore,
       double errorAfter) {}
 
-  /** Channel pruning's per-producer entries and the re-fit's per-reader ones. */
-  record Result(List<ChannelPruning.Layer> layers, List<Refit> refits) {}
+  /**
+   * Channel pruning's per-producer entries, the re-fit's per-reader ones, and the names of the
+   * producers whose channels {@link ChannelSelection} chose (the others: by filter norm).
+   */
+  record Result(List<ChannelPruning.Layer> layers, List<Refit> refits, java.util.Set<String> selected) {}
 
   private ChannelReconstruction() {}
 
@@ -76,6 +81,11 @@ final class ChannelReconstruction {
     List<Refit> refits = new ArrayList<>();
     try (Activations dense = new Activations(g, inputs, calibration)) {
       ChannelPruning.Trace trace = new ChannelPruning.Trace();
+      Map<Integer, Integer> index = new HashMap<>();
+      for (int id : denseRows.keySet()) {
+        index.put(id, inputs.indexOf(g.node(id).input(0)));
+      }
+      trace.selector = new ChannelSelection(denseRows, denseWeights, index, dense);
       List<ChannelPruning.Layer> layers =
           ChannelPruning.apply(g, fraction, norm, BiasCorrection.means(g, calibration), trace);
       for (int id : g.order()) {
@@ -84,7 +94,7 @@ final class ChannelReconstruction {
               inputs.indexOf(g.node(id).input(0)), calibration));
         }
       }
-      return new Result(layers, refits);
+      return new Result(layers, refits, trace.selected);
     }
   }
 

@@ -49,10 +49,12 @@ public final class Pruner {
           o.pruneNorm() == ConvertOptions.PruneNorm.L2 ? ChannelPruning.Norm.L2 : ChannelPruning.Norm.L1;
       List<ChannelPruning.Layer> layers;
       List<ChannelReconstruction.Refit> refits = List.of();
+      java.util.Set<String> selected = java.util.Set.of();
       if (o.pruneCalibration() != null && o.pruneMethod() == ConvertOptions.PruneMethod.RECONSTRUCT) {
         ChannelReconstruction.Result r = ChannelReconstruction.apply(g, o.pruneChannels(), norm, o.pruneCalibration());
         layers = r.layers();
         refits = r.refits();
+        selected = r.selected();
       } else {
         layers = ChannelPruning.apply(g, o.pruneChannels(), norm, means(g, o, ctx));
       }
@@ -60,8 +62,9 @@ public final class Pruner {
       for (ChannelPruning.Layer l : layers) {
         if (l.skipped() == null) {
           pruned++;
-          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' keeps %d of %d output channels",
-              l.node(), l.channelsAfter(), l.channelsBefore()));
+          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' keeps %d of %d output channels (%s)",
+              l.node(), l.channelsAfter(), l.channelsBefore(), selected.contains(l.node())
+                  ? "chosen by the re-fit error of its readers" : "smallest filter norms removed"));
         } else {
           ctx.note("channel pruning: '" + l.node() + "' left alone: " + l.skipped());
         }
@@ -83,7 +86,8 @@ public final class Pruner {
       }
       long after = Macs.of(g);
       ctx.note(String.format(Locale.ROOT, "channel pruning (%s, %.0f%%): %d layers pruned, MACs %,d -> %,d (-%.1f%%)",
-          o.pruneNorm().name().toLowerCase(Locale.ROOT), 100 * o.pruneChannels(), pruned, before, after,
+          selected.isEmpty() ? o.pruneNorm().name().toLowerCase(Locale.ROOT) : "re-fit error",
+          100 * o.pruneChannels(), pruned, before, after,
           before == 0 ? 0.0 : 100.0 * (before - after) / before));
     }
     if (o.prune() > 0) {

@@ -21,7 +21,9 @@ import org.junit.Test;
  * loses a quarter of its outputs, FC2 (whose outputs are the graph's) loses the matching inputs and
  * is re-fitted. Its new weights must be the damped least-squares optimum computed naively from the
  * data (the normal equations of the augmented data matrix, by Gaussian elimination), and its output
- * error on the calibration rows no larger than channel pruning's without the re-fit.
+ * error on the calibration rows no larger than channel pruning's without the re-fit. Removing one
+ * channel, the selection must pick the one whose removal the re-fit of FC2 (its damped
+ * least-squares objective, computed naively for every channel) minds least.
  */
 public class ChannelReconstructionTest {
   private static final int IN = 6;
@@ -110,12 +112,9 @@ public class ChannelReconstructionTest {
     float[] b1 = g.fact(fc.get(0).input(2)).value().floats();
     float[] w2 = g.fact(fc.get(1).input(1)).value().floats();
     float[] b2 = g.fact(fc.get(1).input(2)).value().floats();
-    boolean[] keep = ChannelPruning.keepAllBut(
-        ChannelPruning.scores(g.fact(fc.get(0).input(1)).value(), ChannelPruning.Norm.L1), HIDDEN / 4);
     boolean[] all = new boolean[HIDDEN];
     java.util.Arrays.fill(all, true);
     double[][] dense = hidden(x, w1, b1, all);
-    double[][] p = hidden(x, w1, b1, keep);
     double[][] y = new double[SAMPLES][OUT];
     for (int s = 0; s < SAMPLES; s++) {
       for (int j = 0; j < OUT; j++) {
@@ -132,7 +131,20 @@ public class ChannelReconstructionTest {
     assertNull(refit.fallback());
     assertEquals(HIDDEN, refit.inputsBefore());
     assertEquals(HIDDEN - HIDDEN / 4, refit.inputsAfter());
-    ChannelPruning.apply(plain, 0.25, ChannelPruning.Norm.L1, BiasCorrection.means(plain, cal));
+    // The channels FC1 kept: its surviving rows, found among the dense ones.
+    float[] w1p = g.fact(layers(g).get(0).input(1)).value().floats();
+    boolean[] keep = new boolean[HIDDEN];
+    for (int j = 0; j < HIDDEN; j++) {
+      for (int q = 0; q < w1p.length / IN; q++) {
+        keep[j] |= java.util.Arrays.equals(java.util.Arrays.copyOfRange(w1, j * IN, (j + 1) * IN),
+            java.util.Arrays.copyOfRange(w1p, q * IN, (q + 1) * IN));
+      }
+    }
+    double[][] p = hidden(x, w1, b1, keep);
+    // The same channels removed without the re-fit (means-corrected biases only).
+    ChannelPruning.Trace same = new ChannelPruning.Trace();
+    same.selector = (readers, channels, remove) -> keep.clone();
+    ChannelPruning.apply(plain, 0.25, ChannelPruning.Norm.L1, BiasCorrection.means(plain, cal), same);
 
     int depth = p[0].length - 1;
     float[] fitted = g.fact(layers(g).get(1).input(1)).value().floats();
@@ -181,6 +193,109 @@ public class ChannelReconstructionTest {
       }
       assertEquals("bias " + j, expected[depth], fittedBias[j], 1e-4 * (1 + Math.abs(expected[depth])));
     }
+  }
+
+  /**
+   * {@code Σ_j min_v Σ_s (v·p_s − y_sj)² + λ‖v − prior_j‖²} (the penalty on the weights, not on the
+   * bias), by the normal equations: the re-fit's objective.
+   */
+  private static double leastSquares(double[][] p, double[][] y, double[][] prior, double lambda) {
+    int n = p[0].length;
+    double e = 0;
+    for (int j = 0; j < OUT; j++) {
+      double[][] a = new double[n][n];
+      double[] rhs = new double[n];
+      for (int s = 0; s < SAMPLES; s++) {
+        for (int u = 0; u < n; u++) {
+          for (int v = 0; v < n; v++) {
+            a[u][v] += p[s][u] * p[s][v];
+          }
+          rhs[u] += p[s][u] * y[s][j];
+        }
+      }
+      for (int i = 0; i < n - 1; i++) {
+        a[i][i] += lambda;
+        rhs[i] += lambda * prior[j][i];
+      }
+      double[] v = gauss(a, rhs);
+      for (int s = 0; s < SAMPLES; s++) {
+        double d = ObsSolver.dot(v, p[s]) - y[s][j];
+        e += d * d;
+      }
+      for (int i = 0; i < n - 1; i++) {
+        e += lambda * (v[i] - prior[j][i]) * (v[i] - prior[j][i]);
+      }
+    }
+    return e;
+  }
+
+  @Test
+  public void oneChannelGoesWhereTheRefitLeavesTheLeastError() throws Exception {
+    for (int seed = 1; seed <= 4; seed++) {
+      Random r = new Random(seed);
+      Graph g = graph(r);
+      float[] x = gaussian(r, SAMPLES * IN);
+      List<Node> fc = layers(g);
+      float[] w1 = g.fact(fc.get(0).input(1)).value().floats();
+      float[] b1 = g.fact(fc.get(0).input(2)).value().floats();
+      float[] w2 = g.fact(fc.get(1).input(1)).value().floats();
+      float[] b2 = g.fact(fc.get(1).input(2)).value().floats();
+      boolean[] all = new boolean[HIDDEN];
+      java.util.Arrays.fill(all, true);
+      double[][] dense = hidden(x, w1, b1, all);
+      double[][] y = new double[SAMPLES][OUT];
+      for (int s = 0; s < SAMPLES; s++) {
+        for (int j = 0; j < OUT; j++) {
+          y[s][j] = b2[j] + ObsSolver.dot(java.util.Arrays.copyOf(dense[s], HIDDEN), toDouble(w2, j * HIDDEN, HIDDEN));
+        }
+      }
+      // The damping of the dense rows: λ = DAMPING·mean_i Σ_s x_si².
+      double lambda = 0;
+      for (double[] row : dense) {
+        for (int i = 0; i < HIDDEN; i++) {
+          lambda += row[i] * row[i];
+        }
+      }
+      lambda = Reconstruction.DAMPING * lambda / HIDDEN;
+      double[] err = new double[HIDDEN];
+      int best = 0;
+      for (int c = 0; c < HIDDEN; c++) {
+        boolean[] keep = all.clone();
+        keep[c] = false;
+        double[][] prior = new double[OUT][HIDDEN - 1];
+        for (int j = 0; j < OUT; j++) {
+          for (int i = 0, q = 0; i < HIDDEN; i++) {
+            if (keep[i]) {
+              prior[j][q++] = w2[j * HIDDEN + i];
+            }
+          }
+        }
+        err[c] = leastSquares(hidden(x, w1, b1, keep), y, prior, lambda);
+        best = err[c] < err[best] ? c : best;
+      }
+      ChannelReconstruction.Result result =
+          ChannelReconstruction.apply(g, 1.0 / HIDDEN, ChannelPruning.Norm.L1, Tensor.ofFloats(Shape.of(SAMPLES, IN), x));
+      assertEquals(1, result.selected().size());
+      float[] w1p = g.fact(layers(g).get(0).input(1)).value().floats();
+      int gone = -1;
+      for (int c = 0; c < HIDDEN; c++) {
+        boolean found = false;
+        for (int q = 0; q < HIDDEN - 1; q++) {
+          found |= java.util.Arrays.equals(java.util.Arrays.copyOfRange(w1, c * IN, (c + 1) * IN),
+              java.util.Arrays.copyOfRange(w1p, q * IN, (q + 1) * IN));
+        }
+        gone = found ? gone : c;
+      }
+      assertEquals("seed " + seed + ": errors " + java.util.Arrays.toString(err), best, gone);
+    }
+  }
+
+  private static double[] toDouble(float[] v, int from, int n) {
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) {
+      d[i] = v[from + i];
+    }
+    return d;
   }
 
   /** Solves {@code a·x = b} by Gaussian elimination with partial pivoting (in place). */
