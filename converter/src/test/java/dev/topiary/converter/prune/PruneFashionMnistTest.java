@@ -200,6 +200,7 @@ public class PruneFashionMnistTest {
 
   @Test
   public void channelPruningRefitRecoversAccuracy() throws Exception {
+    // 25% of the channels, chosen by re-fit error, the readers re-fitted on the calibration images.
     Tensor calibration = Npy.read(dir.resolve("calibration_images.npy")).tensor();
     for (String model : new String[] {"cnn", "mlp"}) {
       ConvertOptions corrected = options().pruneChannels(0.25).pruneCalibration(calibration)
@@ -223,8 +224,9 @@ public class PruneFashionMnistTest {
           + " %.3f), %d layers re-fitted", model, 100.0 * (mb - ma) / mb, acc, b, refitted));
       assertTrue(model + ": MACs " + mb + " -> " + ma + " is less than a 20% cut", ma <= 0.8 * mb);
       assertEquals(r.summary().notes().toString(), model.equals("cnn") ? 4 : 2, refitted);
-      // Measured (batch 1, 1000 test images): cnn 0.862 (bias-corrected 0.379), mlp 0.876 (0.834).
-      assertTrue(model + " re-fitted accuracy " + acc, acc >= (model.equals("mlp") ? 0.85 : 0.82));
+      // Measured (batch 1, 1000 test images): cnn 0.901 (bias-corrected 0.379), mlp 0.884 (0.834); with
+      // the channels chosen by filter norm instead the re-fit gave 0.862 and 0.876.
+      assertTrue(model + " re-fitted accuracy " + acc, acc >= (model.equals("mlp") ? 0.86 : 0.87));
       assertTrue(model + " re-fitted " + acc + " vs bias-corrected " + b, acc > b);
     }
   }
