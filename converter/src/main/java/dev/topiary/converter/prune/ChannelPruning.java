@@ -42,7 +42,8 @@ import java.util.Set;
  * goes on past the Add once. A producer whose channels reach anything else (a graph output, another
  * binary op, a Concat, a Softmax, a shared constant) is left alone, with its whole group. Each group
  * is one patch; groups are formed in topological order, so a layer that lost input channels may then
- * lose output channels too.
+ * lose output channels too. A {@link Trace} can replace the filter norms by a data-driven choice
+ * ({@link Selector}) and records what was removed, for {@link ChannelReconstruction}.
  */
 public final class ChannelPruning {
   /** Filter norm used to rank output channels. */
