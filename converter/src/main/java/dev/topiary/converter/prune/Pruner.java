@@ -71,7 +71,8 @@ public final class Pruner {
       }
       for (ChannelReconstruction.Refit r : refits) {
         if (r.fallback() != null) {
-          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' not re-fitted (%s), its bias mean-corrected",
+          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' not re-fitted (%s): weights as channel pruning"
+              + " left them, bias mean-corrected if it has one",
               r.node(), r.fallback()));
         } else {
           ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' re-fitted on %d of %d inputs (%d outputs),"
