@@ -50,14 +50,18 @@ public final class ConvertOptions {
   /** Filter norm that ranks output channels for channel pruning. */
   public enum PruneNorm { L1, L2 }
 
-  /** How {@link #prune()} chooses and adjusts the surviving weights. */
+  /** How {@link #prune()} and {@link #pruneChannels()} choose and adjust the surviving weights. */
   public enum PruneMethod {
-    /** Drop the smallest weights, keep the others as they are (bias correction with calibration data). */
+    /**
+     * Drop the smallest weights (channels with the smallest filter norm), keep the others as they
+     * are (bias correction with calibration data).
+     */
     MAGNITUDE,
     /**
      * Layer-wise reconstruction on the calibration data: drop weights by OBS saliency and solve the
      * survivors and the bias in least squares so each layer reproduces its dense output
-     * ({@link dev.topiary.converter.prune.Reconstruction}).
+     * ({@link dev.topiary.converter.prune.Reconstruction}); after channel pruning (channels still
+     * chosen by filter norm), re-fit the layers that lost input channels the same way.
      */
     RECONSTRUCT
   }
@@ -86,10 +90,11 @@ public final class ConvertOptions {
     this.pruneAllLayers = b.pruneAllLayers;
     this.pruneChannels = b.pruneChannels;
     this.pruneNorm = b.pruneNorm;
-    this.pruneCalibration = b.pruneCalibration != null ? b.pruneCalibration : b.prune > 0 ? b.calibration : null;
+    this.pruneCalibration = b.pruneCalibration != null ? b.pruneCalibration
+        : b.prune > 0 || b.pruneChannels > 0 ? b.calibration : null;
     this.pruneMethod = b.pruneMethod != null ? b.pruneMethod
         : this.pruneCalibration != null ? PruneMethod.RECONSTRUCT : PruneMethod.MAGNITUDE;
-    if (pruneMethod == PruneMethod.RECONSTRUCT && b.prune > 0 && pruneCalibration == null) {
+    if (pruneMethod == PruneMethod.RECONSTRUCT && (b.prune > 0 || b.pruneChannels > 0) && pruneCalibration == null) {
       throw new IllegalArgumentException("pruneMethod RECONSTRUCT needs calibration data (pruneCalibration or calibration)");
     }
     this.quantize = b.quantize;
@@ -193,16 +198,16 @@ public final class ConvertOptions {
   /**
    * Calibration inputs for pruning: a FLOAT32 tensor for the model's single input, walked along its
    * first dimension in batches of the model's batch size (default: the int8 {@link #calibration()}
-   * when {@link #prune()} is set, else none). With them {@link #prune()} reconstructs layers
-   * ({@link PruneMethod#RECONSTRUCT}) or corrects biases ({@link PruneMethod#MAGNITUDE}), and channel
-   * pruning corrects biases.
+   * when {@link #prune()} or {@link #pruneChannels()} is set, else none). With them
+   * {@link #prune()} reconstructs layers and channel pruning re-fits the layers that lost input
+   * channels ({@link PruneMethod#RECONSTRUCT}), or both correct biases ({@link PruneMethod#MAGNITUDE}).
    */
   public dev.topiary.Tensor pruneCalibration() {
     return pruneCalibration;
   }
 
   /**
-   * How {@link #prune()} works (default {@link PruneMethod#RECONSTRUCT} when
+   * How {@link #prune()} and {@link #pruneChannels()} work (default {@link PruneMethod#RECONSTRUCT} when
    * {@link #pruneCalibration()} is available, else {@link PruneMethod#MAGNITUDE}).
    */
   public PruneMethod pruneMethod() {

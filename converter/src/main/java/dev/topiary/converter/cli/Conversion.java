@@ -56,7 +56,8 @@ final class Conversion {
           Option.flag("--no-optimize", "ONNX models: run only the passes a valid artifact needs (default: optimize)"),
           Option.value("--quantize", "MODE", "ONNX models: fp16 (FLOAT16 weights), dynamic (INT8 weights, float"
               + " activations) or int8 (needs --calibration) (default: none, FLOAT32)"),
-          Option.value("--calibration", "X.npy", "ONNX models, --quantize int8 and --prune: calibration samples, FLOAT32"
+          Option.value("--calibration", "X.npy", "ONNX models, --quantize int8, --prune and --prune-channels: calibration"
+              + " samples, FLOAT32"
               + " [N, ...] walked along the first dimension"),
           Option.value("--calibration-method", "M", "ONNX models, --quantize int8: minmax, percentile (0.01th to"
               + " 99.99th) or mse (default: minmax)"),
@@ -77,8 +78,9 @@ final class Conversion {
           Option.value("--prune", "SPARSITY", "unstructured pruning: zero this fraction of the Conv/FullyConnected/MatMul"
               + " weights, in [0, 1), stored sparsely when smaller (default: none)"),
           Option.value("--prune-method", "magnitude|reconstruct", "--prune: drop the smallest weights, or reconstruct each"
-              + " layer on the calibration data (--prune-calibration, else --calibration) by least squares"
-              + " (default: reconstruct with calibration data, else magnitude)"),
+              + " layer on the calibration data (--prune-calibration, else --calibration) by least squares;"
+              + " --prune-channels: keep the readers' weights (bias-corrected), or re-fit the layers that lost input"
+              + " channels by least squares (default: reconstruct with calibration data, else magnitude)"),
           Option.value("--prune-scope", "layer|global", "--prune the same share of each layer, or global: one magnitude"
               + " threshold over all of them (reconstruct: zeros allocated by each layer's measured error) (default: layer)"),
           Option.flag("--prune-all-layers", "--prune also depthwise/grouped Conv and layers with <= 9 weights per output"
@@ -164,7 +166,7 @@ final class Conversion {
     if (args.has("--prune-calibration")) {
       Path cal = CliFiles.existingFile(args.value("--prune-calibration", null), "calibration data");
       b.pruneCalibration(dev.topiary.converter.npy.Npy.read(cal).tensor());
-    } else if (args.has("--prune") && args.has("--calibration") && !QuantizeMode.INT8.cliName().equals(args.value("--quantize", "").strip().toLowerCase(Locale.ROOT))) {
+    } else if ((args.has("--prune") || args.has("--prune-channels")) && args.has("--calibration") && !QuantizeMode.INT8.cliName().equals(args.value("--quantize", "").strip().toLowerCase(Locale.ROOT))) {
       // With --quantize int8 the options already hold the --calibration tensor and pruning uses it.
       b.pruneCalibration(Npy.read(CliFiles.existingFile(args.value("--calibration", null), "calibration file")).tensor());
     }
@@ -175,8 +177,8 @@ final class Conversion {
         case "reconstruct" -> b.pruneMethod(ConvertOptions.PruneMethod.RECONSTRUCT);
         default -> throw new UsageException("--prune-method: expected magnitude or reconstruct, got '" + method + "'");
       }
-      if (!args.has("--prune")) {
-        throw new UsageException("--prune-method applies to --prune SPARSITY");
+      if (!args.has("--prune") && !args.has("--prune-channels")) {
+        throw new UsageException("--prune-method applies to --prune SPARSITY and --prune-channels FRACTION");
       }
       if (method.equals("reconstruct") && !args.has("--prune-calibration") && !args.has("--calibration")) {
         throw new UsageException("--prune-method reconstruct needs calibration data: --prune-calibration X.npy or"
@@ -236,7 +238,7 @@ final class Conversion {
     b.quantize(m);
     if (m != QuantizeMode.INT8) {
       for (String o : new String[] {"--calibration", "--calibration-method", "--keep-float", "--max-accuracy-drop"}) {
-        if (args.has(o) && !(o.equals("--calibration") && args.has("--prune"))) {
+        if (args.has(o) && !(o.equals("--calibration") && (args.has("--prune") || args.has("--prune-channels")))) {
           throw new UsageException(o + " applies to --quantize int8");
         }
       }

@@ -12,6 +12,7 @@ import dev.topiary.converter.ir.Patch;
 import dev.topiary.converter.ir.TensorValue;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,8 @@ import java.util.Set;
  * goes on past the Add once. A producer whose channels reach anything else (a graph output, another
  * binary op, a Concat, a Softmax, a shared constant) is left alone, with its whole group. Each group
  * is one patch; groups are formed in topological order, so a layer that lost input channels may then
- * lose output channels too.
+ * lose output channels too. A {@link Trace} can replace the filter norms by a data-driven choice
+ * ({@link Selector}) and records what was removed, for {@link ChannelReconstruction}.
  */
 public final class ChannelPruning {
   /** Filter norm used to rank output channels. */
@@ -67,6 +69,15 @@ public final class ChannelPruning {
    */
   public static List<Layer> apply(Graph g, double fraction, Norm norm, Map<Outlet, float[]> means)
       throws ConversionException {
+    return apply(g, fraction, norm, means, null);
+  }
+
+  /**
+   * As {@link #apply(Graph, double, Norm, Map)}, recording in {@code trace} (when not null) the
+   * readers that lost input channels and the output channels each pruned producer kept.
+   */
+  static List<Layer> apply(Graph g, double fraction, Norm norm, Map<Outlet, float[]> means, Trace trace)
+      throws ConversionException {
     List<Layer> out = new ArrayList<>();
     Set<Integer> done = new HashSet<>();
     for (int id : g.order()) {
@@ -90,7 +101,25 @@ public final class ChannelPruning {
       if (remove <= 0) {
         continue;
       }
-      boolean[] keep = choose(g, group, remove, norm);
+      boolean[] keep = null;
+      if (trace != null && trace.selector != null) {
+        Edits probe = new Edits();
+        boolean[] all = new boolean[o];
+        Arrays.fill(all, true);
+        Set<Integer> probeJoined = new HashSet<>();
+        for (Node m : group) {
+          follow(g, m.out(0), m.fact(0).rank() - 1, o, 1, all, probe, probeJoined, null);
+        }
+        keep = trace.selector.choose(probe.readers, o, remove);
+        if (keep != null) {
+          for (Node m : group) {
+            trace.selected.add(m.name());
+          }
+        }
+      }
+      if (keep == null) {
+        keep = choose(g, group, remove, norm);
+      }
       Edits e = new Edits();
       e.means = means;
       Set<Integer> joined = new HashSet<>();
@@ -116,6 +145,12 @@ public final class ChannelPruning {
       p.apply();
       for (Node m : group) {
         out.add(new Layer(m.name(), o, o - remove, null));
+        if (trace != null) {
+          trace.kept.put(m.id(), keep);
+        }
+      }
+      if (trace != null) {
+        trace.readers.addAll(e.readers.keySet());
       }
     }
     return out;
@@ -336,6 +371,7 @@ public final class ChannelPruning {
         int[] w = g.fact(c.input(1)).shape();
         int group = (int) c.op().attrs().i("group", 1);
         if (group == 1) {
+          e.readers.put(c.id(), new int[] {1, channels});
           e.correct(g, c, o, keep);
           e.slice(g, c.input(1), 3, keep);
           why = null;
@@ -370,6 +406,7 @@ public final class ChannelPruning {
         if (t.equals("FullyConnected")) {
           e.correct(g, c, o, pos);
         }
+        e.readers.put(c.id(), new int[] {inner, channels});
         e.slice(g, c.input(b), depthAxis, pos);
         why = null;
       } else {
@@ -423,9 +460,38 @@ public final class ChannelPruning {
     return n;
   }
 
+  /**
+   * What {@link #apply(Graph, double, Norm, Map, Trace)} did, by node id: the ungrouped Conv2D,
+   * FullyConnected and MatMul layers that lost input channels, and the output channels kept by
+   * each pruned producer.
+   */
+  static final class Trace {
+    final Set<Integer> readers = new HashSet<>();
+    final Map<Integer, boolean[]> kept = new HashMap<>();
+    /** Chooses the channels instead of the filter norms when set and it answers. */
+    Selector selector;
+    /** The producers whose channels {@link #selector} chose. */
+    final Set<String> selected = new HashSet<>();
+  }
+
+  /** A data-driven channel choice. */
+  interface Selector {
+    /**
+     * The {@code channels − remove} channels to keep given the readers ({@code id → {inner,
+     * channels}}, as in the edits), or null to fall back to the filter norms.
+     */
+    boolean[] choose(Map<Integer, int[]> readers, int channels, int remove) throws ConversionException;
+  }
+
   /** The edits of one producer: new constant values and new attributes, by node id. */
   private static final class Edits {
     final Map<Integer, Object> ops = new LinkedHashMap<>();
+    /**
+     * The linear layers (ungrouped Conv2D, FullyConnected, MatMul) whose input channels go, each
+     * with {@code {inner, channels}}: its input position {@code j} (last axis) is channel
+     * {@code (j / inner) % channels}.
+     */
+    final Map<Integer, int[]> readers = new HashMap<>();
     /** Mean of each input position of the linear ops, for bias correction; null: none. */
     Map<Outlet, float[]> means;
 

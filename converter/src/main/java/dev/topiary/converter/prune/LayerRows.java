@@ -88,6 +88,11 @@ final class LayerRows {
     return r;
   }
 
+  /** The number of input positions a row reads per tap (the input channels of a conv, else {@code depth}). */
+  int inputWidth() {
+    return conv ? c : depth;
+  }
+
   private static int[] pair(long[] v) {
     return v == null ? new int[] {1, 1} : new int[] {(int) v[0], (int) v[1]};
   }

@@ -45,6 +45,19 @@ final class ObsSolver {
    * with {@code damping = 0} the fit is the plain least-squares optimum.
    */
   static Solution solve(double[][] h, double[][] g, double[][] wt, int k, boolean biasFree, double damping) {
+    return solve(h, g, wt, wt, k, biasFree, damping);
+  }
+
+  /**
+   * {@link #solve(double[][], double[][], double[][], int, boolean, double)} when the pruned rows
+   * {@code p̃} and the dense rows {@code d̃} have different lengths (channel pruning removed inputs):
+   * {@code h} is {@code (np+1)²}, {@code g} is {@code (np+1)×(nd+1)}, the targets {@code wt[j]} are
+   * dense rows {@code [w_j, b_j]} of length {@code nd+1}, and {@code prior[j]} (length
+   * {@code np+1}, in the pruned layout) is what the damping pulls towards and the bias kept when
+   * not {@code biasFree}. With {@code prior == wt} this is the square case.
+   */
+  static Solution solve(double[][] h, double[][] g, double[][] wt, double[][] prior, int k, boolean biasFree,
+      double damping) {
     int n = h.length;
     int depth = n - 1;
     double[][] hd = damped(h, damping);
@@ -53,7 +66,7 @@ final class ObsSolver {
       targets[j] = mul(g, wt[j]);
       // The damping pulls towards the dense weights: argmin ‖P̃v − D̃w̃‖² + λ‖v − w‖².
       for (int i = 0; i < depth; i++) {
-        targets[j][i] += (hd[i][i] - h[i][i]) * wt[j][i];
+        targets[j][i] += (hd[i][i] - h[i][i]) * prior[j][i];
       }
     }
     int rowsCount = wt.length;
@@ -79,7 +92,7 @@ final class ObsSolver {
       if (biasFree) {
         s[m++] = depth;
       }
-      double fixedBias = biasFree ? 0 : wt[j][depth];
+      double fixedBias = biasFree ? 0 : prior[j][depth];
       double[][] a = new double[m][m];
       double[] rhs = new double[m];
       for (int x = 0; x < m; x++) {
@@ -228,7 +241,10 @@ final class ObsSolver {
     return s;
   }
 
-  /** Running sums {@code H = Σ p̃p̃ᵀ}, {@code G = Σ p̃d̃ᵀ}, {@code D = Σ d̃d̃ᵀ} over calibration rows. */
+  /**
+   * Running sums {@code H = Σ p̃p̃ᵀ}, {@code G = Σ p̃d̃ᵀ}, {@code D = Σ d̃d̃ᵀ} over calibration rows;
+   * {@code p̃} and {@code d̃} may differ in length (channel pruning), {@code G} is then rectangular.
+   */
   static final class Stats {
     final double[][] h;
     final double[][] g;
@@ -236,31 +252,39 @@ final class ObsSolver {
     long rows;
 
     Stats(int n) {
-      h = new double[n][n];
-      g = new double[n][n];
-      d = new double[n][n];
+      this(n, n);
+    }
+
+    /** Sums for pruned rows of length {@code np} and dense rows of length {@code nd}. */
+    Stats(int np, int nd) {
+      h = new double[np][np];
+      g = new double[np][nd];
+      d = new double[nd][nd];
     }
 
     /** Adds one row pair: {@code p} from the pruned graph, {@code dd} from the dense one. */
     void add(double[] p, double[] dd) {
-      int n = p.length;
+      int np = p.length;
+      int nd = dd.length;
       rows++;
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < np; i++) {
         double pi = p[i];
-        double di = dd[i];
-        double[] hi = h[i];
-        double[] gi = g[i];
-        double[] ddi = d[i];
         if (pi != 0) {
-          for (int j = 0; j < n; j++) {
+          double[] hi = h[i];
+          double[] gi = g[i];
+          for (int j = 0; j < np; j++) {
             hi[j] += pi * p[j];
           }
-          for (int j = 0; j < n; j++) {
+          for (int j = 0; j < nd; j++) {
             gi[j] += pi * dd[j];
           }
         }
+      }
+      for (int i = 0; i < nd; i++) {
+        double di = dd[i];
         if (di != 0) {
-          for (int j = 0; j < n; j++) {
+          double[] ddi = d[i];
+          for (int j = 0; j < nd; j++) {
             ddi[j] += di * dd[j];
           }
         }

@@ -14,8 +14,10 @@ import java.util.Map;
  * changes shapes), then unstructured pruning, and notes what each did in the conversion summary.
  * Unstructured pruning is {@link Reconstruction} or {@link MagnitudePruning} as
  * {@link ConvertOptions#pruneMethod()} says. With calibration data
- * ({@link ConvertOptions#pruneCalibration()}) channel and magnitude pruning correct the biases of
- * the layers they changed ({@link BiasCorrection}); reconstruction solves them.
+ * ({@link ConvertOptions#pruneCalibration()}) and the reconstruct method, channel pruning re-fits
+ * the layers that lost input channels ({@link ChannelReconstruction}) and unstructured pruning
+ * reconstructs each layer ({@link Reconstruction}); with the magnitude method both correct the
+ * biases of the layers they changed ({@link BiasCorrection}).
  */
 public final class Pruner {
   private Pruner() {}
@@ -42,22 +44,51 @@ public final class Pruner {
     }
     if (o.pruneChannels() > 0) {
       long before = Macs.of(g);
-      List<ChannelPruning.Layer> layers = ChannelPruning.apply(g, o.pruneChannels(),
-          o.pruneNorm() == ConvertOptions.PruneNorm.L2 ? ChannelPruning.Norm.L2 : ChannelPruning.Norm.L1,
-          means(g, o, ctx));
+      long t0 = System.nanoTime();
+      ChannelPruning.Norm norm =
+          o.pruneNorm() == ConvertOptions.PruneNorm.L2 ? ChannelPruning.Norm.L2 : ChannelPruning.Norm.L1;
+      List<ChannelPruning.Layer> layers;
+      List<ChannelReconstruction.Refit> refits = List.of();
+      java.util.Set<String> selected = java.util.Set.of();
+      if (o.pruneCalibration() != null && o.pruneMethod() == ConvertOptions.PruneMethod.RECONSTRUCT) {
+        ChannelReconstruction.Result r = ChannelReconstruction.apply(g, o.pruneChannels(), norm, o.pruneCalibration());
+        layers = r.layers();
+        refits = r.refits();
+        selected = r.selected();
+      } else {
+        layers = ChannelPruning.apply(g, o.pruneChannels(), norm, means(g, o, ctx));
+      }
       int pruned = 0;
       for (ChannelPruning.Layer l : layers) {
         if (l.skipped() == null) {
           pruned++;
-          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' keeps %d of %d output channels",
-              l.node(), l.channelsAfter(), l.channelsBefore()));
+          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' keeps %d of %d output channels (%s)",
+              l.node(), l.channelsAfter(), l.channelsBefore(), selected.contains(l.node())
+                  ? "chosen by the re-fit error of its readers" : "smallest filter norms removed"));
         } else {
           ctx.note("channel pruning: '" + l.node() + "' left alone: " + l.skipped());
         }
       }
+      for (ChannelReconstruction.Refit r : refits) {
+        if (r.fallback() != null) {
+          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' not re-fitted (%s): weights as channel pruning"
+              + " left them, bias mean-corrected if it has one",
+              r.node(), r.fallback()));
+        } else {
+          ctx.note(String.format(Locale.ROOT, "channel pruning: '%s' re-fitted on %d of %d inputs (%d outputs),"
+              + " relative output error %.4f -> %.4f", r.node(), r.inputsAfter(), r.inputsBefore(), r.outputs(),
+              r.errorBefore(), r.errorAfter()));
+        }
+      }
+      if (!refits.isEmpty()) {
+        ctx.note(String.format(Locale.ROOT, "channel pruning: %d layers re-fitted by least squares on %d calibration"
+            + " samples in %.1f s", refits.stream().filter(r -> r.fallback() == null).count(),
+            o.pruneCalibration().shape().dims()[0], (System.nanoTime() - t0) / 1e9));
+      }
       long after = Macs.of(g);
       ctx.note(String.format(Locale.ROOT, "channel pruning (%s, %.0f%%): %d layers pruned, MACs %,d -> %,d (-%.1f%%)",
-          o.pruneNorm().name().toLowerCase(Locale.ROOT), 100 * o.pruneChannels(), pruned, before, after,
+          selected.isEmpty() ? o.pruneNorm().name().toLowerCase(Locale.ROOT) : "re-fit error",
+          100 * o.pruneChannels(), pruned, before, after,
           before == 0 ? 0.0 : 100.0 * (before - after) / before));
     }
     if (o.prune() > 0) {

@@ -167,7 +167,7 @@ public final class Reconstruction {
   }
 
   /** Why layer {@code n} is pruned by magnitude instead of reconstructed, or null. */
-  private static String fallback(Graph g, Node n, LayerRows rows) {
+  static String fallback(Graph g, Node n, LayerRows rows) {
     if (rows.unsupported != null) {
       return rows.unsupported;
     }
@@ -285,19 +285,32 @@ public final class Reconstruction {
    */
   private static void collect(LayerRows rows, Activations d, int dk, Activations p, int pk, ObsSolver.Stats s)
       throws ConversionException {
-    long total = (long) d.batches() * rows.perBatch;
+    collect(rows, d, dk, rows, p, pk, s);
+  }
+
+  /**
+   * As {@link #collect(LayerRows, Activations, int, Activations, int, ObsSolver.Stats)} with the
+   * dense rows cut by {@code dense} and the pruned ones by {@code pruned} (same positions per batch,
+   * different depths when channel pruning removed inputs).
+   */
+  static void collect(LayerRows dense, Activations d, int dk, LayerRows pruned, Activations p, int pk,
+      ObsSolver.Stats s) throws ConversionException {
+    if (dense.perBatch != pruned.perBatch) {
+      throw new IllegalStateException("dense and pruned rows differ: " + dense.perBatch + " vs " + pruned.perBatch);
+    }
+    long total = (long) d.batches() * dense.perBatch;
     double keep = Math.min(1.0, (double) MAX_ROWS / Math.max(1, total));
-    double[] xd = new double[rows.depth + 1];
-    double[] xp = new double[rows.depth + 1];
+    double[] xd = new double[dense.depth + 1];
+    double[] xp = new double[pruned.depth + 1];
     for (int b = 0; b < d.batches(); b++) {
       float[] ad = d.run(b)[dk];
       float[] ap = p == d ? ad : p.run(b)[pk];
-      for (int r = 0; r < rows.perBatch; r++) {
-        if (keep < 1.0 && pick((long) b * rows.perBatch + r) >= keep) {
+      for (int r = 0; r < dense.perBatch; r++) {
+        if (keep < 1.0 && pick((long) b * dense.perBatch + r) >= keep) {
           continue;
         }
-        rows.row(ad, r, xd);
-        rows.row(ap, r, xp);
+        dense.row(ad, r, xd);
+        pruned.row(ap, r, xp);
         s.add(xp, xd);
       }
     }

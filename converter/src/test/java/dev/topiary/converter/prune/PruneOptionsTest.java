@@ -72,7 +72,7 @@ public class PruneOptionsTest {
         "--prune", "0.5", "--prune-method", "obs");
     expectUsage("--prune-method reconstruct needs calibration data: --prune-calibration X.npy or --calibration X.npy",
         "convert", m.toString(), "-o", out, "--prune", "0.5", "--prune-method", "reconstruct");
-    expectUsage("--prune-method applies to --prune SPARSITY", "convert", m.toString(), "-o", out,
+    expectUsage("--prune-method applies to --prune SPARSITY and --prune-channels FRACTION", "convert", m.toString(), "-o", out,
         "--prune-method", "magnitude");
   }
 
