@@ -23,6 +23,13 @@ public final class BindContext {
 
     boolean isConstant(int id);
 
+    /**
+     * Records that a kernel reads tensor {@code id} through the {@link Frame} at run time, so a
+     * constant's array must stay in the plan. Constants nobody reads this way (weights a kernel
+     * packed or copied at bind time) are dropped from the plan once every node is bound.
+     */
+    default void readAtRunTime(int id) {}
+
     /** Constant values as FLOAT32 (FLOAT16 constants are widened). */
     float[] floats(int id);
 
@@ -145,8 +152,19 @@ public final class BindContext {
     return i < node.getInputsCount() && node.getInputs(i) >= 0;
   }
 
+  /**
+   * The tensor id by which the kernel reads input {@code i} through the {@link Frame} at run time.
+   * Asking for it declares that read: a constant input keeps its array in the plan (shared by every
+   * session) only if some kernel asked for its id. A kernel that only packs or copies a constant at
+   * bind time reads it through {@link #constantFloats} / {@link #constantLongs} and never asks for
+   * its id, so the plan does not hold the raw array next to the packed copy.
+   */
   public int inputId(int i) {
-    return node.getInputs(i);
+    int id = node.getInputs(i);
+    if (id >= 0) {
+      tensors.readAtRunTime(id);
+    }
+    return id;
   }
 
   /** The tensor name of input {@code i}, for messages. */
@@ -209,15 +227,15 @@ public final class BindContext {
   /** Checks that input {@code i} has type {@code t}. */
   public void requireType(int i, DataType t) throws ModelFormatException {
     if (inputType(i) != t) {
-      throw error("input " + i + " '" + tensors.name(inputId(i)) + "' must be " + t + ", got " + inputType(i));
+      throw error("input " + i + " '" + inputName(i) + "' must be " + t + ", got " + inputType(i));
     }
   }
 
   /** Checks that input {@code i} has rank {@code r}. */
   public void requireRank(int i, int r) throws ModelFormatException {
-    int[] s = tensors.shape(inputId(i));
+    int[] s = tensors.shape(node.getInputs(i));
     if (s.length != r) {
-      throw error("input " + i + " '" + tensors.name(inputId(i)) + "' must have rank " + r + ", got "
+      throw error("input " + i + " '" + inputName(i) + "' must have rank " + r + ", got "
           + Shape.of(s));
     }
   }
