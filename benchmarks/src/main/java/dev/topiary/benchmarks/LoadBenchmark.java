@@ -6,6 +6,8 @@ import dev.topiary.SessionOptions;
 import dev.topiary.TensorInfo;
 import dev.topiary.converter.ConvertOptions;
 import dev.topiary.converter.Converter;
+import dev.topiary.internal.ModelAccess;
+import dev.topiary.internal.plan.Plan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -98,7 +100,14 @@ public class LoadBenchmark {
     return p;
   }
 
-  /** {@code load-probe [--loads N] [--runs N] [model ...]}: see the class javadoc. */
+  private static int threads = SessionOptions.defaults().threads();
+  private static boolean steps;
+
+  /**
+   * {@code load-probe [--loads N] [--runs N] [--threads N] [--steps] [model ...]}: see the class
+   * javadoc; {@code --steps} also lists the plan steps whose first run took longest over their
+   * steady time.
+   */
   static void probe(String[] args) throws Exception {
     int loads = 200;
     int runs = 200;
@@ -108,6 +117,10 @@ public class LoadBenchmark {
         loads = Integer.parseInt(args[++i]);
       } else if (args[i].equals("--runs")) {
         runs = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--threads")) {
+        threads = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--steps")) {
+        steps = true;
       } else {
         names.add(args[i]);
       }
@@ -173,10 +186,19 @@ public class LoadBenchmark {
       out.put(t.name(), ByteBuffer.allocate(t.shape().elementCount() * t.dataType().byteSize()).order(ByteOrder.nativeOrder()));
     }
     long t0 = System.nanoTime();
-    try (Session s = m.newSession(SessionOptions.defaults())) {
+    try (Session s = m.newSession(SessionOptions.builder().threads(threads).build())) {
       long t1 = System.nanoTime();
+      int ns = ModelAccess.get().plan(m).steps().size();
+      long[] first = new long[ns];
+      if (steps) {
+        ModelAccess.get().timeSteps(s, first);
+      }
       s.run(in, out);
       long t2 = System.nanoTime();
+      long[] later = new long[ns];
+      if (steps) {
+        ModelAccess.get().timeSteps(s, later);
+      }
       s.run(in, out);
       long t3 = System.nanoTime();
       long[] steady = new long[runs];
@@ -186,6 +208,18 @@ public class LoadBenchmark {
         steady[r] = System.nanoTime() - a;
       }
       Arrays.sort(steady);
+      if (steps) {
+        Integer[] order = new Integer[ns];
+        for (int i = 0; i < ns; i++) {
+          order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Long.compare(first[y] - later[y], first[x] - later[x]));
+        for (int i = 0; i < Math.min(8, ns); i++) {
+          Plan.Step st = ModelAccess.get().plan(m).steps().get(order[i]);
+          System.out.printf(Locale.ROOT, "  %-40s %-16s first %.3f ms, last %.3f ms%n", st.nodeName, st.opType,
+              first[order[i]] / 1e6, later[order[i]] / 1e6);
+        }
+      }
       System.out.printf(Locale.ROOT,
           "%-18s session %.2f ms, first run %.2f ms, second %.2f ms, steady median of %d %.2f ms (min %.2f)%n",
           label, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, runs, steady[runs / 2] / 1e6, steady[0] / 1e6);

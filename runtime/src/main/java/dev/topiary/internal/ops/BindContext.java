@@ -47,6 +47,39 @@ public final class BindContext {
       return v.length == 0 ? 0 : countZeros(v) / (double) v.length;
     }
 
+    /**
+     * True when more than {@code threshold} of the elements of constant {@code id} are zero: the
+     * same answer as {@code zeroFraction(id) > threshold}, but may stop counting as soon as the
+     * answer is known (dense weights: after a fifth of them at the default threshold).
+     */
+    default boolean zeroFractionAbove(int id, double threshold) {
+      return zeroFraction(id) > threshold;
+    }
+
+    /**
+     * {@code countZeros(a) / (double) n > threshold} for a float array of {@code n} elements,
+     * stopping once the non-zeros seen leave too few elements to get there.
+     */
+    static boolean zerosAbove(float[] a, double threshold) {
+      int n = a.length;
+      if (n == 0 || threshold < 0) {
+        return 0 > threshold;
+      }
+      int nonzeros = 0;
+      for (int start = 0; start < n; start += 4096) {
+        int end = Math.min(n, start + 4096);
+        int z = 0;
+        for (int i = start; i < end; i++) {
+          z += a[i] == 0f ? 1 : 0;
+        }
+        nonzeros += end - start - z;
+        if ((n - nonzeros) / (double) n <= threshold) {
+          return false; // even if every remaining element is zero
+        }
+      }
+      return (n - nonzeros) / (double) n > threshold;
+    }
+
     /** Number of zero elements of a constant array (float[], int[], long[] or byte[]). */
     static int countZeros(Object a) {
       int z = 0;
@@ -204,6 +237,15 @@ public final class BindContext {
   public double sparsity(int i) throws ModelFormatException {
     requireConstant(i);
     return tensors.zeroFraction(node.getInputs(i));
+  }
+
+  /**
+   * {@code sparsity(i) > threshold}, answered without counting every element when it is clear
+   * earlier: how kernels decide for a sparse implementation.
+   */
+  public boolean sparsityAbove(int i, double threshold) throws ModelFormatException {
+    requireConstant(i);
+    return tensors.zeroFractionAbove(node.getInputs(i), threshold);
   }
 
   public long[] constantLongs(int i) throws ModelFormatException {

@@ -497,6 +497,15 @@ public final class Planner {
     }
 
     @Override
+    public boolean zeroFractionAbove(int id, double threshold) {
+      Object a = isSparse(id) ? null : loadConstant(id);
+      if (a instanceof float[]) {
+        return BindContext.Tensors.zerosAbove((float[]) a, threshold);
+      }
+      return zeroFraction(id) > threshold;
+    }
+
+    @Override
     public String name(int id) {
       return g.getTensors(id).getName();
     }
