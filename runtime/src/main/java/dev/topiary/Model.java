@@ -28,7 +28,9 @@ import java.util.List;
  *
  * <p>Loading reads the header, checks the SHA-256 trailer, validates the graph, resolves every
  * shape, binds the kernels (packing weights) and sizes the arena, so all errors in the file surface
- * here, as {@link ModelFormatException}, and nothing of this is left for the first run.
+ * here, as {@link ModelFormatException}, and nothing of this is left for the first run. For files
+ * of 1 MiB or more the digest is computed on a short-lived thread of its own while the graph is
+ * validated and planned; a model is returned only once the digest has matched.
  *
  * <p><b>A model is immutable and thread-safe.</b> Share one model between threads and give each
  * thread its own {@link Session}; results are bit-identical across sessions.
@@ -114,8 +116,8 @@ public final class Model implements AutoCloseable {
 
   private static Model load(ByteBuffer buffer, Planner.Options options) throws ModelFormatException {
     try {
-      Artifact a = ArtifactReader.read(buffer, true);
-      return new Model(a, Planner.plan(a, options));
+      // Large files: the SHA-256 is checked on another thread while the planner works.
+      return ArtifactReader.readConcurrently(buffer, a -> new Model(a, Planner.plan(a, options)));
     } catch (ModelFormatException e) {
       throw e;
     } catch (RuntimeException e) {

@@ -19,7 +19,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * Vector API kernels, over the C2 kernels ({@code x/fast}). Listing and help options go straight to JMH.
  * Sparse FullyConnected runs get a second table: the sparse kernel's time as a fraction of the
  * dense kernel's per shape and sparsity. {@code side-by-side [options]} runs {@link SideBySide}
- * (Topiary against ONNX Runtime) instead, {@code int8-vs-fp32 [options]} runs {@link Int8VsFp32}.
+ * (Topiary against ONNX Runtime) instead, {@code int8-vs-fp32 [options]} runs {@link Int8VsFp32},
+ * {@code load-probe [models]} runs {@link LoadBenchmark#probe} (cold and warm load, retained heap,
+ * first run against steady state).
  */
 public final class Main {
   private Main() {}
@@ -27,6 +29,10 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("side-by-side")) {
       SideBySide.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("load-probe")) {
+      LoadBenchmark.probe(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     if (args.length > 0 && args[0].equals("int8-vs-fp32")) {

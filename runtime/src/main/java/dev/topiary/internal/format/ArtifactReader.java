@@ -40,6 +40,54 @@ public final class ArtifactReader {
    * @param verifyDigest check the SHA-256 trailer (turn off only for files verified elsewhere)
    */
   public static Artifact read(ByteBuffer file, boolean verifyDigest) throws ModelFormatException {
+    ByteBuffer f = checkFrame(file);
+    if (verifyDigest) {
+      checkDigest(f);
+    }
+    return parse(f);
+  }
+
+  /**
+   * Reads with the SHA-256 trailer checked on another thread while the header is parsed and
+   * validated and {@code then} (the planner) runs on the bytes. Either way the caller sees what
+   * {@link #read(ByteBuffer, boolean) read(file, true)} followed by {@code then} would give: checks
+   * 1–2 of docs/FORMAT.md come first, a digest mismatch is reported in preference to any later
+   * failure, and nothing is returned before the digest has matched.
+   *
+   * <p>Working on bytes not yet verified is safe because nothing after the digest relies on it: the
+   * digest is not a signature (whoever edits a file can recompute it), so every later check treats
+   * the bytes as hostile and validates each size and offset before use (HostileArtifactTest
+   * recomputes the digest of the files it corrupts for that reason). Small files are verified first,
+   * on the calling thread, where a thread would cost more than it saves.
+   */
+  public static <T> T readConcurrently(ByteBuffer file, Continuation<T> then) throws ModelFormatException {
+    ByteBuffer f = checkFrame(file);
+    if (f.remaining() < CONCURRENT_DIGEST_BYTES) {
+      checkDigest(f);
+      return then.apply(parse(f));
+    }
+    ConcurrentDigest digest = ConcurrentDigest.start(f, f.remaining() - TRAILER_SIZE);
+    T result;
+    try {
+      result = then.apply(parse(f));
+    } catch (ModelFormatException | RuntimeException | Error e) {
+      checkDigest(f, digest.await(), e);
+      throw e;
+    }
+    checkDigest(f, digest.await(), null);
+    return result;
+  }
+
+  /** Files from this many bytes on are verified concurrently by {@link #readConcurrently}. */
+  public static final int CONCURRENT_DIGEST_BYTES = 1 << 20;
+
+  /** What {@link #readConcurrently} does with the parsed artifact (the planner). */
+  public interface Continuation<T> {
+    T apply(Artifact artifact) throws ModelFormatException;
+  }
+
+  /** Checks 1–2 of docs/FORMAT.md (size, magic, version, header length, end marker). */
+  private static ByteBuffer checkFrame(ByteBuffer file) throws ModelFormatException {
     ByteBuffer f = file.slice().order(ByteOrder.LITTLE_ENDIAN);
     long size = f.remaining();
     if (size < PREAMBLE_SIZE + TRAILER_SIZE) {
@@ -83,17 +131,42 @@ public final class ArtifactReader {
             "end marker missing at byte " + (size - END_MARKER.length) + " (truncated or extended file?)");
       }
     }
+    return f;
+  }
+
+  private static byte[] storedDigest(ByteBuffer f) {
     byte[] stored = new byte[DIGEST_SIZE];
     ByteBuffer d = f.duplicate();
-    ((Buffer) d).position((int) (size - TRAILER_SIZE));
+    ((Buffer) d).position(f.remaining() - TRAILER_SIZE);
     d.get(stored);
-    if (verifyDigest) {
-      byte[] actual = sha256(f, size - TRAILER_SIZE);
-      if (!MessageDigest.isEqual(stored, actual)) {
-        throw new ModelFormatException(
-            "SHA-256 digest mismatch: the file was corrupted or modified after it was written");
+    return stored;
+  }
+
+  private static void checkDigest(ByteBuffer f) throws ModelFormatException {
+    checkDigest(f, sha256(f, f.remaining() - TRAILER_SIZE), null);
+  }
+
+  /** Throws the digest mismatch, with {@code later} (a failure found meanwhile) suppressed, if any. */
+  private static void checkDigest(ByteBuffer f, byte[] actual, Throwable later) throws ModelFormatException {
+    if (!MessageDigest.isEqual(storedDigest(f), actual)) {
+      ModelFormatException e = new ModelFormatException(
+          "SHA-256 digest mismatch: the file was corrupted or modified after it was written");
+      if (later != null) {
+        e.addSuppressed(later);
       }
+      throw e;
     }
+  }
+
+  /** Checks 4–5 of docs/FORMAT.md on a file that passed {@link #checkFrame}. */
+  private static Artifact parse(ByteBuffer f) throws ModelFormatException {
+    long size = f.remaining();
+    long headerSize = f.getInt(12) & 0xFFFFFFFFL;
+    long dataOffset = ArtifactFormat.align(PREAMBLE_SIZE + headerSize);
+    long dataLength = size - TRAILER_SIZE - dataOffset;
+    int major = f.getShort(8) & 0xFFFF;
+    int minor = f.getShort(10) & 0xFFFF;
+    byte[] stored = storedDigest(f);
     for (long i = PREAMBLE_SIZE + headerSize; i < dataOffset; i++) {
       if (f.get((int) i) != 0) {
         throw new ModelFormatException("non-zero header padding at byte " + i);

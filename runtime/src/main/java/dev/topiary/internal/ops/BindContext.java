@@ -23,6 +23,13 @@ public final class BindContext {
 
     boolean isConstant(int id);
 
+    /**
+     * Records that a kernel reads tensor {@code id} through the {@link Frame} at run time, so a
+     * constant's array must stay in the plan. Constants nobody reads this way (weights a kernel
+     * packed or copied at bind time) are dropped from the plan once every node is bound.
+     */
+    default void readAtRunTime(int id) {}
+
     /** Constant values as FLOAT32 (FLOAT16 constants are widened). */
     float[] floats(int id);
 
@@ -38,6 +45,39 @@ public final class BindContext {
     default double zeroFraction(int id) {
       float[] v = floats(id);
       return v.length == 0 ? 0 : countZeros(v) / (double) v.length;
+    }
+
+    /**
+     * True when more than {@code threshold} of the elements of constant {@code id} are zero: the
+     * same answer as {@code zeroFraction(id) > threshold}, but may stop counting as soon as the
+     * answer is known (dense weights: after a fifth of them at the default threshold).
+     */
+    default boolean zeroFractionAbove(int id, double threshold) {
+      return zeroFraction(id) > threshold;
+    }
+
+    /**
+     * {@code countZeros(a) / (double) n > threshold} for a float array of {@code n} elements,
+     * stopping once the non-zeros seen leave too few elements to get there.
+     */
+    static boolean zerosAbove(float[] a, double threshold) {
+      int n = a.length;
+      if (n == 0 || threshold < 0) {
+        return 0 > threshold;
+      }
+      int nonzeros = 0;
+      for (int start = 0; start < n; start += 4096) {
+        int end = Math.min(n, start + 4096);
+        int z = 0;
+        for (int i = start; i < end; i++) {
+          z += a[i] == 0f ? 1 : 0;
+        }
+        nonzeros += end - start - z;
+        if ((n - nonzeros) / (double) n <= threshold) {
+          return false; // even if every remaining element is zero
+        }
+      }
+      return (n - nonzeros) / (double) n > threshold;
     }
 
     /** Number of zero elements of a constant array (float[], int[], long[] or byte[]). */
@@ -145,8 +185,19 @@ public final class BindContext {
     return i < node.getInputsCount() && node.getInputs(i) >= 0;
   }
 
+  /**
+   * The tensor id by which the kernel reads input {@code i} through the {@link Frame} at run time.
+   * Asking for it declares that read: a constant input keeps its array in the plan (shared by every
+   * session) only if some kernel asked for its id. A kernel that only packs or copies a constant at
+   * bind time reads it through {@link #constantFloats} / {@link #constantLongs} and never asks for
+   * its id, so the plan does not hold the raw array next to the packed copy.
+   */
   public int inputId(int i) {
-    return node.getInputs(i);
+    int id = node.getInputs(i);
+    if (id >= 0) {
+      tensors.readAtRunTime(id);
+    }
+    return id;
   }
 
   /** The tensor name of input {@code i}, for messages. */
@@ -188,6 +239,15 @@ public final class BindContext {
     return tensors.zeroFraction(node.getInputs(i));
   }
 
+  /**
+   * {@code sparsity(i) > threshold}, answered without counting every element when it is clear
+   * earlier: how kernels decide for a sparse implementation.
+   */
+  public boolean sparsityAbove(int i, double threshold) throws ModelFormatException {
+    requireConstant(i);
+    return tensors.zeroFractionAbove(node.getInputs(i), threshold);
+  }
+
   public long[] constantLongs(int i) throws ModelFormatException {
     requireConstant(i);
     return tensors.longs(node.getInputs(i));
@@ -209,15 +269,15 @@ public final class BindContext {
   /** Checks that input {@code i} has type {@code t}. */
   public void requireType(int i, DataType t) throws ModelFormatException {
     if (inputType(i) != t) {
-      throw error("input " + i + " '" + tensors.name(inputId(i)) + "' must be " + t + ", got " + inputType(i));
+      throw error("input " + i + " '" + inputName(i) + "' must be " + t + ", got " + inputType(i));
     }
   }
 
   /** Checks that input {@code i} has rank {@code r}. */
   public void requireRank(int i, int r) throws ModelFormatException {
-    int[] s = tensors.shape(inputId(i));
+    int[] s = tensors.shape(node.getInputs(i));
     if (s.length != r) {
-      throw error("input " + i + " '" + tensors.name(inputId(i)) + "' must have rank " + r + ", got "
+      throw error("input " + i + " '" + inputName(i) + "' must have rank " + r + ", got "
           + Shape.of(s));
     }
   }

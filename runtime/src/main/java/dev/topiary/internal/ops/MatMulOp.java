@@ -98,7 +98,9 @@ final class MatMulOp implements OpFactory {
       cOffs[q] = q * m * n;
     }
     int a = ctx.inputId(0);
-    int b = ctx.inputId(1);
+    // A constant B is packed (or read in place from its array) by the fast kernels, never through
+    // the Frame, so only the reference kernel and a computed B ask for its id.
+    int b = ctx.referenceKernels() || !ctx.isConstant(1) ? ctx.inputId(1) : -1;
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {
       return new Reference(m, n, k, aOffs, bOffs, cOffs, act, a, b, y);

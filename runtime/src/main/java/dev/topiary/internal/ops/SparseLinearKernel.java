@@ -71,7 +71,7 @@ final class SparseLinearKernel implements Kernel, Parallel.Task<Frame> {
 
   /** True when the weights (input {@code i} of the node) should use the sparse kernel. */
   static boolean preferred(BindContext ctx, int i) throws dev.topiary.ModelFormatException {
-    return ctx.sparseThreshold() <= 1 && ctx.sparsity(i) > ctx.sparseThreshold();
+    return ctx.sparseThreshold() <= 1 && ctx.sparsityAbove(i, ctx.sparseThreshold());
   }
 
   /** Continues sum {@code s} over the terms {@code [p, end)}. */

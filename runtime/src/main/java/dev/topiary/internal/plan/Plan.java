@@ -3,6 +3,7 @@ package dev.topiary.internal.plan;
 import dev.topiary.DataType;
 import dev.topiary.TensorInfo;
 import dev.topiary.internal.ops.Kernel;
+import java.lang.reflect.Array;
 import java.util.List;
 
 /**
@@ -33,7 +34,12 @@ public final class Plan {
   final String[] names;
   final DataType[] types;
   final int[][] shapes;
-  /** Constant storage per tensor id, or null for arena tensors. */
+  /** True for the artifact's constants. */
+  final boolean[] constant;
+  /**
+   * Constant storage per tensor id: the arrays kernels read through the Frame at run time; null for
+   * arena tensors and for constants only used at bind time (packed or copied into a kernel).
+   */
   final Object[] constants;
   /** Storage class per tensor id (see {@link Storage}). */
   final Storage[] storage;
@@ -55,6 +61,7 @@ public final class Plan {
       String[] names,
       DataType[] types,
       int[][] shapes,
+      boolean[] constant,
       Object[] constants,
       Storage[] storage,
       int[] offsets,
@@ -71,6 +78,7 @@ public final class Plan {
     this.names = names;
     this.types = types;
     this.shapes = shapes;
+    this.constant = constant;
     this.constants = constants;
     this.storage = storage;
     this.offsets = offsets;
@@ -115,7 +123,21 @@ public final class Plan {
   }
 
   public boolean isConstant(int id) {
-    return constants[id] != null;
+    return constant[id];
+  }
+
+  /**
+   * Bytes of the constant arrays the plan itself holds (those read through the Frame at run time);
+   * weights packed or copied into kernels are not counted.
+   */
+  public long constantBytes() {
+    long total = 0;
+    for (int id = 0; id < constants.length; id++) {
+      if (constants[id] != null) {
+        total += (long) Array.getLength(constants[id]) * storage[id].bytes;
+      }
+    }
+    return total;
   }
 
   /** Peak arena bytes of one session, all storage classes together. */
@@ -146,7 +168,7 @@ public final class Plan {
     }
     Object[] arrays = new Object[names.length];
     for (int id = 0; id < names.length; id++) {
-      arrays[id] = constants[id] != null ? constants[id] : arenas[storage[id].ordinal()];
+      arrays[id] = constant[id] ? constants[id] : arenas[storage[id].ordinal()];
     }
     return arrays;
   }

@@ -96,6 +96,8 @@ public final class Planner {
     final int[][] shapes;
     final Object[] constants;
     final boolean[] known;
+    /** Tensors some kernel reads through the Frame at run time ({@link #readAtRunTime}). */
+    final boolean[] readAtRunTime;
     final QuantParams[] quant;
 
     Run(Graph g, ConstantSource source, Options options) {
@@ -107,6 +109,7 @@ public final class Planner {
       this.shapes = new int[nt][];
       this.constants = new Object[nt];
       this.known = new boolean[nt];
+      this.readAtRunTime = new boolean[nt];
       this.quant = new QuantParams[nt];
       for (int i = 0; i < nt; i++) {
         TensorDesc t = g.getTensors(i);
@@ -251,10 +254,19 @@ public final class Planner {
         arenaBytes += r.peak * cls.bytes;
         lowerBound += r.lowerBound * cls.bytes;
       }
+      for (int id : g.getInputsList()) {
+        readAtRunTime[id] = true;
+      }
+      for (int id : g.getOutputsList()) {
+        readAtRunTime[id] = true;
+      }
+      boolean[] constant = new boolean[nt];
       for (int t = 0; t < nt; t++) {
         if (g.getTensors(t).getConstant()) {
+          constant[t] = true;
           storage[t] = Storage.of(types[t]);
-          constants[t] = loadConstant(t);
+          // Only constants read through the Frame stay: a packed weight is not held twice.
+          constants[t] = readAtRunTime[t] ? loadConstant(t) : null;
         } else if (storage[t] == null) {
           storage[t] = Storage.of(types[t]);
         }
@@ -263,7 +275,7 @@ public final class Planner {
       for (int t = 0; t < nt; t++) {
         names[t] = name(t);
       }
-      return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constants, storage, offsets,
+      return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constant, constants, storage, offsets,
           arenaElements, arenaBytes, lowerBound, scratch, scratchInts, toArray(g.getInputsList()), toArray(g.getOutputsList()),
           infos(g.getInputsList()), infos(g.getOutputsList()));
     }
@@ -423,6 +435,11 @@ public final class Planner {
     }
 
     @Override
+    public void readAtRunTime(int id) {
+      readAtRunTime[id] = true;
+    }
+
+    @Override
     public float[] floats(int id) {
       Object a = loadConstant(id);
       if (a instanceof float[]) {
@@ -477,6 +494,15 @@ public final class Planner {
         return 1.0 - (double) g.getTensors(id).getSparse().getNonzeroCount() / n;
       }
       return BindContext.Tensors.countZeros(loadConstant(id)) / (double) n;
+    }
+
+    @Override
+    public boolean zeroFractionAbove(int id, double threshold) {
+      Object a = isSparse(id) ? null : loadConstant(id);
+      if (a instanceof float[]) {
+        return BindContext.Tensors.zerosAbove((float[]) a, threshold);
+      }
+      return zeroFraction(id) > threshold;
     }
 
     @Override
