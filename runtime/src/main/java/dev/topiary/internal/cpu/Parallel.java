@@ -23,6 +23,15 @@ public abstract class Parallel {
     void run(C context, int from, int to, int worker);
   }
 
+  /**
+   * Default of {@link #minParallelWork()}: 4 M multiply-adds, about 40–80 µs of work on one core. A
+   * dispatch that must wake a parked worker costs tens of microseconds on a busy machine, so
+   * smaller layers lost more than they gained: with the earlier 64 K, two threads took 2× the
+   * one-thread time on the Fashion-MNIST CNN at batch 1 (largest layer 0.8 M multiply-adds) and
+   * 1.7× on the MLP at batch 32 (1.6 M); docs/BENCHMARKS.md.
+   */
+  public static final long DEFAULT_MIN_PARALLEL_WORK = 1 << 22;
+
   private static final Task<RangeBody> RUN_BODY = (body, from, to, worker) -> body.run(from, to, worker);
 
   private static final Parallel SEQUENTIAL =
@@ -47,6 +56,16 @@ public abstract class Parallel {
 
   /** Number of chunks work is split into (the calling thread counts as worker 0). */
   public abstract int workers();
+
+  /**
+   * Work (in multiply-adds, or elementary operations of similar cost) below which a kernel runs on
+   * the calling thread instead of dispatching: {@link #DEFAULT_MIN_PARALLEL_WORK} unless a test
+   * lowered it ({@link ThreadPool#minParallelWork(long)}). Whether a kernel splits never changes its
+   * results, only its speed.
+   */
+  public long minParallelWork() {
+    return DEFAULT_MIN_PARALLEL_WORK;
+  }
 
   /** Runs {@code body} over {@code [0, n)} split into contiguous chunks; returns when all finish. */
   public final void forRange(int n, RangeBody body) {

@@ -5,13 +5,23 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of {@code threads - 1} daemon workers plus the calling thread. Dispatch is a
- * volatile generation counter: workers spin briefly after finishing a chunk (kernels of one
- * inference follow each other within microseconds), then park; the caller unparks only parked
- * workers. No allocation per dispatch.
+ * volatile generation counter: workers spin after finishing a chunk for {@link #SPIN_NANOS} of
+ * wall time, then park; the caller unparks only parked workers. No allocation per dispatch.
+ *
+ * <p>The spin is timed with {@link System#nanoTime()} (read every {@code SPIN_CHECK} iterations)
+ * rather than counted in iterations, whose duration depends on the CPU.
  */
 public final class ThreadPool extends Parallel implements AutoCloseable {
-  /** About 50 µs of spinning before parking. */
-  private static final int SPIN_LIMIT = 1 << 14;
+  /**
+   * Wall time a worker (or the waiting caller) spins before it parks. Short on purpose: on a busy
+   * machine a thread that spins for long looks CPU-bound to the scheduler and is then preempted
+   * for whole time slices (milliseconds); 300 µs made two threads 20–30× slower than one on the
+   * Fashion-MNIST models at a load average of 3 on 2 cores, 60 µs 2–3× (docs/BENCHMARKS.md).
+   * Small layers avoid the pool altogether (the kernels' work thresholds).
+   */
+  static final long SPIN_NANOS = 20_000L;
+  /** Spin iterations between two reads of the clock. */
+  private static final int SPIN_CHECK = 64;
 
   private final Worker[] workers;
   private final int threads;
@@ -23,6 +33,7 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   private volatile boolean closed;
   private volatile Throwable failure;
   private volatile Thread waiter;
+  private volatile long minParallelWork = DEFAULT_MIN_PARALLEL_WORK;
 
   /** Starts {@code threads - 1} worker threads. */
   public ThreadPool(int threads) {
@@ -40,6 +51,22 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   @Override
   public int workers() {
     return threads;
+  }
+
+  @Override
+  public long minParallelWork() {
+    return minParallelWork;
+  }
+
+  /**
+   * Sets {@link #minParallelWork()}; 0 makes every kernel split its work, which tests use so that
+   * small shapes still exercise the parallel paths. Call between runs.
+   */
+  public void minParallelWork(long work) {
+    if (work < 0) {
+      throw new IllegalArgumentException("minimum parallel work must be >= 0, got " + work);
+    }
+    this.minParallelWork = work;
   }
 
   @Override
@@ -77,9 +104,15 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
       own = t;
     }
     int spins = 0;
+    long deadline = 0;
     while (remaining.get() != 0) {
-      if (++spins > SPIN_LIMIT) {
-        LockSupport.parkNanos(this, 50_000L);
+      if (++spins % SPIN_CHECK == 0) {
+        long now = System.nanoTime();
+        if (deadline == 0) {
+          deadline = now + SPIN_NANOS;
+        } else if (now - deadline > 0) {
+          LockSupport.parkNanos(this, 50_000L);
+        }
       }
     }
     this.task = null;
@@ -128,14 +161,15 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
       long seen = startGeneration;
       while (true) {
         int spins = 0;
+        long deadline = System.nanoTime() + SPIN_NANOS;
         while (generation == seen) {
-          if (++spins > SPIN_LIMIT) {
+          if (++spins % SPIN_CHECK == 0 && System.nanoTime() - deadline > 0) {
             parked = true;
             if (generation == seen) {
               LockSupport.park(ThreadPool.this);
             }
             parked = false;
-            spins = 0;
+            deadline = System.nanoTime() + SPIN_NANOS;
           }
         }
         seen = generation;

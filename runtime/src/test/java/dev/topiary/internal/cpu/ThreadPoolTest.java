@@ -106,4 +106,32 @@ public class ThreadPoolTest {
       assertTrue(e.getMessage().contains("closed"));
     }
   }
+
+  @Test
+  public void minParallelWorkDefaultsAndRejectsNegative() {
+    assertEquals(Parallel.DEFAULT_MIN_PARALLEL_WORK, Parallel.sequential().minParallelWork());
+    try (ThreadPool pool = new ThreadPool(2)) {
+      assertEquals(Parallel.DEFAULT_MIN_PARALLEL_WORK, pool.minParallelWork());
+      pool.minParallelWork(0);
+      assertEquals(0, pool.minParallelWork());
+      try {
+        pool.minParallelWork(-1);
+        fail();
+      } catch (IllegalArgumentException e) {
+        assertEquals("minimum parallel work must be >= 0, got -1", e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  public void dispatchesAfterTheWorkerParked() throws Exception {
+    try (ThreadPool pool = new ThreadPool(3)) {
+      AtomicInteger count = new AtomicInteger();
+      for (int i = 0; i < 3; i++) {
+        Thread.sleep(2 * ThreadPool.SPIN_NANOS / 1_000_000 + 5);
+        pool.forRange(7, (from, to, w) -> count.addAndGet(to - from));
+      }
+      assertEquals(21, count.get());
+    }
+  }
 }
