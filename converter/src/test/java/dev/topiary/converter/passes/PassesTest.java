@@ -309,4 +309,34 @@ public class PassesTest {
     assertEquals(0, Graphs.count(opt, "HardSwish"));
     assertEquals(1, Graphs.count(opt, "Div"));
   }
+
+  @Test
+  public void squeezeExcitationScaleRunsInNhwc() throws Exception {
+    float[] w = new float[4 * 3 * 3 * 3];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) Math.sin(i * 0.7) * 0.8f;
+    }
+    float[] w2 = new float[16];
+    for (int i = 0; i < w2.length; i++) {
+      w2[i] = (float) Math.cos(i * 0.3);
+    }
+    byte[] m = new OnnxBuilder(13).input("x", 1, 3, 5, 5).init("w", new int[] {4, 3, 3, 3}, w)
+        .init("w2", new int[] {4, 4, 1, 1}, w2)
+        .node("Conv", in("x", "w"), "c").ints("pads", 1, 1, 1, 1).add()
+        .node("GlobalAveragePool", in("c"), "g").add()
+        .node("Conv", in("g", "w2"), "s").add()
+        .node("HardSigmoid", in("s"), "h").add()
+        .node("Mul", in("c", "h"), "y").add().output("y").bytes();
+    Graph opt = Graphs.lowered(m, true);
+    assertEquals(Graphs.runtimeOps(opt).toString(), 2, Graphs.count(opt, "Transpose"));
+    float[] x = new float[75];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.cos(i * 1.3) * 3;
+    }
+    float[] want = dev.topiary.converter.Run.run(
+        Converter.convert(m, ConvertOptions.builder().optimize(false).build()).artifact(), "x", new int[] {1, 3, 5, 5}, x, "y");
+    float[] got = dev.topiary.converter.Run.run(
+        Converter.convert(m, ConvertOptions.defaults()).artifact(), "x", new int[] {1, 3, 5, 5}, x, "y");
+    assertArrayEquals(want, got, 1e-5f);
+  }
 }
