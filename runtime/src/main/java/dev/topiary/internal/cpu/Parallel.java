@@ -1,10 +1,12 @@
 package dev.topiary.internal.cpu;
 
 /**
- * Static data-parallel execution: {@link #forRange} splits {@code [0, n)} into {@link #workers()}
- * contiguous chunks, chunk {@code w} being {@code [n·w/W, n·(w+1)/W)}, and runs them at once. The
- * split depends only on {@code n} and the worker count, so a kernel whose output elements are
- * each computed by one chunk gives bit-identical results for any number of workers.
+ * Data-parallel execution: {@link #forRange} cuts {@code [0, n)} into contiguous chunks and runs
+ * them on {@link #workers()} threads at once. Which thread runs which chunk, and where chunks
+ * begin, are not fixed ({@link ThreadPool} hands out chunks as threads ask for them, so a thread
+ * the OS preempted does not hold the others up): a kernel must compute each of its items the same
+ * way whatever chunk the item falls in, and then gives bit-identical results for any number of
+ * workers.
  *
  * <p>Not reentrant: a body must not call {@code forRange} again.
  *
