@@ -30,7 +30,7 @@ public abstract class Parallel {
    * dispatch that must wake a parked worker costs tens of microseconds on a busy machine, so
    * smaller layers lost more than they gained: with the earlier 64 K, two threads took 2× the
    * one-thread time on the Fashion-MNIST CNN at batch 1 (largest layer 0.8 M multiply-adds) and
-   * 1.7× on the MLP at batch 32 (1.6 M); docs/BENCHMARKS.md.
+   * 2.5× on the MLP at batch 32 (1.6 M; still 1.7× with a 1 M threshold); docs/BENCHMARKS.md.
    */
   public static final long DEFAULT_MIN_PARALLEL_WORK = 1 << 22;
 

@@ -12,8 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The items are cut into about {@code 4·threads} chunks, which the caller and the workers claim
  * one at a time (a compare-and-set on one counter) until none is left: on a busy machine a worker
  * that is preempted, or slow to wake, leaves its share to the others instead of making the caller
- * wait a whole time slice (two threads took 3× the one-thread time on the Fashion-MNIST CNN at
- * batch 32 with static halves; docs/BENCHMARKS.md).
+ * wait for it, possibly a whole time slice (docs/BENCHMARKS.md, "Small models at batch 1").
  *
  * <p>The spin is timed with {@link System#nanoTime()} (read every {@code SPIN_CHECK} iterations)
  * rather than counted in iterations, whose duration depends on the CPU.
