@@ -58,6 +58,11 @@ public final class Model implements AutoCloseable {
           public void timeSteps(Session session, long[] stepNanos) {
             session.timeSteps(stepNanos);
           }
+
+          @Override
+          public void minParallelWork(Session session, long work) {
+            session.minParallelWork(work);
+          }
         });
   }
 

@@ -181,6 +181,16 @@ public final class Session implements AutoCloseable {
     stepNanos = nanos;
   }
 
+  /** Test hook reached through {@code ModelAccess.minParallelWork}. */
+  void minParallelWork(long work) {
+    if (closed) {
+      throw new IllegalStateException("session is closed");
+    }
+    if (parallel instanceof ThreadPool) {
+      ((ThreadPool) parallel).minParallelWork(work);
+    }
+  }
+
   private void enter() {
     if (closed) {
       throw new IllegalStateException("session is closed");

@@ -44,6 +44,7 @@ final class VectorTesting {
   static float[] run(byte[] artifact, Kernels kernels, int threads, Map<String, Tensor> in) throws Exception {
     try (Model m = load(artifact, kernels);
         Session s = m.newSession(SessionOptions.builder().threads(threads).build())) {
+      dev.topiary.internal.ModelAccess.get().minParallelWork(s, 0); // split even small shapes across the threads
       return s.run(in).get("y").toFloatArray();
     }
   }

@@ -44,4 +44,12 @@ public abstract class ModelAccess {
    * @throws IllegalArgumentException if the array's length is not the number of plan steps
    */
   public abstract void timeSteps(dev.topiary.Session session, long[] stepNanos);
+
+  /**
+   * Sets the work below which the kernels of {@code session} run on the calling thread
+   * ({@code Parallel.minParallelWork()}); 0 splits every kernel's work across the session's
+   * threads. For tests, so that small shapes exercise the parallel paths; no effect on a
+   * one-thread session. Results do not depend on it.
+   */
+  public abstract void minParallelWork(dev.topiary.Session session, long work);
 }

@@ -51,11 +51,13 @@ final class ActivationImport {
         Lowerings.unary(l, "Gelu", Attributes.builder().set("approximate", approx).build());
       });
 
+  static final OnnxRule HARD_SWISH = unary("HardSwish", "HardSwish");
+
   private static final Map<String, OnnxRule> UNARY = Map.of(
       "Relu", unary("Relu", "Relu"),
       "Sigmoid", unary("Sigmoid", "Sigmoid"),
       "Tanh", unary("Tanh", "Tanh"),
-      "HardSwish", unary("HardSwish", "HardSwish"),
+      "HardSwish", HARD_SWISH,
       "LeakyRelu", new OnnxRule("LeakyRelu", 1, ActivationImport::same, null,
           l -> Lowerings.unary(l, "LeakyRelu",
               Attributes.builder().set("alpha", l.op().attrs().f("alpha", 0.01f)).build())),

@@ -11,4 +11,9 @@ public final class OnnxOps {
   public static Op gelu(String approximate) {
     return ActivationImport.GELU.op(Attributes.builder().set("approximate", approximate).build());
   }
+
+  /** ONNX {@code HardSwish} (opset 14). */
+  public static Op hardSwish() {
+    return ActivationImport.HARD_SWISH.op(Attributes.EMPTY);
+  }
 }

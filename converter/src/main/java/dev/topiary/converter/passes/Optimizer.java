@@ -25,8 +25,8 @@ public final class Optimizer {
   /** The full optimising pipeline, in order. */
   public static List<Pass> optimizing() {
     return List.of(new ShapeInference(), new DeadCodeElimination(), new IdentityRemoval(), new ConstantFolding(),
-        new GeluFusion(), new BatchNormFolding(), new DeadCodeElimination(), new LowerToRuntime(),
-        new TransposeSinking(), new ActivationFusion(), new DeadCodeElimination());
+        new GeluFusion(), new HardSwishFusion(), new BatchNormFolding(), new DeadCodeElimination(),
+        new LowerToRuntime(), new TransposeSinking(), new ActivationFusion(), new DeadCodeElimination());
   }
 
   private final List<Pass> passes;

@@ -28,7 +28,9 @@ import java.util.Set;
  *   <li>reshape-like ops in a row merge, and a reshape to the same shape vanishes;
  *   <li>a single-reader transpose moves below an elementwise unary op, BatchNorm, Softmax,
  *       ReduceMean with keepdims, or Pad (whose axes, or pads, are permuted);
- *   <li>below a binary op whose other input is a constant (transposed to match) or a transpose
+ *   <li>below a binary op whose other input is a constant (transposed to match), a computed
+ *       tensor that the transpose would only move size-1 dims of (reshaped to match: the
+ *       squeeze-excitation scale {@code [1,C,1,1]}) or a transpose
  *       with the same permutation;
  *   <li>below a Concat whose inputs are all such transposes or constants.
  * </ol>
@@ -237,6 +239,15 @@ public final class TransposeSinking implements Pass {
         System.arraycopy(s, 0, aligned, r - s.length, s.length);
         TensorValue v = f.value().reshape(aligned).transpose(inv);
         nin[i] = p.constant(g.node(o.node()).name() + "/t", v);
+      } else if (!n.op().type().equals("Concat") && f.rank() == r && onlyMovesUnitDims(f.shape(), inv)) {
+        // A computed operand such as a squeeze-excitation scale [1,C,1,1]: transposing it only
+        // moves size-1 dims, so a Reshape (free) takes the transpose's place.
+        int[] s = f.shape();
+        int[] moved = new int[r];
+        for (int k = 0; k < r; k++) {
+          moved[k] = s[inv[k]];
+        }
+        nin[i] = p.add(g.node(o.node()).name() + "/t", reshape(moved), o);
       } else {
         return Optional.empty();
       }

@@ -46,8 +46,9 @@ public class ConvertCommandTest {
     assertTrue(o, o.contains("\noutput         y [1,4] FLOAT32\n"));
     assertTrue(o, o.contains("\nONNX op (before)  nodes    runtime op (after)  nodes\n"));
     assertTrue(o, o.matches("(?s).*\\nAdd\\s+1\\s+Add\\s+1\\n.*"));
-    assertTrue(o, o.matches("(?s).*\\nIdentity\\s+1\\s+Relu\\s+1\\n.*"));
-    assertTrue(o, o.matches("(?s).*\\ntotal\\s+3\\s+total\\s+2\\n.*"));
+    // The Relu is fused into the Add (activation fusion).
+    assertTrue(o, o.matches("(?s).*\\nIdentity\\s+1\\nRelu\\s+1\\n.*"));
+    assertTrue(o, o.matches("(?s).*\\ntotal\\s+3\\s+total\\s+1\\n.*"));
     assertTrue(o, o.endsWith("\nnotes\n  batch dimension of 'x' fixed to 1 (use --input-shape to change it)\n"));
 
     try (Model m = Model.load(out)) {
@@ -79,9 +80,9 @@ public class ConvertCommandTest {
     assertTrue((Double) j.get("convert_ms") > 0);
     assertEquals(4.0, j.get("parameters"));
     assertEquals(Map.of("Add", 1.0, "Identity", 1.0, "Relu", 1.0), j.get("ops_before"));
-    assertEquals(Map.of("Add", 1.0, "Relu", 1.0), j.get("ops_after"));
+    assertEquals(Map.of("Add", 1.0), j.get("ops_after"));
     assertEquals(3.0, j.get("nodes_before"));
-    assertEquals(2.0, j.get("nodes_after"));
+    assertEquals(1.0, j.get("nodes_after"));
     assertEquals(List.of(), j.get("notes"));
     assertEquals(List.of(3.0, 4.0), ((Map<String, Object>) ((List<Object>) j.get("inputs")).get(0)).get("shape"));
     Map<String, Object> meta = (Map<String, Object>) j.get("metadata");

@@ -160,7 +160,10 @@ public class PassesTest {
     Graph opt = Graphs.lowered(residual(), true);
     assertEquals(Graphs.runtimeOps(opt).toString(), 1, Graphs.count(opt, "Transpose"));
     assertEquals((int) opt.inputs().get(0), opt.live(Dialect.RUNTIME, "Transpose").get(0).inputs().get(0).node());
-    assertEquals("the Relu after the residual Add stays", 1, Graphs.count(opt, "Relu"));
+    assertEquals("the Relu after the residual Add is fused into it", 0, Graphs.count(opt, "Relu"));
+    Node last = opt.node(opt.live(Dialect.RUNTIME, "GlobalAvgPool").get(0).input(0).node());
+    assertEquals("Add", last.op().type());
+    assertEquals("RELU", last.op().attrs().s("activation", ""));
     assertEquals(0, Graphs.count(opt, "Flatten"));
     assertArrayEquals(new int[] {1, 4}, opt.fact(opt.outputs().get(0).outlet()).shape());
   }
@@ -237,5 +240,106 @@ public class PassesTest {
     g = p.apply();
     GraphCheck.check(g);
     assertArrayEquals(new int[] {2}, g.fact(g.outputs().get(0).outlet()).shape());
+  }
+
+  /** Conv (bias, 3 → 4 channels, 5×5) then HardSwish written out in {@code form}, NCHW. */
+  static byte[] hardSwishModel(int form) {
+    float[] w = new float[4 * 3 * 3 * 3];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) Math.sin(i * 0.7) * 0.8f;
+    }
+    OnnxBuilder b = new OnnxBuilder(13).input("x", 1, 3, 5, 5).init("w", new int[] {4, 3, 3, 3}, w)
+        .init("bias", new int[] {4}, 0.5f, -1f, 2f, -3f)
+        .init("three", new int[0], 3f).init("zero", new int[0], 0f).init("six", new int[0], 6f)
+        .init("sixth", new int[0], 1 / 6f)
+        .node("Conv", in("x", "w", "bias"), "c").ints("pads", 1, 1, 1, 1).add();
+    switch (form) {
+      case 0: // Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6): PaddlePaddle's hard_swish
+        b.node("Add", in("c", "three"), "a").add().node("Clip", in("a", "zero", "six"), "r").add()
+            .node("Mul", in("c", "r"), "m").add().node("Div", in("m", "six"), "y").add();
+        break;
+      case 1: // (1/6)·Mul(Clip(Add(3, x), 0, 6), x)
+        b.node("Add", in("three", "c"), "a").add().node("Clip", in("a", "zero", "six"), "r").add()
+            .node("Mul", in("r", "c"), "m").add().node("Mul", in("sixth", "m"), "y").add();
+        break;
+      case 2: // Mul(x, Div(Clip(Add(x, 3), 0, 6), 6))
+        b.node("Add", in("c", "three"), "a").add().node("Clip", in("a", "zero", "six"), "r").add()
+            .node("Div", in("r", "six"), "h").add().node("Mul", in("c", "h"), "y").add();
+        break;
+      case 3: // Mul(HardSigmoid(x, 1/6, 0.5), x)
+        b.node("HardSigmoid", in("c"), "h").attr("alpha", 1 / 6f).attr("beta", 0.5f).add()
+            .node("Mul", in("h", "c"), "y").add();
+        break;
+      default: // not HardSwish: Add 2 instead of 3
+        b.init("two", new int[0], 2f).node("Add", in("c", "two"), "a").add().node("Clip", in("a", "zero", "six"), "r").add()
+            .node("Mul", in("c", "r"), "m").add().node("Div", in("m", "six"), "y").add();
+    }
+    return b.output("y").bytes();
+  }
+
+  @Test
+  public void hardSwishPatternsFuseIntoTheConvolution() throws Exception {
+    float[] x = new float[75];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.cos(i * 1.3) * 3;
+    }
+    for (int form = 0; form < 5; form++) {
+      byte[] m = hardSwishModel(form);
+      Graph opt = Graphs.lowered(m, true);
+      float[] want = dev.topiary.converter.Run.run(
+          Converter.convert(m, ConvertOptions.builder().optimize(false).build()).artifact(), "x", new int[] {1, 3, 5, 5}, x, "y");
+      float[] got = dev.topiary.converter.Run.run(
+          Converter.convert(m, ConvertOptions.defaults()).artifact(), "x", new int[] {1, 3, 5, 5}, x, "y");
+      assertArrayEquals("form " + form, want, got, 1e-5f);
+      if (form == 4) {
+        assertEquals("Add 2 is not HardSwish", 1, Graphs.count(opt, "Add"));
+        continue;
+      }
+      assertEquals("form " + form + ": " + Graphs.runtimeOps(opt), List.of("Transpose{perm=[0, 2, 3, 1]}"),
+          Graphs.runtimeOps(opt).subList(0, 1));
+      assertEquals("form " + form, "HARD_SWISH", opt.live(Dialect.RUNTIME, "Conv2D").get(0).op().attrs().s("activation", ""));
+      assertEquals("form " + form + ": " + Graphs.runtimeOps(opt), 3, Graphs.runtimeOps(opt).size());
+    }
+  }
+
+  @Test
+  public void hardSwishPatternWithAnotherReaderStays() throws Exception {
+    byte[] m = new OnnxBuilder(13).input("x", 1, 4).init("three", new int[0], 3f).init("zero", new int[0], 0f)
+        .init("six", new int[0], 6f)
+        .node("Add", in("x", "three"), "a").add().node("Clip", in("a", "zero", "six"), "r").add()
+        .node("Mul", in("x", "r"), "m").add().node("Div", in("m", "six"), "y").add().output("y").output("r").bytes();
+    Graph opt = Graphs.lowered(m, true);
+    assertEquals(0, Graphs.count(opt, "HardSwish"));
+    assertEquals(1, Graphs.count(opt, "Div"));
+  }
+
+  @Test
+  public void squeezeExcitationScaleRunsInNhwc() throws Exception {
+    float[] w = new float[4 * 3 * 3 * 3];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) Math.sin(i * 0.7) * 0.8f;
+    }
+    float[] w2 = new float[16];
+    for (int i = 0; i < w2.length; i++) {
+      w2[i] = (float) Math.cos(i * 0.3);
+    }
+    byte[] m = new OnnxBuilder(13).input("x", 1, 3, 5, 5).init("w", new int[] {4, 3, 3, 3}, w)
+        .init("w2", new int[] {4, 4, 1, 1}, w2)
+        .node("Conv", in("x", "w"), "c").ints("pads", 1, 1, 1, 1).add()
+        .node("GlobalAveragePool", in("c"), "g").add()
+        .node("Conv", in("g", "w2"), "s").add()
+        .node("HardSigmoid", in("s"), "h").add()
+        .node("Mul", in("c", "h"), "y").add().output("y").bytes();
+    Graph opt = Graphs.lowered(m, true);
+    assertEquals(Graphs.runtimeOps(opt).toString(), 2, Graphs.count(opt, "Transpose"));
+    float[] x = new float[75];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.cos(i * 1.3) * 3;
+    }
+    float[] want = dev.topiary.converter.Run.run(
+        Converter.convert(m, ConvertOptions.builder().optimize(false).build()).artifact(), "x", new int[] {1, 3, 5, 5}, x, "y");
+    float[] got = dev.topiary.converter.Run.run(
+        Converter.convert(m, ConvertOptions.defaults()).artifact(), "x", new int[] {1, 3, 5, 5}, x, "y");
+    assertArrayEquals(want, got, 1e-5f);
   }
 }

@@ -1,10 +1,12 @@
 package dev.topiary.internal.cpu;
 
 /**
- * Static data-parallel execution: {@link #forRange} splits {@code [0, n)} into {@link #workers()}
- * contiguous chunks, chunk {@code w} being {@code [n·w/W, n·(w+1)/W)}, and runs them at once. The
- * split depends only on {@code n} and the worker count, so a kernel whose output elements are
- * each computed by one chunk gives bit-identical results for any number of workers.
+ * Data-parallel execution: {@link #forRange} cuts {@code [0, n)} into contiguous chunks and runs
+ * them on {@link #workers()} threads at once. Which thread runs which chunk, and where chunks
+ * begin, are not fixed ({@link ThreadPool} hands out chunks as threads ask for them, so a thread
+ * the OS preempted does not hold the others up): a kernel must compute each of its items the same
+ * way whatever chunk the item falls in, and then gives bit-identical results for any number of
+ * workers.
  *
  * <p>Not reentrant: a body must not call {@code forRange} again.
  *
@@ -22,6 +24,15 @@ public abstract class Parallel {
   public interface Task<C> {
     void run(C context, int from, int to, int worker);
   }
+
+  /**
+   * Default of {@link #minParallelWork()}: 4 M multiply-adds, about 40–80 µs of work on one core. A
+   * dispatch that must wake a parked worker costs tens of microseconds on a busy machine, so
+   * smaller layers lost more than they gained: with the earlier 64 K, two threads took 2× the
+   * one-thread time on the Fashion-MNIST CNN at batch 1 (largest layer 0.8 M multiply-adds) and
+   * 2.5× on the MLP at batch 32 (1.6 M; still 1.7× with a 1 M threshold); docs/BENCHMARKS.md.
+   */
+  public static final long DEFAULT_MIN_PARALLEL_WORK = 1 << 22;
 
   private static final Task<RangeBody> RUN_BODY = (body, from, to, worker) -> body.run(from, to, worker);
 
@@ -47,6 +58,16 @@ public abstract class Parallel {
 
   /** Number of chunks work is split into (the calling thread counts as worker 0). */
   public abstract int workers();
+
+  /**
+   * Work (in multiply-adds, or elementary operations of similar cost) below which a kernel runs on
+   * the calling thread instead of dispatching: {@link #DEFAULT_MIN_PARALLEL_WORK} unless a test
+   * lowered it ({@link ThreadPool#minParallelWork(long)}). Whether a kernel splits never changes its
+   * results, only its speed.
+   */
+  public long minParallelWork() {
+    return DEFAULT_MIN_PARALLEL_WORK;
+  }
 
   /** Runs {@code body} over {@code [0, n)} split into contiguous chunks; returns when all finish. */
   public final void forRange(int n, RangeBody body) {

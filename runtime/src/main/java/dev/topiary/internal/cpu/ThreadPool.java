@@ -1,21 +1,45 @@
 package dev.topiary.internal.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of {@code threads - 1} daemon workers plus the calling thread. Dispatch is a
- * volatile generation counter: workers spin briefly after finishing a chunk (kernels of one
- * inference follow each other within microseconds), then park; the caller unparks only parked
- * workers. No allocation per dispatch.
+ * volatile generation counter: workers spin after finishing a chunk for {@link #SPIN_NANOS} of
+ * wall time, then park; the caller unparks only parked workers. No allocation per dispatch.
+ *
+ * <p>The items are cut into about {@code 4·threads} chunks, which the caller and the workers claim
+ * one at a time (a compare-and-set on one counter) until none is left: on a busy machine a worker
+ * that is preempted, or slow to wake, leaves its share to the others instead of making the caller
+ * wait for it, possibly a whole time slice (docs/BENCHMARKS.md, "Small models at batch 1").
+ *
+ * <p>The spin is timed with {@link System#nanoTime()} (read every {@code SPIN_CHECK} iterations)
+ * rather than counted in iterations, whose duration depends on the CPU.
  */
 public final class ThreadPool extends Parallel implements AutoCloseable {
-  /** About 50 µs of spinning before parking. */
-  private static final int SPIN_LIMIT = 1 << 14;
+  /**
+   * Wall time a worker (or the waiting caller) spins before it parks. Short on purpose: on a busy
+   * machine a thread that spins for long looks CPU-bound to the scheduler and is then preempted
+   * for whole time slices (milliseconds); 300 µs made two threads 20–30× slower than one on the
+   * Fashion-MNIST models at a load average of 3 on 2 cores, 60 µs 2–3× (docs/BENCHMARKS.md).
+   * Small layers avoid the pool altogether (the kernels' work thresholds).
+   */
+  static final long SPIN_NANOS = 20_000L;
+  /** Chunks per thread a dispatch is cut into: small enough to rebalance, few enough to claim cheaply. */
+  private static final int CHUNKS_PER_THREAD = 4;
+  /** Spin iterations between two reads of the clock. */
+  private static final int SPIN_CHECK = 64;
 
   private final Worker[] workers;
   private final int threads;
-  private final AtomicInteger remaining = new AtomicInteger();
+  /** Dispatch number (high 32 bits) and first unclaimed item (low 32 bits) of the current dispatch. */
+  private final AtomicLong claims = new AtomicLong();
+  /** Items of the current dispatch that have run (or failed). */
+  private final AtomicInteger done = new AtomicInteger();
+  /** Number of the current dispatch; written by the calling thread only. */
+  private int dispatch;
+  private volatile int grain;
   private volatile long generation;
   private volatile Task<Object> task;
   private volatile Object context;
@@ -23,6 +47,7 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   private volatile boolean closed;
   private volatile Throwable failure;
   private volatile Thread waiter;
+  private volatile long minParallelWork = DEFAULT_MIN_PARALLEL_WORK;
 
   /** Starts {@code threads - 1} worker threads. */
   public ThreadPool(int threads) {
@@ -43,6 +68,22 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   }
 
   @Override
+  public long minParallelWork() {
+    return minParallelWork;
+  }
+
+  /**
+   * Sets {@link #minParallelWork()}; 0 makes every kernel split its work, which tests use so that
+   * small shapes still exercise the parallel paths. Call between runs.
+   */
+  public void minParallelWork(long work) {
+    if (work < 0) {
+      throw new IllegalArgumentException("minimum parallel work must be >= 0, got " + work);
+    }
+    this.minParallelWork = work;
+  }
+
+  @Override
   @SuppressWarnings("unchecked")
   public <C> void forRange(int n, C context, Task<? super C> task) {
     if (closed) {
@@ -58,33 +99,36 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
     this.task = (Task<Object>) task;
     this.context = context;
     this.items = n;
+    this.grain = Math.max(1, n / (CHUNKS_PER_THREAD * threads));
     this.failure = null;
     this.waiter = Thread.currentThread();
-    remaining.set(workers.length);
+    done.set(0);
+    int seq = ++dispatch;
+    claims.set((long) seq << 32);
     generation++;
     for (Worker w : workers) {
       if (w.parked) {
         LockSupport.unpark(w.thread);
       }
     }
-    Throwable own = null;
-    try {
-      int end = chunkStart(n, 1, threads);
-      if (end > 0) {
-        task.run(context, 0, end, 0);
-      }
-    } catch (Throwable t) {
-      own = t;
-    }
+    work(seq, 0);
     int spins = 0;
-    while (remaining.get() != 0) {
-      if (++spins > SPIN_LIMIT) {
-        LockSupport.parkNanos(this, 50_000L);
+    long deadline = 0;
+    while (done.get() != n) {
+      if (++spins % SPIN_CHECK == 0) {
+        long now = System.nanoTime();
+        if (deadline == 0) {
+          deadline = now + SPIN_NANOS;
+        } else if (now - deadline > 0) {
+          LockSupport.parkNanos(this, 50_000L);
+        }
       }
     }
+    // Close the dispatch before anything is reset: a worker that wakes late finds no item left.
+    claims.set((long) seq << 32 | Integer.MAX_VALUE);
     this.task = null;
     this.context = null;
-    Throwable f = own != null ? own : failure;
+    Throwable f = failure;
     if (f instanceof RuntimeException) {
       throw (RuntimeException) f;
     }
@@ -93,6 +137,42 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
     }
     if (f != null) {
       throw new IllegalStateException("worker failed", f);
+    }
+  }
+
+  /**
+   * Claims chunks of dispatch {@code seq} and runs them until none is left. The fields of the
+   * dispatch are read after {@code seq}, and every claim is a compare-and-set that names
+   * {@code seq}: a thread holding the fields of another dispatch cannot claim anything (the caller
+   * closes a dispatch before it writes the next one's fields).
+   */
+  private void work(int seq, int worker) {
+    Task<Object> t = task;
+    Object c = context;
+    int n = items;
+    int g = grain;
+    while (true) {
+      long s = claims.get();
+      int from = (int) s;
+      if ((int) (s >>> 32) != seq || from >= n || t == null) {
+        return;
+      }
+      int to = (int) Math.min((long) from + g, n);
+      if (!claims.compareAndSet(s, (long) seq << 32 | to)) {
+        continue;
+      }
+      try {
+        t.run(c, from, to, worker);
+      } catch (Throwable e) {
+        failure = e;
+      } finally {
+        if (done.addAndGet(to - from) == n) {
+          Thread w = waiter;
+          if (w != null) {
+            LockSupport.unpark(w);
+          }
+        }
+      }
     }
   }
 
@@ -128,37 +208,22 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
       long seen = startGeneration;
       while (true) {
         int spins = 0;
+        long deadline = System.nanoTime() + SPIN_NANOS;
         while (generation == seen) {
-          if (++spins > SPIN_LIMIT) {
+          if (++spins % SPIN_CHECK == 0 && System.nanoTime() - deadline > 0) {
             parked = true;
             if (generation == seen) {
               LockSupport.park(ThreadPool.this);
             }
             parked = false;
-            spins = 0;
+            deadline = System.nanoTime() + SPIN_NANOS;
           }
         }
         seen = generation;
         if (closed) {
           return;
         }
-        try {
-          int n = items;
-          int from = chunkStart(n, index, threads);
-          int to = chunkStart(n, index + 1, threads);
-          if (to > from) {
-            task.run(context, from, to, index);
-          }
-        } catch (Throwable t) {
-          failure = t;
-        } finally {
-          if (remaining.decrementAndGet() == 0) {
-            Thread w = waiter;
-            if (w != null) {
-              LockSupport.unpark(w);
-            }
-          }
-        }
+        work((int) (claims.get() >>> 32), index);
       }
     }
   }

@@ -12,8 +12,12 @@ import dev.topiary.internal.cpu.Parallel;
  * reach the workers and {@link Parallel.RangeBody} has no slot for it).
  */
 final class Chunks {
-  /** Below this many elementary operations a dispatch costs more than it saves. */
-  static final long MIN_PARALLEL_WORK = 1 << 15;
+  /**
+   * How many multiply-adds of {@link Parallel#minParallelWork()} one unit of {@code work} counts
+   * for: elementwise kernels pass elements, each of which costs a load and a store (1 << 18 elements
+   * by default).
+   */
+  static final int WORK_SCALE = 16;
 
   /** The work of items {@code [from, to)} on worker {@code worker}. */
   interface Body {
@@ -31,7 +35,7 @@ final class Chunks {
       return;
     }
     Parallel p = f.parallel();
-    if (p.workers() == 1 || n == 1 || work < MIN_PARALLEL_WORK) {
+    if (p.workers() == 1 || n == 1 || work * WORK_SCALE < p.minParallelWork()) {
       body.run(f, 0, n, 0);
       return;
     }

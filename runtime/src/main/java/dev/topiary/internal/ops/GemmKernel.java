@@ -12,21 +12,21 @@ import dev.topiary.internal.cpu.Parallel;
  */
 final class GemmKernel implements Kernel, Parallel.Task<Frame> {
   private static final int MAX_ROWS = 64;
-  /** Below this many multiply-adds a dispatch to the workers costs more than it saves. */
-  static final long MIN_PARALLEL_WORK = 1 << 16;
 
   /**
    * Runs {@code tiles} tiles of {@code task} across the frame's workers, or all on the calling
-   * thread (as worker 0) when the work is small. Either way each tile is computed the same way.
+   * thread (as worker 0) when the work ({@code work} multiply-adds) is below
+   * {@link Parallel#minParallelWork()}. Either way each tile is computed the same way.
    */
   static void dispatch(Frame f, int tiles, long work, Parallel.Task<Frame> task) {
     if (tiles <= 0) {
       return;
     }
-    if (work < MIN_PARALLEL_WORK || f.parallel().workers() == 1) {
+    Parallel p = f.parallel();
+    if (p.workers() == 1 || work < p.minParallelWork()) {
       task.run(f, 0, tiles, 0);
     } else {
-      f.parallel().forRange(tiles, f, task);
+      p.forRange(tiles, f, task);
     }
   }
 

@@ -5,34 +5,28 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.Test;
 
 public class ThreadPoolTest {
   @Test
-  public void everyItemRunsExactlyOnceInStaticChunks() {
+  public void everyItemRunsExactlyOnceInContiguousChunks() {
     for (int threads = 1; threads <= 5; threads++) {
       try (ThreadPool pool = new ThreadPool(threads)) {
         for (int n : new int[] {1, 2, 3, 7, 100, 1001}) {
-          int[] hits = new int[n];
-          int[] owner = new int[n];
+          AtomicIntegerArray hits = new AtomicIntegerArray(n);
+          int workers = threads;
           for (int round = 0; round < 50; round++) {
             pool.forRange(n, (from, to, w) -> {
+              assertTrue(0 <= from && from < to && to <= n);
+              assertTrue(0 <= w && w < workers);
               for (int i = from; i < to; i++) {
-                hits[i]++;
-                owner[i] = w;
+                hits.incrementAndGet(i);
               }
             });
           }
           for (int i = 0; i < n; i++) {
-            assertEquals(50, hits[i]);
-          }
-          if (n > 1) {
-            // Static partitioning: worker w owns [n*w/T, n*(w+1)/T).
-            for (int w = 0; w < threads; w++) {
-              for (int i = Parallel.chunkStart(n, w, threads); i < Parallel.chunkStart(n, w + 1, threads); i++) {
-                assertEquals("item " + i + " of " + n, w, owner[i]);
-              }
-            }
+            assertEquals("item " + i + " of " + n + ", " + threads + " threads", 50, hits.get(i));
           }
         }
       }
@@ -52,14 +46,37 @@ public class ThreadPoolTest {
           int[] hits = new int[10];
           p.forRange(10, hits, task);
           for (int i = 0; i < 10; i++) {
-            int owner = 0;
-            while (Parallel.chunkStart(10, owner + 1, p.workers()) <= i) {
-              owner++;
-            }
-            assertEquals("item " + i, 1 + owner, hits[i]);
+            assertTrue("item " + i + ": " + hits[i], 1 <= hits[i] && hits[i] <= p.workers());
           }
         }
       }
+    }
+  }
+
+  @Test
+  public void chunksAreRebalancedWhenAWorkerIsSlow() throws Exception {
+    try (ThreadPool pool = new ThreadPool(2)) {
+      int n = 64;
+      AtomicIntegerArray owner = new AtomicIntegerArray(n);
+      // The worker sleeps in its first chunk; the caller takes every chunk left meanwhile.
+      pool.forRange(n, (from, to, w) -> {
+        if (w == 1) {
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        }
+        for (int i = from; i < to; i++) {
+          owner.set(i, w + 1);
+        }
+      });
+      int byWorker = 0;
+      for (int i = 0; i < n; i++) {
+        assertTrue(owner.get(i) != 0);
+        byWorker += owner.get(i) == 2 ? 1 : 0;
+      }
+      assertTrue("the sleeping worker ran " + byWorker + " of " + n + " items", byWorker <= n / 4);
     }
   }
 
@@ -68,13 +85,13 @@ public class ThreadPoolTest {
     try (ThreadPool pool = new ThreadPool(3)) {
       try {
         pool.forRange(9, (from, to, w) -> {
-          if (w == 2) {
-            throw new ArithmeticException("boom in worker 2");
+          if (from <= 8 && 8 < to) {
+            throw new ArithmeticException("boom at item 8");
           }
         });
         fail();
       } catch (ArithmeticException e) {
-        assertEquals("boom in worker 2", e.getMessage());
+        assertEquals("boom at item 8", e.getMessage());
       }
       AtomicInteger count = new AtomicInteger();
       pool.forRange(9, (from, to, w) -> count.addAndGet(to - from));
@@ -104,6 +121,34 @@ public class ThreadPoolTest {
       fail();
     } catch (IllegalStateException e) {
       assertTrue(e.getMessage().contains("closed"));
+    }
+  }
+
+  @Test
+  public void minParallelWorkDefaultsAndRejectsNegative() {
+    assertEquals(Parallel.DEFAULT_MIN_PARALLEL_WORK, Parallel.sequential().minParallelWork());
+    try (ThreadPool pool = new ThreadPool(2)) {
+      assertEquals(Parallel.DEFAULT_MIN_PARALLEL_WORK, pool.minParallelWork());
+      pool.minParallelWork(0);
+      assertEquals(0, pool.minParallelWork());
+      try {
+        pool.minParallelWork(-1);
+        fail();
+      } catch (IllegalArgumentException e) {
+        assertEquals("minimum parallel work must be >= 0, got -1", e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  public void dispatchesAfterTheWorkerParked() throws Exception {
+    try (ThreadPool pool = new ThreadPool(3)) {
+      AtomicInteger count = new AtomicInteger();
+      for (int i = 0; i < 3; i++) {
+        Thread.sleep(2 * ThreadPool.SPIN_NANOS / 1_000_000 + 5);
+        pool.forRange(7, (from, to, w) -> count.addAndGet(to - from));
+      }
+      assertEquals(21, count.get());
     }
   }
 }

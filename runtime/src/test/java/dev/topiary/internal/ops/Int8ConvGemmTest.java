@@ -26,6 +26,7 @@ public class Int8ConvGemmTest {
   private static byte[] run(Int8LinearTest.Case k, Tensor xt, boolean reference, int threads) throws Exception {
     try (Model m = TestSupport.load(k.int8().build(), reference);
         Session s = m.newSession(SessionOptions.builder().threads(threads).build())) {
+      dev.topiary.internal.ModelAccess.get().minParallelWork(s, 0); // split even small shapes across the threads
       return s.run(feed("x", xt)).get("y").toByteArray();
     }
   }

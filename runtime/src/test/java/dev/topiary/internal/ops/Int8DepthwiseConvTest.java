@@ -49,6 +49,7 @@ public class Int8DepthwiseConvTest {
   private static byte[] run(Int8LinearTest.Case k, Tensor xt, boolean reference, int threads) throws Exception {
     try (Model m = TestSupport.load(k.int8().build(), reference);
         Session s = m.newSession(SessionOptions.builder().threads(threads).build())) {
+      dev.topiary.internal.ModelAccess.get().minParallelWork(s, 0); // split even small shapes across the threads
       return s.run(feed("x", xt)).get("y").toByteArray();
     }
   }
@@ -139,6 +140,7 @@ public class Int8DepthwiseConvTest {
   private static double time(byte[] artifact, Tensor xt, int threads) throws Exception {
     try (Model m = TestSupport.load(artifact, false);
         Session s = m.newSession(SessionOptions.builder().threads(threads).build())) {
+      dev.topiary.internal.ModelAccess.get().minParallelWork(s, 0); // split even small shapes across the threads
       java.util.Map<String, Tensor> in = feed("x", xt);
       for (int i = 0; i < 2000; i++) {
         s.run(in);

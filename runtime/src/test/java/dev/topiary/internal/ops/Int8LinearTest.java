@@ -240,6 +240,7 @@ public class Int8LinearTest {
     for (int threads = 2; threads <= 3; threads++) {
       try (dev.topiary.Model m = dev.topiary.testing.TestSupport.load(c.int8().build(), false);
           dev.topiary.Session s = m.newSession(dev.topiary.SessionOptions.builder().threads(threads).build())) {
+        dev.topiary.internal.ModelAccess.get().minParallelWork(s, 0); // split even small shapes across the threads
         assertArrayEquals(threads + " threads", ref, s.run(feed("x", xt)).get("y").toByteArray());
       }
     }
