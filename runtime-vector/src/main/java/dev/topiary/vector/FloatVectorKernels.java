@@ -20,12 +20,12 @@ final class FloatVectorKernels implements VectorKernels {
    * use: the C2 kernels are as good).
    */
   static VectorKernels createIfUseful() {
-    return S.length() >= 4 ? new FloatVectorKernels() : null;
+    return S.length() >= 4 && Int8Requant.L == S.length() ? new FloatVectorKernels() : null;
   }
 
   @Override
   public String description() {
-    return "jdk.incubator.vector, " + S.length() + " floats";
+    return "jdk.incubator.vector, " + S.length() + " floats, " + Int8Requant.L + " ints";
   }
 
   @Override
@@ -47,6 +47,24 @@ final class FloatVectorKernels implements VectorKernels {
   @Override
   public Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi) {
     return new VectorDepthwise(shape, weights, bias, new Epilog(act, lo, hi));
+  }
+
+  @Override
+  public int int8GemmScratchInts() {
+    return Int8Panels.MR * Int8Panels.NR;
+  }
+
+  @Override
+  public Int8Gemm int8Gemm(int n, int k, byte[] w, int off, int[] bias, int[] mult, int[] shift, int zpOut, int lo,
+      int hi) {
+    return new Int8Panels(n, k, w, off, bias, new Int8Requant(n, Int8Requant.pad(n), mult, shift, zpOut, lo, hi));
+  }
+
+  @Override
+  public Int8Depthwise int8Depthwise(Conv2DShape shape, byte[] weights, int[] bias, int zpIn, int[] mult,
+      int[] shift, int zpOut, int lo, int hi) {
+    return new Int8VectorDepthwise(shape, weights, bias, zpIn,
+        new Int8Requant(shape.c, Int8Requant.pad(shape.c), mult, shift, zpOut, lo, hi));
   }
 
   /** The fused activation on one vector: a clamp (bounds at ±∞ skipped) or hard-swish. */
