@@ -67,6 +67,11 @@ final class FloatVectorKernels implements VectorKernels {
         new Int8Requant(shape.c, Int8Requant.pad(shape.c), mult, shift, zpOut, lo, hi));
   }
 
+  @Override
+  public void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp) {
+    Int8Quantize.run(in, inOff, out, outOff, n, scale, zp);
+  }
+
   /** The fused activation on one vector: a clamp (bounds at ±∞ skipped) or hard-swish. */
   static final class Epilog {
     final Gemm.Act act;

@@ -46,6 +46,8 @@ final class Int8Requant {
   private final int[] right;
   private final int[] mask;
   private final int[] half;
+  /** Whether any channel shifts left (a multiplier ≥ 1); usually none, and the shift is skipped. */
+  private final boolean anyLeft;
   private final int zp;
   private final int lo;
   private final int hi;
@@ -73,6 +75,11 @@ final class Int8Requant {
         mOdd[j / 2] = mult[j];
       }
     }
+    boolean any = false;
+    for (int j = 0; j < n; j++) {
+      any |= left[j] != 0;
+    }
+    this.anyLeft = any;
     this.zp = zp;
     this.lo = lo;
     this.hi = hi;
@@ -93,8 +100,10 @@ final class Int8Requant {
   void apply(int[] acc, int a, byte[] out, int o, int j0, int count) {
     for (int at = 0; at < count; at += L) {
       int j = j0 + at;
-      IntVector v = IntVector.fromArray(I, acc, a + at)
-          .lanewise(VectorOperators.LSHL, IntVector.fromArray(I, left, j));
+      IntVector v = IntVector.fromArray(I, acc, a + at);
+      if (anyLeft) {
+        v = v.lanewise(VectorOperators.LSHL, IntVector.fromArray(I, left, j));
+      }
       LongVector lv = v.reinterpretAsLongs();
       LongVector even = lv.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
           .mul(LongVector.fromArray(LS, mEven, j / 2)).add(1L << 30).lanewise(VectorOperators.ASHR, 31)

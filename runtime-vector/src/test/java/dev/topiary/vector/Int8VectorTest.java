@@ -67,6 +67,34 @@ public class Int8VectorTest {
     }
   }
 
+  /** The Quantize kernel against {@code QuantParams.quantize}: ties, NaN, infinities, tails of every length. */
+  @Test
+  public void quantizeIsQuantParamsBitForBit() {
+    Random r = new Random(9);
+    float[] special = {0f, -0f, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 0.49999997f, -0.49999997f, 126.5f, 127.5f,
+        -128.5f, -127.5f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE,
+        -Float.MAX_VALUE, Float.MIN_VALUE, 1e9f, -1e9f, 8388607.5f, 3e-39f};
+    for (int rep = 0; rep < 60; rep++) {
+      int n = rep < 40 ? rep : 1 + r.nextInt(500);
+      float scale = rep % 3 == 0 ? 1f : rep % 3 == 1 ? 0.0078125f : 1e-3f + r.nextFloat() * 0.1f;
+      int zp = rep % 4 == 0 ? -128 : rep % 4 == 1 ? 127 : r.nextInt(256) - 128;
+      float[] x = new float[n + 3];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = r.nextInt(3) == 0 ? special[r.nextInt(special.length)] * (rep % 3 == 0 ? 1 : scale)
+            : (r.nextFloat() * 2 - 1) * 300 * scale;
+      }
+      byte[] out = new byte[n + 2];
+      Int8Quantize.run(x, 3, out, 1, n, scale, zp);
+      dev.topiary.quantization.QuantParams q = dev.topiary.quantization.QuantParams.perTensor(scale, zp);
+      for (int i = 0; i < n; i++) {
+        assertEquals("x " + x[3 + i] + " scale " + scale + " zp " + zp, (byte) q.quantize(x[3 + i], 0, -128, 127),
+            out[1 + i]);
+      }
+      assertEquals(0, out[0]);
+      assertEquals(0, out[n + 1]);
+    }
+  }
+
   /** One quantized Conv2D / FullyConnected / MatMul. */
   private static final class Case {
     String op = "Conv2D";

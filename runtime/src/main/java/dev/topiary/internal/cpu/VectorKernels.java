@@ -69,6 +69,12 @@ public interface VectorKernels {
   Int8Depthwise int8Depthwise(Conv2DShape shape, byte[] weights, int[] bias, int zpIn, int[] mult, int[] shift,
       int zpOut, int lo, int hi);
 
+  /**
+   * Quantizes {@code n} floats to int8 exactly as {@code QuantParams.quantize(x, 0, −128, 127)}:
+   * {@code clamp(round_half_away(x / scale) + zp, −128, 127)}, NaN to {@code zp}.
+   */
+  void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp);
+
   /** A GEMM with B packed into column panels. */
   interface PackedGemm {
     /** Number of column panels; tiles split the columns at panel boundaries. */
