@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  *     saturates). The 64-bit products are taken in long lanes without any cross-lane shuffle: the
  *     int vector is reinterpreted as longs, whose low halves are the even lanes (sign-extended by
  *     {@code << 32 >> 32}) and high halves the odd lanes ({@code >> 32}); each half is multiplied
- *     by its lanes' multipliers (stored as longs at plan time), and the two results are put back
- *     into the low and high halves of one long vector, which reinterpreted is {@code high} per lane.
+ *     by its lanes' multipliers (stored as longs at plan time); the even lanes' {@code high} is the
+ *     low half of {@code X >> 31}, the odd lanes' the high half of {@code X << 1}
+ *     ({@code X = v·m + 2^30}), and one blend of the two reinterpreted as ints is {@code high}.
  * <li>{@code high >> right} rounded half away from zero: a per-lane arithmetic shift
  *     ({@code vpsravd}), plus 1 when the bits shifted out, {@code high & mask}, exceed
  *     {@code mask/2 + (high < 0 ? 1 : 0)} (the comparison taken from the sign of the difference,
@@ -39,6 +40,9 @@ final class Int8Requant {
   static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED.withShape(I.vectorShape());
   /** Bytes with one lane per int lane: the species the results are narrowed to. */
   static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(L * 8));
+
+  /** The odd int lanes, which are the high halves of the long lanes (little-endian). */
+  private static final VectorMask<Integer> ODD = VectorMask.fromLong(I, 0xAAAAAAAAAAAAAAAAL);
 
   private final int[] left;
   private final long[] mEven;
@@ -105,13 +109,13 @@ final class Int8Requant {
         v = v.lanewise(VectorOperators.LSHL, IntVector.fromArray(I, left, j));
       }
       LongVector lv = v.reinterpretAsLongs();
-      LongVector even = lv.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
+      IntVector even = lv.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
           .mul(LongVector.fromArray(LS, mEven, j / 2)).add(1L << 30).lanewise(VectorOperators.ASHR, 31)
-          .and(0xFFFFFFFFL);
-      LongVector odd = lv.lanewise(VectorOperators.ASHR, 32)
+          .reinterpretAsInts();
+      IntVector odd = lv.lanewise(VectorOperators.ASHR, 32)
           .mul(LongVector.fromArray(LS, mOdd, j / 2)).add(1L << 30).lanewise(VectorOperators.LSHL, 1)
-          .and(0xFFFFFFFF00000000L);
-      IntVector high = even.or(odd).reinterpretAsInts();
+          .reinterpretAsInts();
+      IntVector high = even.blend(odd, ODD);
       IntVector threshold = IntVector.fromArray(I, half, j).sub(high.lanewise(VectorOperators.ASHR, 31));
       IntVector remainder = high.and(IntVector.fromArray(I, mask, j));
       IntVector r = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, right, j))
