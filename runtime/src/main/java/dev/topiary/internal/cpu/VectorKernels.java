@@ -110,6 +110,9 @@ public interface VectorKernels {
      * be {@code s}, above that range).
      */
     void compute(int[] s, int[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1);
+
+    /** As the other {@code compute}, with A the raw int8 values (no padding to fill: a pointwise convolution). */
+    void compute(int[] s, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1);
   }
 
   /** A prepared int8 depthwise convolution. */
