@@ -17,9 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Packing.</b> Column panels of {@link #NR} = two vectors, depth-major, zero past {@code n};
  * the last panel is one vector wide when the columns left fit one. A is the caller's int rows,
- * broadcast a value at a time; or, for a pointwise convolution and FullyConnected, the int8 input
- * itself (a second copy of the micro-kernels reads bytes: widening the rows into the scratch first
- * cost as much as the requantization). The accumulators start from the bias and stay in registers over the
+ * broadcast a value at a time; or the int8 input itself (a second copy of the micro-kernels reads
+ * bytes, for a pointwise convolution with few output channels, where widening the rows first
+ * would cost as much as the product). The accumulators start from the bias and stay in registers over the
  * whole depth; they are stored to the scratch ({@code MR} rows of {@code NR} ints) and the rows
  * requantized from there ({@link Int8Requant#apply}, vectors of whole channel blocks, a masked
  * byte store for the last partial one): one requantization call site, so nothing is boxed.
