@@ -97,9 +97,7 @@ final class Int8Panels implements VectorKernels.Int8Gemm {
         } else {
           bytes1x1(a, aOff + i * lda, base, s, j0);
         }
-        for (int r = 0; r < block; r++) {
-          rq.apply(s, r * NR, c, cOff + (i + r) * ldc + j0, j0, valid);
-        }
+        rq.apply(s, 0, NR, block, c, cOff + i * ldc + j0, ldc, j0, valid);
         i += block;
       }
     }
@@ -126,9 +124,7 @@ final class Int8Panels implements VectorKernels.Int8Gemm {
         } else {
           row1x1(a, aOff + i * lda, base, s, j0);
         }
-        for (int r = 0; r < block; r++) {
-          rq.apply(s, r * NR, c, cOff + (i + r) * ldc + j0, j0, valid);
-        }
+        rq.apply(s, 0, NR, block, c, cOff + i * ldc + j0, ldc, j0, valid);
         i += block;
       }
     }

@@ -95,36 +95,46 @@ final class Int8Requant {
   }
 
   /**
-   * Requantizes {@code count} channels {@code [j0, j0 + count)} ({@code j0} a multiple of
-   * {@code L}) of accumulators at {@code acc[a]} into {@code out[o]}. When {@code count} is not a
-   * multiple of {@code L} the last block is the channels' last, stored under {@link #tail}; the
-   * accumulators are read a whole vector past it. The only place the arithmetic is written: one
-   * call site per kernel, so C2 inlines it and no vector escapes.
+   * Requantizes {@code rows} rows of {@code count} channels {@code [j0, j0 + count)} ({@code j0} a
+   * multiple of {@code L}): row {@code r}'s accumulators at {@code acc[a + r·aStride]}, its bytes to
+   * {@code out[o + r·oStride]}. When {@code count} is not a multiple of {@code L} the last block is
+   * the channels' last, stored under {@link #tail}; the accumulators are read a whole vector past
+   * it. Channel blocks outside, rows inside: a block's constants are loaded once for all the rows
+   * (called per row, the loads and the call cost as much as the arithmetic for a narrow panel).
+   * The only place the arithmetic is written: one call site per kernel, so C2 inlines it and no
+   * vector escapes.
    */
-  void apply(int[] acc, int a, byte[] out, int o, int j0, int count) {
+  void apply(int[] acc, int a, int aStride, int rows, byte[] out, int o, int oStride, int j0, int count) {
     for (int at = 0; at < count; at += L) {
       int j = j0 + at;
-      IntVector v = IntVector.fromArray(I, acc, a + at);
-      if (anyLeft) {
-        v = v.lanewise(VectorOperators.LSHL, IntVector.fromArray(I, left, j));
-      }
-      LongVector lv = v.reinterpretAsLongs();
-      IntVector even = lv.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
-          .mul(LongVector.fromArray(LS, mEven, j / 2)).add(1L << 30).lanewise(VectorOperators.ASHR, 31)
-          .reinterpretAsInts();
-      IntVector odd = lv.lanewise(VectorOperators.ASHR, 32)
-          .mul(LongVector.fromArray(LS, mOdd, j / 2)).add(1L << 30).lanewise(VectorOperators.LSHL, 1)
-          .reinterpretAsInts();
-      IntVector high = even.blend(odd, ODD);
-      IntVector threshold = IntVector.fromArray(I, half, j).sub(high.lanewise(VectorOperators.ASHR, 31));
-      IntVector remainder = high.and(IntVector.fromArray(I, mask, j));
-      IntVector r = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, right, j))
-          .sub(threshold.sub(remainder).lanewise(VectorOperators.ASHR, 31));
-      ByteVector b = (ByteVector) r.add(zp).max(lo).min(hi).convertShape(VectorOperators.I2B, B, 0);
-      if (at + L <= count) {
-        b.intoArray(out, o + at);
-      } else {
-        b.intoArray(out, o + at, tail);
+      IntVector shl = IntVector.fromArray(I, left, j);
+      LongVector me = LongVector.fromArray(LS, mEven, j / 2);
+      LongVector mo = LongVector.fromArray(LS, mOdd, j / 2);
+      IntVector hv = IntVector.fromArray(I, half, j);
+      IntVector mv = IntVector.fromArray(I, mask, j);
+      IntVector shr = IntVector.fromArray(I, right, j);
+      boolean whole = at + L <= count;
+      for (int r = 0; r < rows; r++) {
+        IntVector v = IntVector.fromArray(I, acc, a + r * aStride + at);
+        if (anyLeft) {
+          v = v.lanewise(VectorOperators.LSHL, shl);
+        }
+        LongVector lv = v.reinterpretAsLongs();
+        IntVector even = lv.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
+            .mul(me).add(1L << 30).lanewise(VectorOperators.ASHR, 31).reinterpretAsInts();
+        IntVector odd = lv.lanewise(VectorOperators.ASHR, 32)
+            .mul(mo).add(1L << 30).lanewise(VectorOperators.LSHL, 1).reinterpretAsInts();
+        IntVector high = even.blend(odd, ODD);
+        IntVector threshold = hv.sub(high.lanewise(VectorOperators.ASHR, 31));
+        IntVector remainder = high.and(mv);
+        IntVector q = high.lanewise(VectorOperators.ASHR, shr)
+            .sub(threshold.sub(remainder).lanewise(VectorOperators.ASHR, 31));
+        ByteVector b = (ByteVector) q.add(zp).max(lo).min(hi).convertShape(VectorOperators.I2B, B, 0);
+        if (whole) {
+          b.intoArray(out, o + r * oStride + at);
+        } else {
+          b.intoArray(out, o + r * oStride + at, tail);
+        }
       }
     }
   }

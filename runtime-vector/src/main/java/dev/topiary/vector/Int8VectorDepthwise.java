@@ -107,9 +107,7 @@ final class Int8VectorDepthwise implements VectorKernels.Int8Depthwise {
         }
       }
       int outRow = outOff + (image * g.oh + oh) * g.ow * c;
-      for (int ow = 0; ow < g.ow; ow++) {
-        rq.apply(s, ow * cp, out, outRow + ow * c, 0, c);
-      }
+      rq.apply(s, 0, cp, g.ow, out, outRow, c, 0, c);
     }
   }
 

@@ -56,7 +56,7 @@ public class Int8VectorTest {
       Int8Requant rq = new Int8Requant(count, Int8Requant.pad(n), mult, shift, zp, b[0], b[1]);
       byte[] out = new byte[count + 3];
       Arrays.fill(out, (byte) 77);
-      rq.apply(acc, 0, out, 1, 0, count);
+      rq.apply(acc, 0, 0, 1, out, 1, 0, 0, count);
       for (int j = 0; j < count; j++) {
         int v = FixedPoint.multiplyByQuantizedMultiplier(acc[j], mult[j], shift[j]) + zp;
         byte want = (byte) Math.min(Math.max(v, b[0]), b[1]);
