@@ -19,10 +19,10 @@ import dev.topiary.quantization.QuantParams;
  * weights {@code (double) s_x · s_w[n] / s_y}.
  *
  * <p>Wide outputs (96 or more, or more outputs than rows: a classifier head) run through
- * {@link Int8ConvGemm} as a 1×1 convolution (every output width through
- * {@link VectorInt8ConvKernel} when the Vector API kernels are available). Otherwise the fast kernel computes {@code Σ w·x} four
- * outputs at a time and adds the precomputed {@code b[n] − zp_x·Σ_k w[n,k]}: the same int32 value,
- * so the same bits.
+ * {@link Int8ConvGemm} as a 1×1 convolution; with the Vector API kernels every width runs through
+ * {@link VectorInt8ConvKernel}. Otherwise the fast kernel computes {@code Σ w·x} four outputs at a
+ * time and adds the precomputed {@code b[n] − zp_x·Σ_k w[n,k]}: the same int32 value, so the same
+ * bits.
  */
 final class Int8FullyConnected {
   private Int8FullyConnected() {}
