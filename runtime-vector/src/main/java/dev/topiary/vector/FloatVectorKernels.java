@@ -20,12 +20,12 @@ final class FloatVectorKernels implements VectorKernels {
    * use: the C2 kernels are as good).
    */
   static VectorKernels createIfUseful() {
-    return S.length() >= 4 && Int8Requant.L == S.length() ? new FloatVectorKernels() : null;
+    return S.length() >= 4 ? new FloatVectorKernels() : null;
   }
 
   @Override
   public String description() {
-    return "jdk.incubator.vector, " + S.length() + " floats, " + Int8Requant.L + " ints";
+    return "jdk.incubator.vector, " + S.length() + " floats" + (hasInt8() ? ", int8" : "");
   }
 
   @Override
@@ -47,6 +47,16 @@ final class FloatVectorKernels implements VectorKernels {
   @Override
   public Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi) {
     return new VectorDepthwise(shape, weights, bias, new Epilog(act, lo, hi));
+  }
+
+  /**
+   * The int8 kernels narrow 32-bit lanes to a byte vector of the same lane count, and the smallest
+   * byte vector is 64 bits: so 8 lanes at least (AVX2, AVX-512; not 128-bit NEON or SSE). Decided
+   * from the float species, which has the int species' shape, without touching the int8 classes.
+   */
+  @Override
+  public boolean hasInt8() {
+    return S.length() >= 8;
   }
 
   @Override

@@ -43,6 +43,12 @@ public interface VectorKernels {
    */
   Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi);
 
+  /**
+   * Whether the int8 methods below may be called ({@link #int8Gemm}, {@link #int8Depthwise},
+   * {@link #quantize}): false where the vectors are too narrow for them (fewer than 8 int lanes).
+   */
+  boolean hasInt8();
+
   /** Ints of per-worker scratch {@link Int8Gemm#compute} needs, from index 0. */
   int int8GemmScratchInts();
 

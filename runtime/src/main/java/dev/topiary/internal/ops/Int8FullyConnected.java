@@ -100,6 +100,9 @@ final class Int8FullyConnected {
       };
     }
     VectorKernels vk = ctx.vectorKernels();
+    if (vk != null && !vk.hasInt8()) {
+      vk = null;
+    }
     if (vk != null || !TransposedGemm.preferred(m, n)) {
       Int8Conv.Bound b = new Int8Conv.Bound();
       b.p = ConvParams.fullyConnected(m, k, n);
