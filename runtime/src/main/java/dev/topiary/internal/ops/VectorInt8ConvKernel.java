@@ -129,9 +129,21 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
       int ih0 = oh * p.sh - p.padTop;
       int iw0 = ow * p.sw - p.padLeft;
       int d = im2colAt + i * depth;
+      // A kernel row inside the input with dilation 1 is kw·C contiguous values: one loop (for the
+      // stem's 3 channels, a third of the loops).
+      boolean rowInside = p.dw == 1 && iw0 >= 0 && iw0 + p.kw <= p.w;
       for (int kr = 0; kr < p.kh; kr++) {
         int ih = ih0 + kr * p.dh;
         int rowBase = xo + (nn * p.h + ih) * p.w * p.c;
+        if (rowInside && ih >= 0 && ih < p.h) {
+          int src = rowBase + iw0 * p.c;
+          int len = p.kw * p.c;
+          for (int t = 0; t < len; t++) {
+            s[d + t] = in[src + t];
+          }
+          d += len;
+          continue;
+        }
         for (int q = 0; q < p.kw; q++, d += p.c) {
           int iw = iw0 + q * p.dw;
           if (ih < 0 || ih >= p.h || iw < 0 || iw >= p.w) {
