@@ -25,7 +25,7 @@ final class FloatVectorKernels implements VectorKernels {
 
   @Override
   public String description() {
-    return "jdk.incubator.vector, " + S.length() + " floats";
+    return "jdk.incubator.vector, " + S.length() + " floats" + (hasInt8() ? ", int8" : "");
   }
 
   @Override
@@ -47,6 +47,39 @@ final class FloatVectorKernels implements VectorKernels {
   @Override
   public Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi) {
     return new VectorDepthwise(shape, weights, bias, new Epilog(act, lo, hi));
+  }
+
+  /**
+   * The int8 kernels narrow 32-bit lanes to a byte vector of the same lane count, and the smallest
+   * byte vector is 64 bits: so 8 lanes at least (AVX2, AVX-512; not 128-bit NEON or SSE). Decided
+   * from the float species, which has the int species' shape, without touching the int8 classes.
+   */
+  @Override
+  public boolean hasInt8() {
+    return S.length() >= 8;
+  }
+
+  @Override
+  public int int8GemmScratchInts() {
+    return Int8Panels.MR * Int8Panels.NR;
+  }
+
+  @Override
+  public Int8Gemm int8Gemm(int n, int k, byte[] w, int off, int[] bias, int[] mult, int[] shift, int zpOut, int lo,
+      int hi) {
+    return new Int8Panels(n, k, w, off, bias, new Int8Requant(n, Int8Requant.pad(n), mult, shift, zpOut, lo, hi));
+  }
+
+  @Override
+  public Int8Depthwise int8Depthwise(Conv2DShape shape, byte[] weights, int[] bias, int zpIn, int[] mult,
+      int[] shift, int zpOut, int lo, int hi) {
+    return new Int8VectorDepthwise(shape, weights, bias, zpIn,
+        new Int8Requant(shape.c, Int8Requant.pad(shape.c), mult, shift, zpOut, lo, hi));
+  }
+
+  @Override
+  public void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp) {
+    Int8Quantize.run(in, inOff, out, outOff, n, scale, zp);
   }
 
   /** The fused activation on one vector: a clamp (bounds at ±∞ skipped) or hard-swish. */

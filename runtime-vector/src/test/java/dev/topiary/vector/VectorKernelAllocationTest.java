@@ -51,6 +51,33 @@ public class VectorKernelAllocationTest {
     return g.build();
   }
 
+  private static byte[] int8Conv(int h, int c, int o, int k, int group, String padding) throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.INT8, Shape.of(1, h, h, c));
+    g.quantization(x, new float[] {0.05f}, new long[] {3}, 0);
+    byte[] wv = new byte[o * k * k * (c / group)];
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < wv.length; i++) {
+      wv[i] = (byte) (r.nextInt(255) - 127);
+    }
+    int w = g.constantRaw("w", DataType.INT8, Shape.of(o, k, k, c / group), java.nio.ByteBuffer.wrap(wv));
+    g.quantization(w, new float[] {0.01f}, new long[] {0}, 0);
+    int y = g.node("Conv2D", "conv", x, w, g.constantInts("b", Shape.of(o), new int[o])).attr("group", (long) group)
+        .attr("padding", padding).attr("activation", "RELU6").output("y", DataType.INT8, null);
+    g.quantization(y, new float[] {0.1f}, new long[] {-2}, 0);
+    g.output(y);
+    return g.build();
+  }
+
+  private static byte[] quantize(int n) throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(n));
+    int y = g.node("Quantize", "q", x).output("y", DataType.INT8, null);
+    g.quantization(y, new float[] {0.1f}, new long[] {-2}, 0);
+    g.output(y);
+    return g.build();
+  }
+
   @Test
   public void compiledKernelsDoNotAllocate() throws Exception {
     java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
@@ -62,14 +89,19 @@ public class VectorKernelAllocationTest {
     cases.put("conv 1x1, 16 outputs (a one-vector panel)", conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("depthwise 3x3, 24 channels (a masked block)", conv(12, 24, 24, 3, 24, "SAME_UPPER"));
     cases.put("fc 7x33x70", fc(7, 33, 70));
+    cases.put("int8 conv 3x3, 40 outputs", int8Conv(12, 8, 40, 3, 1, "SAME_UPPER"));
+    cases.put("int8 conv 1x1, 48 outputs (widened rows)", int8Conv(12, 24, 48, 1, 1, "VALID"));
+    cases.put("int8 conv 1x1, 16 outputs (bytes in place)", int8Conv(12, 24, 16, 1, 1, "VALID"));
+    cases.put("int8 depthwise 3x3, 24 channels", int8Conv(12, 24, 24, 3, 24, "SAME_UPPER"));
+    cases.put("int8 quantize", quantize(1000));
     for (Map.Entry<String, byte[]> e : cases.entrySet()) {
       try (Model model = VectorTesting.load(e.getValue(), VectorTesting.Kernels.VECTOR)) {
         Plan p = ModelAccess.get().plan(model);
         Frame f = new Frame(p.newFrameArrays(), p.frameOffsets(), Parallel.sequential(),
-            new float[][] {new float[p.scratchFloats()]});
+            new float[][] {new float[p.scratchFloats()]}, new int[][] {new int[p.scratchInts()]});
         Kernel k = p.steps().get(0).kernel;
         List<String> names = VectorTesting.kernelNames(e.getValue(), VectorTesting.Kernels.VECTOR);
-        assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector"));
+        assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector") || names.get(0).startsWith("QuantOps"));
         long allocated = -1;
         long start = System.nanoTime();
         int batch = 0;

@@ -1,7 +1,7 @@
 package dev.topiary.internal.cpu;
 
 /**
- * Fast fp32 kernels supplied by an optional module: the service interface between the runtime
+ * Fast fp32 and int8 kernels supplied by an optional module: the service interface between the runtime
  * (Java 11, Android) and {@code topiary-runtime-vector} (Java 21+, {@code jdk.incubator.vector}).
  * The runtime keeps the tiling, the im2col gathers and the thread split; an implementation only
  * computes tiles, so every kernel it runs has the same partitioning contract as the C2 kernels:
@@ -10,9 +10,10 @@ package dev.topiary.internal.cpu;
  *
  * <p>Discovered once per class loader by {@link VectorSupport} through {@link java.util.ServiceLoader}
  * ({@link Provider}); chosen at plan time when {@code Planner.Options.vectorKernels} is set (the
- * default) and a provider reports itself usable. Implementations sum products with fused
+ * default) and a provider reports itself usable. The fp32 kernels sum products with fused
  * multiply-adds in ascending depth, so they differ from the reference kernels by rounding only
- * (docs/BENCHMARKS.md states the tolerance the differential tests use).
+ * (docs/BENCHMARKS.md states the tolerance the differential tests use); the int8 kernels compute
+ * the reference's int32 sums and fixed-point requantization, so their bytes are the reference's.
  */
 public interface VectorKernels {
   /** What runs, for tools and messages: e.g. {@code "jdk.incubator.vector, 16 floats"}. */
@@ -42,6 +43,44 @@ public interface VectorKernels {
    */
   Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi);
 
+  /**
+   * Whether the int8 methods below may be called ({@link #int8Gemm}, {@link #int8Depthwise},
+   * {@link #quantize}): false where the vectors are too narrow for them (fewer than 8 int lanes).
+   */
+  boolean hasInt8();
+
+  /** Ints of per-worker scratch {@link Int8Gemm#compute} needs, from index 0. */
+  int int8GemmScratchInts();
+
+  /**
+   * Prepares {@code C = requant(A·B + bias)} for int8: A {@code m × k} int values (the caller's
+   * widened int8 activations, raw: the zero point is the caller's business, see below), a constant
+   * int8 matrix {@code B[kk][j] = w[off + j·k + kk]} (weights {@code [N][K]}), int32 sums that wrap
+   * like the reference's, and per column {@code j} the requantization
+   * {@code clamp(FixedPoint.multiplyByQuantizedMultiplier(sum, mult[j], shift[j]) + zpOut, lo, hi)}
+   * to an int8 C. The caller folds {@code −zp_x·Σ_k w[j][k]} into {@code bias} and fills padded
+   * taps of A with {@code zp_x}, so that {@code Σ w·x + bias} is the reference's int32 sum.
+   * Results are bit-identical to the reference int8 kernels.
+   *
+   * @param bias {@code n} values, or null
+   */
+  Int8Gemm int8Gemm(int n, int k, byte[] w, int off, int[] bias, int[] mult, int[] shift, int zpOut, int lo, int hi);
+
+  /**
+   * Prepares an int8 depthwise convolution with one output per input channel ({@code O == C}) on
+   * NHWC tensors: weights {@code [C, KH, KW, 1]}, optional int32 bias {@code [C]}, the input's zero
+   * point, and per channel the requantization of {@link #int8Gemm}. A tap in the padding
+   * contributes 0, as in the reference.
+   */
+  Int8Depthwise int8Depthwise(Conv2DShape shape, byte[] weights, int[] bias, int zpIn, int[] mult, int[] shift,
+      int zpOut, int lo, int hi);
+
+  /**
+   * Quantizes {@code n} floats to int8 exactly as {@code QuantParams.quantize(x, 0, −128, 127)}:
+   * {@code clamp(round_half_away(x / scale) + zp, −128, 127)}, NaN to {@code zp}.
+   */
+  void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp);
+
   /** A GEMM with B packed into column panels. */
   interface PackedGemm {
     /** Number of column panels; tiles split the columns at panel boundaries. */
@@ -63,6 +102,35 @@ public interface VectorKernels {
      * {@code in[inOff]}, output {@code [N,OH,OW,C]} at {@code out[outOff]}.
      */
     void compute(float[] in, int inOff, float[] out, int outOff, int image, int oh0, int oh1);
+  }
+
+  /** An int8 GEMM with B widened and packed into column panels. */
+  interface Int8Gemm {
+    /** Number of column panels; tiles split the columns at panel boundaries. */
+    int panels();
+
+    /**
+     * Computes {@code rows} rows of C for panels {@code [p0, p1)}: row {@code i} of A at
+     * {@code a[aOff + i·lda]}, of C at {@code c[cOff + i·ldc]} (column 0). Writes only the columns
+     * of those panels; allocates nothing; uses {@code s[0, int8GemmScratchInts())} ({@code a} may
+     * be {@code s}, above that range).
+     */
+    void compute(int[] s, int[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1);
+
+    /** As the other {@code compute}, with A the raw int8 values (no padding to fill: a pointwise convolution). */
+    void compute(int[] s, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1);
+  }
+
+  /** A prepared int8 depthwise convolution. */
+  interface Int8Depthwise {
+    /** Ints of per-worker scratch {@link #compute} needs, from index 0. */
+    int scratchInts();
+
+    /**
+     * Computes output rows {@code [oh0, oh1)} of image {@code image}: input {@code [N,H,W,C]} at
+     * {@code in[inOff]}, output {@code [N,OH,OW,C]} at {@code out[outOff]}.
+     */
+    void compute(int[] s, byte[] in, int inOff, byte[] out, int outOff, int image, int oh0, int oh1);
   }
 
   /**

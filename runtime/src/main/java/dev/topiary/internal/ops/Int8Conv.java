@@ -3,6 +3,7 @@ package dev.topiary.internal.ops;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.internal.cpu.TransposedGemm;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
 
@@ -19,7 +20,9 @@ import dev.topiary.quantization.QuantParams;
  * (precomputed per channel and tap), plus the bias. Integer addition is exact (and wraps alike),
  * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvGemm} (wide
  * outputs, where the FLOAT32 kernel uses its GEMM) or {@link Int8ConvTiled} (narrow outputs)
- * instead, depthwise ones {@link Int8DepthwiseConv}.
+ * instead, depthwise ones {@link Int8DepthwiseConv}; with the Vector API kernels
+ * ({@code BindContext.vectorKernels()}) ungrouped ones use {@link VectorInt8ConvKernel} and
+ * depthwise ones with multiplier 1 {@link VectorInt8DepthwiseKernel}.
  */
 final class Int8Conv {
   private Int8Conv() {}
@@ -58,6 +61,16 @@ final class Int8Conv {
     int y = ctx.outputId(0);
     if (ctx.referenceKernels()) {
       return f -> reference(b, f.i8(x), f.off(x), f.i8(y), f.off(y));
+    }
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null && !vk.hasInt8()) {
+      vk = null;
+    }
+    if (vk != null && p.group == 1) {
+      return new VectorInt8ConvKernel(ctx, vk, b, x, y);
+    }
+    if (vk != null && VectorDepthwiseKernel.accepts(p)) {
+      return new VectorInt8DepthwiseKernel(ctx, vk, b, x, y);
     }
     if (p.group == 1 && !TransposedGemm.preferred(p.rows(), p.o)) {
       return new Int8ConvGemm(ctx, b, x, y);

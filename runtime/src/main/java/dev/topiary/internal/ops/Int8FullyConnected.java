@@ -4,6 +4,7 @@ import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
 import dev.topiary.internal.cpu.TransposedGemm;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
 
@@ -18,9 +19,10 @@ import dev.topiary.quantization.QuantParams;
  * weights {@code (double) s_x · s_w[n] / s_y}.
  *
  * <p>Wide outputs (96 or more, or more outputs than rows: a classifier head) run through
- * {@link Int8ConvGemm} as a 1×1 convolution. Otherwise the fast kernel computes {@code Σ w·x} four
- * outputs at a time and adds the precomputed {@code b[n] − zp_x·Σ_k w[n,k]}: the same int32 value,
- * so the same bits.
+ * {@link Int8ConvGemm} as a 1×1 convolution; with the Vector API kernels every width runs through
+ * {@link VectorInt8ConvKernel}. Otherwise the fast kernel computes {@code Σ w·x} four outputs at a
+ * time and adds the precomputed {@code b[n] − zp_x·Σ_k w[n,k]}: the same int32 value, so the same
+ * bits.
  */
 final class Int8FullyConnected {
   private Int8FullyConnected() {}
@@ -97,7 +99,11 @@ final class Int8FullyConnected {
         }
       };
     }
-    if (!TransposedGemm.preferred(m, n)) {
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null && !vk.hasInt8()) {
+      vk = null;
+    }
+    if (vk != null || !TransposedGemm.preferred(m, n)) {
       Int8Conv.Bound b = new Int8Conv.Bound();
       b.p = ConvParams.fullyConnected(m, k, n);
       b.w = w;
@@ -108,7 +114,7 @@ final class Int8FullyConnected {
       b.hi = hi;
       b.mult = mult;
       b.shift = shift;
-      return new Int8ConvGemm(ctx, b, x, y);
+      return vk != null ? new VectorInt8ConvKernel(ctx, vk, b, x, y) : new Int8ConvGemm(ctx, b, x, y);
     }
     int[] adj = new int[n];
     for (int j = 0; j < n; j++) {

@@ -5,6 +5,7 @@ import static dev.topiary.internal.ops.Precision.*;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.quantization.QuantParams;
 import java.util.EnumSet;
 
@@ -41,6 +42,12 @@ final class QuantOps {
       int n = Shape.of(shape).elementCount();
       int x = ctx.inputId(0);
       int y = ctx.outputId(0);
+      VectorKernels vk = ctx.vectorKernels();
+      if (vk != null && vk.hasInt8() && !ctx.referenceKernels()) {
+        float scale = q.scale(0);
+        int zp = q.zeroPoint(0);
+        return f -> vk.quantize(f.f32(x), f.off(x), f.i8(y), f.off(y), n, scale, zp);
+      }
       return f -> {
         float[] in = f.f32(x);
         int xo = f.off(x);
