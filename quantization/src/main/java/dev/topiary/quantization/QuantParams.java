@@ -81,7 +81,10 @@ public final class QuantParams {
   /** {@code clamp(round_half_away(real / scale) + zero_point, qmin, qmax)} for one channel. */
   public int quantize(float real, int channel, int qmin, int qmax) {
     float scaled = real / scales[channel];
-    long q = roundHalfAwayFromZero(scaled) + zeroPoints[channel];
+    // Clamped to the int range before the zero point is added: ±∞ saturate to ±2^63, and adding
+    // a zero point there would wrap (+∞ with zp > 0 became qmin).
+    long r = Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, roundHalfAwayFromZero(scaled)));
+    long q = r + zeroPoints[channel];
     return (int) Math.max(qmin, Math.min(qmax, q));
   }
 

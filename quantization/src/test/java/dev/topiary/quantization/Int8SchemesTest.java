@@ -79,4 +79,16 @@ public class Int8SchemesTest {
     assertArrayEquals(new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE},
         Int8Schemes.quantizeBias(new float[] {1e30f, -1e30f}, 0.1f, w));
   }
+
+  /** Infinities saturate (the zero point is added after clamping to the int range), NaN gives the zero point. */
+  @Test
+  public void quantizeSaturatesInfinitiesWhateverTheZeroPoint() {
+    for (int zp : new int[] {-100, -1, 0, 1, 100}) {
+      QuantParams q = QuantParams.perTensor(0.1f, zp);
+      assertEquals("+inf, zp " + zp, 127, q.quantize(Float.POSITIVE_INFINITY, 0, -128, 127));
+      assertEquals("-inf, zp " + zp, -128, q.quantize(Float.NEGATIVE_INFINITY, 0, -128, 127));
+      assertEquals("max, zp " + zp, 127, q.quantize(Float.MAX_VALUE, 0, -128, 127));
+      assertEquals("NaN, zp " + zp, zp, q.quantize(Float.NaN, 0, -128, 127));
+    }
+  }
 }

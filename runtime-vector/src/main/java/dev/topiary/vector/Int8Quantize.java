@@ -16,9 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * to ±1000 (any value beyond saturates anyway, and the later int arithmetic cannot overflow; NaN
  * stays NaN), {@code t = (int) q} truncates toward zero, {@code f = q − t} is exact, and {@code t}
  * moves one step away from zero when {@code |f| ≥ 0.5}. NaN converts to 0 with {@code f} NaN, so
- * it gives {@code zp}, as the reference. The reference also adds {@code zp} to a {@code long} that
- * saturated for {@code |x / scale| ≥ 2^63}, which wraps: +∞ with {@code zp > 0} gives −128 and
- * −∞ with {@code zp < 0} gives 127; so does this kernel, to keep the same bytes.
+ * it gives {@code zp}, as the reference; ±∞ saturate to 127 / −128.
  */
 final class Int8Quantize {
   private static final VectorSpecies<Float> F = FloatVectorKernels.S;
@@ -38,16 +36,12 @@ final class Int8Quantize {
       VectorMask<Integer> up = f.compare(VectorOperators.GE, 0.5f).cast(I);
       VectorMask<Integer> down = f.compare(VectorOperators.LE, -0.5f).cast(I);
       t = t.add(1, up).sub(1, down).add(zp).max(-128).min(127);
-      if (zp > 0) {
-        t = t.blend(-128, raw.compare(VectorOperators.GE, 0x1p63f).cast(I));
-      } else if (zp < 0) {
-        t = t.blend(127, raw.compare(VectorOperators.LE, -0x1p63f).cast(I));
-      }
       ((ByteVector) t.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, outOff + i);
     }
     for (; i < n; i++) {
       double d = in[inOff + i] / scale;
       long r = Double.isNaN(d) ? 0 : (long) (d >= 0 ? Math.floor(d + 0.5) : -Math.floor(-d + 0.5));
+      r = Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
       out[outOff + i] = (byte) Math.max(-128, Math.min(127, r + zp));
     }
   }
