@@ -56,7 +56,8 @@ final class ProfileCommand implements Command {
           List.of("MODEL", "[AFTER]"),
           Conversion.concat(List.of(
               Option.value("--threads", "N", "threads to compute with, 1..256 (default: min(4, processors))"),
-              Option.value("--warmup", "N", "untimed runs before measuring, 0..1000000 (default: " + DEFAULT_WARMUP + ")"),
+              Option.value("--warmup", "N", "untimed runs before measuring, 0..1000000 (default: at least " + DEFAULT_WARMUP
+                  + " runs and 2 s, until the JIT settles)"),
               Option.value("--iterations", "N", "timed runs, 1..1000000, done twice: whole runs, then per-layer"
                   + " timed runs (default: " + DEFAULT_ITERATIONS + ")"),
               Option.value("--seed", "N", "seed of the random inputs (default: " + DEFAULT_SEED + ")"),
@@ -86,7 +87,8 @@ final class ProfileCommand implements Command {
     int top = args.intValue("--top", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
     String json = args.value("--json", null);
     String html = args.value("--html", null);
-    Profiler.Options options = new Profiler.Options(threads, warmup, iterations, seed);
+    Profiler.Options options = new Profiler.Options(threads, warmup,
+        args.has("--warmup") ? 0 : BenchCommand.DEFAULT_WARMUP_NANOS, iterations, seed);
 
     boolean compare = args.positionalCount() > 1;
     List<ModelFile> files = new ArrayList<>();

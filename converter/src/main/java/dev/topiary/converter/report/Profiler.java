@@ -45,7 +45,12 @@ import java.util.zip.Deflater;
  */
 public final class Profiler {
   /** How to time a model. */
-  public record Options(int threads, int warmup, int iterations, long seed) {}
+  public record Options(int threads, int warmup, long minWarmupNanos, int iterations, long seed) {
+    /** Exactly {@code warmup} warm-up runs. */
+    public Options(int threads, int warmup, int iterations, long seed) {
+      this(threads, warmup, 0, iterations, seed);
+    }
+  }
 
   /** Told how far the timed runs are: {@code done} of {@code total} runs of the model named {@code what}. */
   public interface Listener {
@@ -74,6 +79,7 @@ public final class Profiler {
     long[][] stepNanos = new long[options.iterations()][steps];
     long[] steady = new long[options.iterations()];
     long firstRun;
+    int warmups = 0;
     int total = 1 + options.warmup() + 2 * options.iterations();
     int done = 0;
     Map<String, ByteBuffer> inputs = randomInputs(model.inputs(), new Random(options.seed()));
@@ -86,9 +92,14 @@ public final class Profiler {
       session.run(inputs, outputs);
       firstRun = System.nanoTime() - t;
       listener.progress(path, ++done, total);
-      for (int i = 0; i < options.warmup(); i++) {
+      long warmStart = System.nanoTime();
+      while (warmups < options.warmup()
+          || (warmups < 1_000_000 && System.nanoTime() - warmStart < options.minWarmupNanos())) {
         session.run(inputs, outputs);
-        listener.progress(path, ++done, total);
+        warmups++;
+        if (warmups <= options.warmup()) {
+          listener.progress(path, ++done, total);
+        }
       }
       for (int i = 0; i < options.iterations(); i++) {
         long s = System.nanoTime();
@@ -191,7 +202,7 @@ public final class Profiler {
     return new ModelProfile(path, onnx, optimized, fileBytes.length, deflatedSize(fileBytes),
         a.majorVersion() + "." + a.minorVersion(), a.fileSize(), a.headerSize(), a.dataSize(), constantBytes,
         fileBytes == artifactBytes ? deflatedSize(fileBytes) : deflatedSize(artifactBytes), parameters, byDtype,
-        unattributed, macs, plan.arenaBytes(), plan.arenaLowerBoundBytes(), options.threads(), options.warmup(),
+        unattributed, macs, plan.arenaBytes(), plan.arenaLowerBoundBytes(), options.threads(), warmups,
         options.iterations(), loadNanos, firstRun, steady, layers);
   }
 
