@@ -5,10 +5,9 @@ import dev.topiary.Session;
 import dev.topiary.SessionOptions;
 import dev.topiary.TensorInfo;
 import dev.topiary.converter.cli.CommandSpec.Option;
-import dev.topiary.quantization.Float16;
+import dev.topiary.converter.report.RunBuffers;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,15 +78,8 @@ final class BenchCommand implements Command {
     long t0 = System.nanoTime();
     try (Model model = file.load()) {
       long loadNanos = System.nanoTime() - t0;
-      Random random = new Random(seed);
-      Map<String, ByteBuffer> inputs = new LinkedHashMap<>();
-      for (TensorInfo info : model.inputs()) {
-        inputs.put(info.name(), randomInput(info, random));
-      }
-      Map<String, ByteBuffer> outputs = new LinkedHashMap<>();
-      for (TensorInfo info : model.outputs()) {
-        outputs.put(info.name(), buffer(info));
-      }
+      Map<String, ByteBuffer> inputs = RunBuffers.random(model.inputs(), new Random(seed));
+      Map<String, ByteBuffer> outputs = RunBuffers.buffers(model.outputs());
 
       long[] times = new long[iterations];
       long sessionNanos;
@@ -182,26 +174,6 @@ final class BenchCommand implements Command {
   static long percentile(long[] sorted, double p) {
     int rank = (int) Math.ceil(p * sorted.length);
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-  }
-
-  private static ByteBuffer buffer(TensorInfo info) {
-    return ByteBuffer.allocate(info.shape().elementCount() * info.dataType().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  private static ByteBuffer randomInput(TensorInfo info, Random r) {
-    ByteBuffer b = buffer(info);
-    int n = info.shape().elementCount();
-    for (int i = 0; i < n; i++) {
-      switch (info.dataType()) {
-        case FLOAT32 -> b.putFloat(4 * i, r.nextFloat() * 2 - 1);
-        case FLOAT16 -> b.putShort(2 * i, Float16.fromFloat(r.nextFloat() * 2 - 1));
-        case INT32 -> b.putInt(4 * i, r.nextInt(2));
-        case INT64 -> b.putLong(8 * i, r.nextInt(2));
-        case BOOL -> b.put(i, (byte) r.nextInt(2));
-        case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
-      }
-    }
-    return b;
   }
 
   private static void printText(PrintStream out, Map<String, Object> r, Model model, ModelFile file) {

@@ -3,7 +3,6 @@ package dev.topiary.converter.report;
 import dev.topiary.Model;
 import dev.topiary.Session;
 import dev.topiary.SessionOptions;
-import dev.topiary.TensorInfo;
 import dev.topiary.internal.ModelAccess;
 import dev.topiary.internal.format.Artifact;
 import dev.topiary.internal.format.SparseBitmap;
@@ -13,12 +12,9 @@ import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
 import dev.topiary.internal.plan.Plan;
-import dev.topiary.quantization.Float16;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -82,11 +78,8 @@ public final class Profiler {
     int warmups = 0;
     int total = 1 + options.warmup() + 2 * options.iterations();
     int done = 0;
-    Map<String, ByteBuffer> inputs = randomInputs(model.inputs(), new Random(options.seed()));
-    Map<String, ByteBuffer> outputs = new LinkedHashMap<>();
-    for (TensorInfo info : model.outputs()) {
-      outputs.put(info.name(), buffer(info));
-    }
+    Map<String, ByteBuffer> inputs = RunBuffers.random(model.inputs(), new Random(options.seed()));
+    Map<String, ByteBuffer> outputs = RunBuffers.buffers(model.outputs());
     try (Session session = model.newSession(SessionOptions.builder().threads(options.threads()).build())) {
       long t = System.nanoTime();
       session.run(inputs, outputs);
@@ -213,12 +206,9 @@ public final class Profiler {
    * before/after comparison would favour the second model.
    */
   public static void prime(Model model, Options options) {
-    Map<String, ByteBuffer> outputs = new LinkedHashMap<>();
-    for (TensorInfo info : model.outputs()) {
-      outputs.put(info.name(), buffer(info));
-    }
+    Map<String, ByteBuffer> outputs = RunBuffers.buffers(model.outputs());
     try (Session session = model.newSession(SessionOptions.builder().threads(options.threads()).build())) {
-      session.run(randomInputs(model.inputs(), new Random(options.seed())), outputs);
+      session.run(RunBuffers.random(model.inputs(), new Random(options.seed())), outputs);
     }
   }
 
@@ -272,29 +262,5 @@ public final class Profiler {
     } catch (IllegalArgumentException e) {
       return t.getDataType().name();
     }
-  }
-
-  private static ByteBuffer buffer(TensorInfo info) {
-    return ByteBuffer.allocate(info.shape().elementCount() * info.dataType().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  private static Map<String, ByteBuffer> randomInputs(List<TensorInfo> infos, Random r) {
-    Map<String, ByteBuffer> m = new LinkedHashMap<>();
-    for (TensorInfo info : infos) {
-      ByteBuffer b = buffer(info);
-      int n = info.shape().elementCount();
-      for (int i = 0; i < n; i++) {
-        switch (info.dataType()) {
-          case FLOAT32 -> b.putFloat(4 * i, r.nextFloat() * 2 - 1);
-          case FLOAT16 -> b.putShort(2 * i, Float16.fromFloat(r.nextFloat() * 2 - 1));
-          case INT32 -> b.putInt(4 * i, r.nextInt(2));
-          case INT64 -> b.putLong(8 * i, r.nextInt(2));
-          case BOOL -> b.put(i, (byte) r.nextInt(2));
-          case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
-        }
-      }
-      m.put(info.name(), b);
-    }
-    return m;
   }
 }
