@@ -1,5 +1,6 @@
 package dev.topiary.vector;
 
+import dev.topiary.quantization.QuantParams;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -39,8 +40,7 @@ final class Int8Quantize {
       ((ByteVector) t.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, outOff + i);
     }
     for (; i < n; i++) {
-      double d = in[inOff + i] / scale;
-      long r = Double.isNaN(d) ? 0 : (long) (d >= 0 ? Math.floor(d + 0.5) : -Math.floor(-d + 0.5));
+      long r = QuantParams.roundHalfAwayFromZero(in[inOff + i] / scale);
       r = Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
       out[outOff + i] = (byte) Math.max(-128, Math.min(127, r + zp));
     }
