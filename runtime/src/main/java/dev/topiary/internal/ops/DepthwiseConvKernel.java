@@ -94,7 +94,7 @@ final class DepthwiseConvKernel implements Kernel, Parallel.Task<Frame> {
 
   @Override
   public void run(Frame f) {
-    GemmKernel.dispatch(f, p.n * p.oh * chunks, (long) p.rows() * p.o * p.kh * p.kw, this);
+    GemmKernel.dispatch(f, p.n * p.oh * chunks, GemmKernel.depthwiseWork(p), this);
   }
 
   @Override

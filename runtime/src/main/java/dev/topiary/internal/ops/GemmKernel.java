@@ -14,6 +14,31 @@ final class GemmKernel implements Kernel, Parallel.Task<Frame> {
   private static final int MAX_ROWS = 64;
 
   /**
+   * What one depthwise multiply-add costs in GEMM multiply-adds, for {@link #dispatch}'s work: it
+   * loads its input once per tap and vectorises across channels only (MobileNetV2, one thread:
+   * depthwise layers 7–10 G multiply-adds/s against 40–45 for the pointwise GEMMs). Counted as
+   * plain multiply-adds, no depthwise layer of MobileNetV2 reached the parallel threshold and two
+   * threads spent as long on them as one.
+   */
+  static final int DEPTHWISE_COST = 6;
+  /**
+   * What one multiply-add of a GEMM with a single row of A costs: every weight is read from
+   * memory for one multiply-add (MobileNetV2's classifier, 1 × 1280 × 1000: 4 G multiply-adds/s).
+   */
+  static final int MATRIX_VECTOR_COST = 8;
+
+  /** The work of {@code batches} GEMMs of {@code m × n × k} for {@link #dispatch}. */
+  static long gemmWork(int batches, int m, int n, int k) {
+    long macs = (long) batches * m * n * k;
+    return m == 1 ? macs * MATRIX_VECTOR_COST : macs;
+  }
+
+  /** The work of a depthwise convolution for {@link #dispatch}. */
+  static long depthwiseWork(ConvParams p) {
+    return (long) p.rows() * p.o * p.kh * p.kw * DEPTHWISE_COST;
+  }
+
+  /**
    * Runs {@code tiles} tiles of {@code task} across the frame's workers, or all on the calling
    * thread (as worker 0) when the work ({@code work} multiply-adds) is below
    * {@link Parallel#minParallelWork()}. Either way each tile is computed the same way.
@@ -76,7 +101,7 @@ final class GemmKernel implements Kernel, Parallel.Task<Frame> {
     Gemm g = gemms[0];
     int rows = rowsPerTile(f);
     int rowTiles = (g.m() + rows - 1) / rows;
-    dispatch(f, gemms.length * rowTiles * g.panels(), (long) gemms.length * g.m() * g.n() * g.k(), this);
+    dispatch(f, gemms.length * rowTiles * g.panels(), gemmWork(gemms.length, g.m(), g.n(), g.k()), this);
   }
 
   @Override

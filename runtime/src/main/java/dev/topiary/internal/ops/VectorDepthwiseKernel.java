@@ -38,7 +38,7 @@ final class VectorDepthwiseKernel implements Kernel, Parallel.Task<Frame> {
 
   @Override
   public void run(Frame f) {
-    GemmKernel.dispatch(f, p.n * bands(), (long) p.rows() * p.o * p.kh * p.kw, this);
+    GemmKernel.dispatch(f, p.n * bands(), GemmKernel.depthwiseWork(p), this);
   }
 
   @Override

@@ -89,7 +89,7 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
     int rows = rows(f);
     int rowTiles = (m + rows - 1) / rows;
     int splits = panelSplits((long) gemms.length * rowTiles, gemms[0].panels(), f.parallel().workers());
-    GemmKernel.dispatch(f, gemms.length * rowTiles * splits, (long) gemms.length * m * n * k, this);
+    GemmKernel.dispatch(f, gemms.length * rowTiles * splits, GemmKernel.gemmWork(gemms.length, m, n, k), this);
   }
 
   @Override

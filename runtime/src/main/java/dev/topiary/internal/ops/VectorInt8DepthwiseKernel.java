@@ -34,7 +34,7 @@ final class VectorInt8DepthwiseKernel implements Kernel, Parallel.Task<Frame> {
 
   @Override
   public void run(Frame f) {
-    GemmKernel.dispatch(f, p.n * bands(), (long) p.rows() * p.o * p.kh * p.kw, this);
+    GemmKernel.dispatch(f, p.n * bands(), GemmKernel.depthwiseWork(p), this);
   }
 
   @Override
