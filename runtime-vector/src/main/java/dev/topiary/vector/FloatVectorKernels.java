@@ -82,6 +82,16 @@ final class FloatVectorKernels implements VectorKernels {
     Int8Quantize.run(in, inOff, out, outOff, n, scale, zp);
   }
 
+  @Override
+  public Elementwise binary(Binary op, Gemm.Act act, float lo, float hi) {
+    return new VectorBinary(op, new Epilog(act, lo, hi));
+  }
+
+  @Override
+  public void meanColumns(float[] x, int xo, float[] y, int yo, int rows, int inner, int i0, int i1, int block) {
+    VectorBinary.meanColumns(x, xo, y, yo, rows, inner, i0, i1, block);
+  }
+
   /** The fused activation on one vector: a clamp (bounds at ±∞ skipped) or hard-swish. */
   static final class Epilog {
     final Gemm.Act act;
@@ -116,6 +126,18 @@ final class FloatVectorKernels implements VectorKernels {
           return v;
         case HARD_SWISH:
           return v.mul(v.add(3f).max(0f).min(6f)).mul(1f / 6f);
+        default:
+          return v;
+      }
+    }
+
+    /** {@link #apply} on one value, with the same operations. */
+    float apply(float v) {
+      switch (act) {
+        case CLAMP:
+          return Math.min(Math.max(v, lo), hi);
+        case HARD_SWISH:
+          return v * Math.min(Math.max(v + 3f, 0f), 6f) * (1f / 6f);
         default:
           return v;
       }

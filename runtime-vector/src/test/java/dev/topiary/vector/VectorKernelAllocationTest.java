@@ -78,6 +78,21 @@ public class VectorKernelAllocationTest {
     return g.build();
   }
 
+  private static byte[] addPerChannel(int h, int c) throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, h, h, c));
+    int b = g.constant("b", Shape.of(c), VectorTesting.random(new java.util.Random(4), c));
+    g.output(g.node("Add", "add", x, b).attr("activation", "RELU").output("y"));
+    return g.build();
+  }
+
+  private static byte[] globalPool(int h, int c) throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, h, h, c));
+    g.output(g.node("GlobalAvgPool", "gap", x).output("y"));
+    return g.build();
+  }
+
   @Test
   public void compiledKernelsDoNotAllocate() throws Exception {
     java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
@@ -94,6 +109,8 @@ public class VectorKernelAllocationTest {
     cases.put("int8 conv 1x1, 16 outputs (bytes in place)", int8Conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("int8 depthwise 3x3, 24 channels", int8Conv(12, 24, 24, 3, 24, "SAME_UPPER"));
     cases.put("int8 quantize", quantize(1000));
+    cases.put("add per channel, relu", addPerChannel(7, 40));
+    cases.put("global average pool", globalPool(7, 70));
     for (Map.Entry<String, byte[]> e : cases.entrySet()) {
       try (Model model = VectorTesting.load(e.getValue(), VectorTesting.Kernels.VECTOR)) {
         Plan p = ModelAccess.get().plan(model);
@@ -101,7 +118,8 @@ public class VectorKernelAllocationTest {
             new float[][] {new float[p.scratchFloats()]}, new int[][] {new int[p.scratchInts()]});
         Kernel k = p.steps().get(0).kernel;
         List<String> names = VectorTesting.kernelNames(e.getValue(), VectorTesting.Kernels.VECTOR);
-        assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector") || names.get(0).startsWith("QuantOps"));
+        assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector") || names.get(0).startsWith("QuantOps")
+            || names.get(0).equals("Rows") || names.get(0).startsWith("ReduceMeanOp"));
         long allocated = -1;
         long start = System.nanoTime();
         int batch = 0;

@@ -141,4 +141,35 @@ public interface VectorKernels {
   interface Provider {
     VectorKernels create();
   }
+
+  /** The elementwise operations of {@link #binary}. */
+  enum Binary {
+    ADD, SUB, MUL, DIV
+  }
+
+  /**
+   * Prepares {@code y = act(a op b)} elementwise. Needed because C2 leaves scalar any loop over
+   * two float arrays at different offsets (it cannot rule out that they overlap), and tensors in
+   * the arena always are: the plain loops run 1 float per cycle or so.
+   */
+  Elementwise binary(Binary op, Gemm.Act act, float lo, float hi);
+
+  /**
+   * {@code y[yo + i] = Σ_r x[xo + r·inner + i] / rows} for {@code i} in {@code [i0, i1)}, summed
+   * in float as two levels: blocks of {@code block} rows each summed from zero in row order, the
+   * block sums added in order to an accumulator that starts at zero, then one division. Per lane
+   * exactly the operations of the plain loop (so the same bits).
+   */
+  void meanColumns(float[] x, int xo, float[] y, int yo, int rows, int inner, int i0, int i1, int block);
+
+  /** A prepared elementwise operation with its fused activation. */
+  interface Elementwise {
+    /**
+     * {@code y[yo + i] = act(a[ao + i] op b[bo + i])} for {@code i < n}; an operand not
+     * advancing ({@code aVec} or {@code bVec} false) is the one value at its offset. The IEEE
+     * operation of the scalar code and {@code Math.min/Math.max} clamps (hard-swish as
+     * {@code x·min(max(x+3,0),6)·(1/6)}): the same bits as the plain loops.
+     */
+    void run(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n);
+  }
 }

@@ -3,6 +3,7 @@ package dev.topiary.internal.ops;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.VectorKernels;
 
 /**
  * {@code y = act(a ∘ b)} for ∘ in +, −, ×, ÷ on FLOAT32 tensors with NumPy broadcasting (any
@@ -13,7 +14,9 @@ import dev.topiary.Shape;
  * (size-1 dimensions dropped, neighbours with the same broadcast pattern merged), so each row is a
  * tight loop of one of three forms: both operands contiguous (same shapes: one row), or one
  * operand fixed for the row (a scalar operand: one row; per-channel operands in NHWC: one row per
- * pixel). Large outputs are split across workers by rows, or by ranges of a single row. Both
+ * pixel); with {@link VectorKernels} in the plan the rows run on its vector loops (C2 leaves the
+ * plain ones scalar: arena tensors sit at offsets it cannot tell apart), with the same operations
+ * per element. Large outputs are split across workers by rows, or by ranges of a single row. Both
  * kernels apply the same float operation to each element, so they agree exactly. Add and Mul with
  * INT8 inputs go to {@link Int8Binary}.
  */
@@ -189,7 +192,10 @@ final class BinaryOp implements OpFactory {
     if (ctx.referenceKernels()) {
       return new Reference(kind, act, a, b, y, out, aStr, bStr, count);
     }
-    return Rows.create(kind, act, a, b, y, out, aStr, bStr, count);
+    VectorKernels vk = ctx.vectorKernels();
+    VectorKernels.Elementwise vec = vk == null ? null
+        : vk.binary(VectorKernels.Binary.valueOf(kind.name()), Epilogue.kind(act), act.min(), act.max());
+    return Rows.create(kind, act, vec, a, b, y, out, aStr, bStr, count);
   }
 
   /** Index arithmetic per element: the oracle. */
@@ -247,6 +253,8 @@ final class BinaryOp implements OpFactory {
     private final int b;
     private final int y;
     /** Outer collapsed dimensions (the row index space) and the operands' strides over them. */
+    /** The Vector API loop, or null for the plain loops (C2 leaves them scalar: arena offsets differ). */
+    private final VectorKernels.Elementwise vec;
     private final int[] outer;
     private final int[] aOuter;
     private final int[] bOuter;
@@ -259,9 +267,10 @@ final class BinaryOp implements OpFactory {
     private final int items;
     private final long work;
 
-    private Rows(Kind kind, Activation act, int a, int b, int y, int[] outer, int[] aOuter, int[] bOuter,
-        int len, boolean aVec, boolean bVec) {
+    private Rows(Kind kind, Activation act, VectorKernels.Elementwise vec, int a, int b, int y, int[] outer,
+        int[] aOuter, int[] bOuter, int len, boolean aVec, boolean bVec) {
       this.kind = kind;
+      this.vec = vec;
       this.act = act;
       this.a = a;
       this.b = b;
@@ -292,7 +301,8 @@ final class BinaryOp implements OpFactory {
     }
 
     /** Collapses the broadcast view of {@code dims} and builds the kernel. */
-    static Rows create(Kind kind, Activation act, int a, int b, int y, int[] dims, int[] aStr, int[] bStr,
+    static Rows create(Kind kind, Activation act, VectorKernels.Elementwise vec, int a, int b, int y, int[] dims,
+        int[] aStr, int[] bStr,
         int count) {
       int r = dims.length;
       int[] cd = new int[r];
@@ -318,10 +328,10 @@ final class BinaryOp implements OpFactory {
       }
       if (n == 0 || count == 0) {
         // A single element (all dimensions 1), or nothing to do.
-        return new Rows(kind, act, a, b, y, new int[0], new int[0], new int[0], count, true, true);
+        return new Rows(kind, act, vec, a, b, y, new int[0], new int[0], new int[0], count, true, true);
       }
       int m = n - 1;
-      return new Rows(kind, act, a, b, y, java.util.Arrays.copyOf(cd, m), java.util.Arrays.copyOf(ca, m),
+      return new Rows(kind, act, vec, a, b, y, java.util.Arrays.copyOf(cd, m), java.util.Arrays.copyOf(ca, m),
           java.util.Arrays.copyOf(cb, m), cd[m], ca[m] != 0, cb[m] != 0);
     }
 
@@ -366,6 +376,10 @@ final class BinaryOp implements OpFactory {
      * {@code yo} is the output position of element {@code from}.
      */
     private void segment(float[] av, int ao, float[] bv, int bo, float[] yv, int yo, int from, int n) {
+      if (vec != null) {
+        vec.run(av, aVec ? ao + from : ao, aVec, bv, bVec ? bo + from : bo, bVec, yv, yo, n);
+        return;
+      }
       if (aVec && bVec) {
         kind.vv(av, ao + from, bv, bo + from, yv, yo, n);
       } else if (aVec) {

@@ -3,6 +3,7 @@ package dev.topiary.internal.ops;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.VectorKernels;
 
 /**
  * ReduceMean: the mean over {@code axes} (all when absent or empty; negative values count from the
@@ -15,8 +16,8 @@ import dev.topiary.Shape;
  * {@code inner = 1} a contiguous double sum per output (the reference's order, so identical
  * results); otherwise contiguous float passes over {@code inner} with two-level summation (blocks of
  * {@link #BLOCK} rows summed in scratch, then added to the output), error about
- * {@code (BLOCK + R/BLOCK)·ε} relative instead of {@code R·ε}. Other axis patterns use the
- * reference kernel.
+ * {@code (BLOCK + R/BLOCK)·ε} relative instead of {@code R·ε}; with {@link VectorKernels} in the
+ * plan the same sums in vector registers (same bits). Other axis patterns use the reference kernel.
  */
 final class ReduceMeanOp implements OpFactory {
   /** Rows summed in scratch before each addition to the output accumulator. */
@@ -168,6 +169,19 @@ final class ReduceMeanOp implements OpFactory {
       return f -> Chunks.run(f, fo, work, rows);
     }
     final int chunks = (inner + CHUNK - 1) / CHUNK;
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null) {
+      // The same sums in registers: C2 leaves the plain loop scalar (input and scratch may overlap).
+      Chunks.Body cols = (f, from, to, w) -> {
+        for (int item = from; item < to; item++) {
+          int o = item / chunks;
+          int i0 = (item % chunks) * CHUNK;
+          vk.meanColumns(f.f32(x), f.off(x) + o * fr * fi, f.f32(y), f.off(y) + o * fi, fr, fi, i0,
+              Math.min(i0 + CHUNK, fi), BLOCK);
+        }
+      };
+      return f -> Chunks.run(f, fo * chunks, work, cols);
+    }
     ctx.requestScratch(Math.min(inner, CHUNK));
     Chunks.Body cols = (f, from, to, w) -> {
       for (int item = from; item < to; item++) {

@@ -1,0 +1,157 @@
+package dev.topiary.vector;
+
+import dev.topiary.internal.cpu.VectorKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise Add, Sub, Mul and Div with a fused activation, {@code L} floats at a time, the rest
+ * one at a time with the same scalar operations. One loop per operation (the Vector API
+ * intrinsifies an operation only when it is a constant where the loop is compiled); an operand that
+ * does not advance is broadcast once, and the loop-invariant test on it is unswitched by C2.
+ */
+final class VectorBinary implements VectorKernels.Elementwise {
+  private static final VectorSpecies<Float> S = FloatVectorKernels.S;
+  private static final int L = S.length();
+
+  private final VectorKernels.Binary op;
+  private final FloatVectorKernels.Epilog epilog;
+
+  VectorBinary(VectorKernels.Binary op, FloatVectorKernels.Epilog epilog) {
+    this.op = op;
+    this.epilog = epilog;
+  }
+
+  @Override
+  public void run(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
+    switch (op) {
+      case ADD:
+        add(a, ao, aVec, b, bo, bVec, y, yo, n);
+        return;
+      case SUB:
+        sub(a, ao, aVec, b, bo, bVec, y, yo, n);
+        return;
+      case MUL:
+        mul(a, ao, aVec, b, bo, bVec, y, yo, n);
+        return;
+      default:
+        div(a, ao, aVec, b, bo, bVec, y, yo, n);
+    }
+  }
+
+  private void add(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
+    FloatVector ca = FloatVector.broadcast(S, a[ao]);
+    FloatVector cb = FloatVector.broadcast(S, b[bo]);
+    int i = 0;
+    for (; i + L <= n; i += L) {
+      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
+      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
+      epilog.apply(va.add(vb)).intoArray(y, yo + i);
+    }
+    for (; i < n; i++) {
+      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] + b[bVec ? bo + i : bo]);
+    }
+  }
+
+  private void sub(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
+    FloatVector ca = FloatVector.broadcast(S, a[ao]);
+    FloatVector cb = FloatVector.broadcast(S, b[bo]);
+    int i = 0;
+    for (; i + L <= n; i += L) {
+      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
+      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
+      epilog.apply(va.sub(vb)).intoArray(y, yo + i);
+    }
+    for (; i < n; i++) {
+      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] - b[bVec ? bo + i : bo]);
+    }
+  }
+
+  private void mul(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
+    FloatVector ca = FloatVector.broadcast(S, a[ao]);
+    FloatVector cb = FloatVector.broadcast(S, b[bo]);
+    int i = 0;
+    for (; i + L <= n; i += L) {
+      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
+      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
+      epilog.apply(va.mul(vb)).intoArray(y, yo + i);
+    }
+    for (; i < n; i++) {
+      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] * b[bVec ? bo + i : bo]);
+    }
+  }
+
+  private void div(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
+    FloatVector ca = FloatVector.broadcast(S, a[ao]);
+    FloatVector cb = FloatVector.broadcast(S, b[bo]);
+    int i = 0;
+    for (; i + L <= n; i += L) {
+      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
+      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
+      epilog.apply(va.div(vb)).intoArray(y, yo + i);
+    }
+    for (; i < n; i++) {
+      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] / b[bVec ? bo + i : bo]);
+    }
+  }
+
+  /**
+   * The two-level column mean of {@link VectorKernels#meanColumns}: four vectors of columns at a
+   * time kept in registers over all rows, then one vector, then single columns.
+   */
+  static void meanColumns(float[] x, int xo, float[] y, int yo, int rows, int inner, int i0, int i1, int block) {
+    float count = rows;
+    int i = i0;
+    for (; i + 4 * L <= i1; i += 4 * L) {
+      FloatVector t0 = FloatVector.zero(S);
+      FloatVector t1 = t0;
+      FloatVector t2 = t0;
+      FloatVector t3 = t0;
+      for (int rb = 0; rb < rows; rb += block) {
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        int re = Math.min(rb + block, rows);
+        for (int r = rb, p = xo + rb * inner + i; r < re; r++, p += inner) {
+          s0 = s0.add(FloatVector.fromArray(S, x, p));
+          s1 = s1.add(FloatVector.fromArray(S, x, p + L));
+          s2 = s2.add(FloatVector.fromArray(S, x, p + 2 * L));
+          s3 = s3.add(FloatVector.fromArray(S, x, p + 3 * L));
+        }
+        t0 = t0.add(s0);
+        t1 = t1.add(s1);
+        t2 = t2.add(s2);
+        t3 = t3.add(s3);
+      }
+      t0.div(count).intoArray(y, yo + i);
+      t1.div(count).intoArray(y, yo + i + L);
+      t2.div(count).intoArray(y, yo + i + 2 * L);
+      t3.div(count).intoArray(y, yo + i + 3 * L);
+    }
+    for (; i + L <= i1; i += L) {
+      FloatVector t = FloatVector.zero(S);
+      for (int rb = 0; rb < rows; rb += block) {
+        FloatVector s = FloatVector.zero(S);
+        int re = Math.min(rb + block, rows);
+        for (int r = rb, p = xo + rb * inner + i; r < re; r++, p += inner) {
+          s = s.add(FloatVector.fromArray(S, x, p));
+        }
+        t = t.add(s);
+      }
+      t.div(count).intoArray(y, yo + i);
+    }
+    for (; i < i1; i++) {
+      float t = 0f;
+      for (int rb = 0; rb < rows; rb += block) {
+        float s = 0f;
+        int re = Math.min(rb + block, rows);
+        for (int r = rb; r < re; r++) {
+          s += x[xo + r * inner + i];
+        }
+        t += s;
+      }
+      y[yo + i] = t / count;
+    }
+  }
+}
