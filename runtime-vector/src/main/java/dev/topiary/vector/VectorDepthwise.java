@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * line per pixel and tap), then output pixels. Pixels whose taps all fall inside the image columns
  * run four at a time: per tap one weight load serves four input loads and four independent
  * accumulators (1.25 loads per fused multiply-add, and four chains to hide the FMA latency); the
- * pixels at the left and right edges run one at a time with the taps clipped to the image. Kernel
+ * pixels at the left and right edges, taps clipped to the image, run first, each over all its
+ * channels, four blocks at a time ({@link #edgePixel}). Kernel
  * rows outside the image are skipped for the whole output row. Weights are repacked at plan time
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
  * last channel block narrower than {@code L} loads and stores its pixels under a mask.
@@ -103,12 +104,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         r1 = r0;
       }
       int outRow = outOff + (image * g.oh + oh) * g.ow * c;
+      for (int ow = 0; ow < owLo; ow++) {
+        edgePixel(in, imageBase, ih0, r0, r1, ow, out, outRow + ow * c);
+      }
+      for (int ow = owHi; ow < g.ow; ow++) {
+        edgePixel(in, imageBase, ih0, r0, r1, ow, out, outRow + ow * c);
+      }
       for (int cb = 0; cb < c; cb += L) {
         VectorMask<Float> mask = cb + L <= c ? null : tail;
-        int ow = 0;
-        for (; ow < owLo; ow++) {
-          edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
-        }
+        int ow = owLo;
         if (mask == null && g.kh == 3 && g.kw == 3 && r0 == 0 && r1 == 3) {
           ow = interior3x3(in, imageBase + ih0 * rowStride, ow, cb, out, outRow);
         } else if (mask == null) {
@@ -116,7 +120,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
             four(in, imageBase, ih0, r0, r1, ow, cb, out, outRow + ow * c + cb);
           }
         }
-        for (; ow < g.ow; ow++) {
+        for (; ow < owHi; ow++) {
           edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
         }
       }
@@ -211,6 +215,52 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     a1.intoArray(out, o + c);
     a2.intoArray(out, o + 2 * c);
     a3.intoArray(out, o + 3 * c);
+  }
+
+  /**
+   * Every channel of one output pixel whose taps are clipped to the image columns (the left and
+   * right edges): four full channel blocks at a time, four independent chains (one block alone is
+   * a single chain of dependent fused multiply-adds, which on small images, where edges are a
+   * large share of the pixels, took as long as the rest of the row); the remaining blocks one at a
+   * time. Per lane the operations of {@link #edge}.
+   */
+  private void edgePixel(float[] in, int imageBase, int ih0, int r0, int r1, int ow, float[] out, int o) {
+    int c = g.c;
+    int iw0 = ow * g.sw - g.padLeft;
+    int q0 = iw0 >= 0 ? 0 : Math.min(g.kw, (-iw0 + g.dw - 1) / g.dw);
+    int q1 = iw0 >= g.w ? q0 : (iw0 + (g.kw - 1) * g.dw < g.w ? g.kw : Math.max(q0, (g.w - 1 - iw0) / g.dw + 1));
+    int full = c / L * L;
+    int cb = 0;
+    for (; cb + 4 * L <= full; cb += 4 * L) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int r = r0; r < r1; r++) {
+        int row = imageBase + (ih0 + r * g.dh) * g.w * c + cb;
+        for (int q = q0; q < q1; q++) {
+          int src = row + (iw0 + q * g.dw) * c;
+          int wt = (r * g.kw + q) * cp + cb;
+          a0 = FloatVector.fromArray(S, in, src).fma(FloatVector.fromArray(S, wp, wt), a0);
+          a1 = FloatVector.fromArray(S, in, src + L).fma(FloatVector.fromArray(S, wp, wt + L), a1);
+          a2 = FloatVector.fromArray(S, in, src + 2 * L).fma(FloatVector.fromArray(S, wp, wt + 2 * L), a2);
+          a3 = FloatVector.fromArray(S, in, src + 3 * L).fma(FloatVector.fromArray(S, wp, wt + 3 * L), a3);
+        }
+      }
+      if (fused) {
+        a0 = a0.add(FloatVector.fromArray(S, fusedBias, cb)).max(lo).min(hi);
+        a1 = a1.add(FloatVector.fromArray(S, fusedBias, cb + L)).max(lo).min(hi);
+        a2 = a2.add(FloatVector.fromArray(S, fusedBias, cb + 2 * L)).max(lo).min(hi);
+        a3 = a3.add(FloatVector.fromArray(S, fusedBias, cb + 3 * L)).max(lo).min(hi);
+      }
+      a0.intoArray(out, o + cb);
+      a1.intoArray(out, o + cb + L);
+      a2.intoArray(out, o + cb + 2 * L);
+      a3.intoArray(out, o + cb + 3 * L);
+    }
+    for (; cb < c; cb += L) {
+      edge(in, imageBase, ih0, r0, r1, ow, cb, cb + L <= c ? null : tail, out, o + cb);
+    }
   }
 
   /** One output pixel with its taps clipped to the image columns; {@code mask} null for a full block. */

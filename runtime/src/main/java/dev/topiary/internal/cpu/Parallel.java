@@ -62,8 +62,9 @@ public abstract class Parallel {
   /**
    * Work (in multiply-adds, or elementary operations of similar cost) below which a kernel runs on
    * the calling thread instead of dispatching: {@link #DEFAULT_MIN_PARALLEL_WORK} unless a test
-   * lowered it ({@link ThreadPool#minParallelWork(long)}). Whether a kernel splits never changes its
-   * results, only its speed.
+   * lowered it ({@link ThreadPool#minParallelWork(long)}), and less right after a dispatch, while
+   * a pool's workers still spin ({@link ThreadPool#AWAKE_MIN_PARALLEL_WORK}). Whether a kernel
+   * splits never changes its results, only its speed.
    */
   public long minParallelWork() {
     return DEFAULT_MIN_PARALLEL_WORK;
