@@ -57,7 +57,7 @@ public class VectorGemmTest {
   @Test
   public void fullyConnectedOverAwkwardSizes() throws Exception {
     Random r = new Random(0x7ec7);
-    int[] ms = {1, 2, 5, 6, 7, 13, 61, 130};
+    int[] ms = {1, 2, 4, 5, 6, 7, 10, 13, 16, 61, 130};
     int[] ns = {1, 3, 8, 15, 16, 17, 31, 32, 33, 48, 64, 97};
     int[] ks = {1, 2, 7, 16, 33, 300};
     int done = 0;
