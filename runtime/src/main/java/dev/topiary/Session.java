@@ -55,6 +55,15 @@ public final class Session implements AutoCloseable {
       scratchInts[w] = new int[plan.scratchInts()];
     }
     this.frame = new Frame(arrays, offsets, parallel, scratch, scratchInts);
+    try {
+      // The arena is fresh, so the inputs are zeros; every run writes what it reads.
+      for (int i = 0; i < options.warmUpRuns(); i++) {
+        execute();
+      }
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
+    }
   }
 
   /** The options this session was opened with. */

@@ -210,13 +210,59 @@ public class SessionTest {
     SessionOptions o = SessionOptions.builder().threads(3).backend(Backend.CPU).build();
     assertEquals(3, o.threads());
     assertEquals(Backend.CPU, o.backend());
-    assertEquals("SessionOptions{threads=3, backend=CPU}", o.toString());
+    assertEquals("SessionOptions{threads=3, backend=CPU, warmUpRuns=0}", o.toString());
     assertEquals(o.toString(), o.toBuilder().build().toString());
+    SessionOptions w = o.toBuilder().warmUpRuns(12).build();
+    assertEquals(12, w.warmUpRuns());
+    assertEquals(w.toString(), w.toBuilder().build().toString());
     try {
       SessionOptions.builder().threads(0);
       fail();
     } catch (IllegalArgumentException e) {
       assertEquals("threads must be in 1..256, got 0", e.getMessage());
+    }
+    for (int bad : new int[] {-1, 10_001}) {
+      try {
+        SessionOptions.builder().warmUpRuns(bad);
+        fail();
+      } catch (IllegalArgumentException e) {
+        assertEquals("warm-up runs must be in 0..10000, got " + bad, e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  public void warmUpRunsLeaveResultsAlone() throws Exception {
+    // A network whose arena reuse would show stale values if a run read what it did not write.
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, 6, 6, 3));
+    java.util.Random r = new java.util.Random(3);
+    float[] w1 = new float[8 * 3 * 3 * 3];
+    float[] w2 = new float[4 * 8];
+    for (int i = 0; i < w1.length; i++) {
+      w1[i] = r.nextFloat() - 0.5f;
+    }
+    for (int i = 0; i < w2.length; i++) {
+      w2[i] = r.nextFloat() - 0.5f;
+    }
+    int h = g.node("Conv2D", "c1", x, g.constant("w1", Shape.of(8, 3, 3, 3), w1)).attr("padding", "SAME_UPPER")
+        .attr("activation", "RELU").output("h");
+    int y = g.node("Conv2D", "c2", h, g.constant("w2", Shape.of(4, 1, 1, 8), w2)).attr("padding", "VALID")
+        .output("y");
+    g.output(g.node("Add", "add", y, g.constant("b", Shape.of(4), new float[] {1, -2, 3, 0.5f})).output("z"));
+    byte[] model = g.build();
+    float[] pixels = new float[108];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (float) Math.sin(i);
+    }
+    Map<String, Tensor> in = java.util.Collections.singletonMap("x", Tensor.ofFloats(Shape.of(1, 6, 6, 3), pixels));
+    try (Model m = Model.load(ByteBuffer.wrap(model));
+        Session cold = m.newSession(SessionOptions.builder().threads(1).build());
+        Session warm = m.newSession(SessionOptions.builder().threads(2).warmUpRuns(3).build())) {
+      float[] expected = cold.run(in).get("z").toFloatArray();
+      assertTrue("the model computes something", expected[0] != 0f || expected[1] != 0f);
+      assertArrayEquals(expected, warm.run(in).get("z").toFloatArray(), 0f);
+      assertEquals(3, warm.options().warmUpRuns());
     }
   }
 
