@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * channels, four blocks at a time ({@link #edgePixel}). Kernel
  * rows outside the image are skipped for the whole output row. Weights are repacked at plan time
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
- * last channel block narrower than {@code L} loads and stores its pixels under a mask.
+ * last channel block narrower than {@code L} loads and stores its pixels under a mask (four at a
+ * time too, but not through the 3×3 interior path).
  *
  * <p>Bias and clamp (RELU, RELU6, CLIP) are applied in registers before each store; hard-swish
  * in a second pass over each finished output row, in L1.
@@ -115,9 +116,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         int ow = owLo;
         if (mask == null && g.kh == 3 && g.kw == 3 && r0 == 0 && r1 == 3) {
           ow = interior3x3(in, imageBase + ih0 * rowStride, ow, cb, out, outRow);
-        } else if (mask == null) {
+        } else {
           for (; ow + 4 <= owHi; ow += 4) {
-            four(in, imageBase, ih0, r0, r1, ow, cb, out, outRow + ow * c + cb);
+            four(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
           }
         }
         for (; ow < owHi; ow++) {
@@ -185,8 +186,14 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     return ow;
   }
 
-  /** Four adjacent output pixels from {@code ow}, all taps inside the image columns, a full block. */
-  private void four(float[] in, int imageBase, int ih0, int r0, int r1, int ow, int cb, float[] out, int o) {
+  /**
+   * Four adjacent output pixels from {@code ow}, all taps inside the image columns; {@code mask}
+   * null for a full block, else the lanes of the last one (its loads and stores masked: a channel
+   * count such as 24 leaves a half block, whose pixels one at a time were a single chain of
+   * dependent fused multiply-adds).
+   */
+  private void four(float[] in, int imageBase, int ih0, int r0, int r1, int ow, int cb, VectorMask<Float> mask,
+      float[] out, int o) {
     int c = g.c;
     int step = g.sw * c;
     FloatVector a0 = FloatVector.zero(S);
@@ -198,10 +205,17 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       int wt = r * g.kw * cp + cb;
       for (int q = 0; q < g.kw; q++, src += g.dw * c, wt += cp) {
         FloatVector wv = FloatVector.fromArray(S, wp, wt);
-        a0 = FloatVector.fromArray(S, in, src).fma(wv, a0);
-        a1 = FloatVector.fromArray(S, in, src + step).fma(wv, a1);
-        a2 = FloatVector.fromArray(S, in, src + 2 * step).fma(wv, a2);
-        a3 = FloatVector.fromArray(S, in, src + 3 * step).fma(wv, a3);
+        if (mask == null) {
+          a0 = FloatVector.fromArray(S, in, src).fma(wv, a0);
+          a1 = FloatVector.fromArray(S, in, src + step).fma(wv, a1);
+          a2 = FloatVector.fromArray(S, in, src + 2 * step).fma(wv, a2);
+          a3 = FloatVector.fromArray(S, in, src + 3 * step).fma(wv, a3);
+        } else {
+          a0 = FloatVector.fromArray(S, in, src, mask).fma(wv, a0);
+          a1 = FloatVector.fromArray(S, in, src + step, mask).fma(wv, a1);
+          a2 = FloatVector.fromArray(S, in, src + 2 * step, mask).fma(wv, a2);
+          a3 = FloatVector.fromArray(S, in, src + 3 * step, mask).fma(wv, a3);
+        }
       }
     }
     if (fused) {
@@ -211,10 +225,17 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       a2 = a2.add(bv).max(lo).min(hi);
       a3 = a3.add(bv).max(lo).min(hi);
     }
-    a0.intoArray(out, o);
-    a1.intoArray(out, o + c);
-    a2.intoArray(out, o + 2 * c);
-    a3.intoArray(out, o + 3 * c);
+    if (mask == null) {
+      a0.intoArray(out, o);
+      a1.intoArray(out, o + c);
+      a2.intoArray(out, o + 2 * c);
+      a3.intoArray(out, o + 3 * c);
+    } else {
+      a0.intoArray(out, o, mask);
+      a1.intoArray(out, o + c, mask);
+      a2.intoArray(out, o + 2 * c, mask);
+      a3.intoArray(out, o + 3 * c, mask);
+    }
   }
 
   /**
