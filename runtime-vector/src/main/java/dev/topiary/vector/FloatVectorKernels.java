@@ -88,6 +88,11 @@ final class FloatVectorKernels implements VectorKernels {
   }
 
   @Override
+  public Pool pool(boolean max, Conv2DShape shape, int[][] rows, int[][] cols, boolean includePad) {
+    return new VectorPool(max, shape, rows, cols, includePad);
+  }
+
+  @Override
   public void meanColumns(float[] x, int xo, float[] y, int yo, int rows, int inner, int i0, int i1, int block) {
     VectorBinary.meanColumns(x, xo, y, yo, rows, inner, i0, i1, block);
   }

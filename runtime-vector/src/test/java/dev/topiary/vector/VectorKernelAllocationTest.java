@@ -93,6 +93,14 @@ public class VectorKernelAllocationTest {
     return g.build();
   }
 
+  private static byte[] maxPool(int h, int c) throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.FLOAT32, Shape.of(1, h, h, c));
+    g.output(g.node("MaxPool", "pool", x).attrInts("kernel", 3, 3).attrInts("strides", 2, 2)
+        .attr("padding", "SAME_UPPER").output("y"));
+    return g.build();
+  }
+
   @Test
   public void compiledKernelsDoNotAllocate() throws Exception {
     java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
@@ -111,6 +119,7 @@ public class VectorKernelAllocationTest {
     cases.put("int8 quantize", quantize(1000));
     cases.put("add per channel, relu", addPerChannel(7, 40));
     cases.put("global average pool", globalPool(7, 70));
+    cases.put("max pool 3x3 stride 2, 70 channels", maxPool(13, 70));
     for (Map.Entry<String, byte[]> e : cases.entrySet()) {
       try (Model model = VectorTesting.load(e.getValue(), VectorTesting.Kernels.VECTOR)) {
         Plan p = ModelAccess.get().plan(model);
@@ -119,7 +128,8 @@ public class VectorKernelAllocationTest {
         Kernel k = p.steps().get(0).kernel;
         List<String> names = VectorTesting.kernelNames(e.getValue(), VectorTesting.Kernels.VECTOR);
         assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector") || names.get(0).startsWith("QuantOps")
-            || names.get(0).equals("Rows") || names.get(0).startsWith("ReduceMeanOp"));
+            || names.get(0).equals("Rows") || names.get(0).startsWith("ReduceMeanOp")
+            || names.get(0).startsWith("Pool2DOp"));
         long allocated = -1;
         long start = System.nanoTime();
         int batch = 0;

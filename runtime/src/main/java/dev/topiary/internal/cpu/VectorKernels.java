@@ -162,6 +162,26 @@ public interface VectorKernels {
    */
   void meanColumns(float[] x, int xo, float[] y, int yo, int rows, int inner, int i0, int i1, int block);
 
+  /**
+   * Prepares a MaxPool ({@code max}) or AvgPool over NHWC tensors of geometry {@code shape}:
+   * window rows of output row {@code oh} are taps {@code [rows[0][oh], rows[1][oh])}, columns of
+   * output column {@code ow} taps {@code [cols[0][ow], cols[1][ow])} (those inside the input);
+   * an AvgPool divides by {@code rows[2][oh]·cols[2][ow]} when {@code includePad}, else by the
+   * number of taps. Taps in row-major order from {@code −∞} (max, {@code Math.max} semantics) or
+   * 0 (sum), then one division: the operations of the plain loops, so the same bits.
+   */
+  Pool pool(boolean max, Conv2DShape shape, int[][] rows, int[][] cols, boolean includePad);
+
+  /** A prepared pooling. */
+  interface Pool {
+    /**
+     * Output rows {@code [r0, r1)}, row {@code r} being image {@code r / OH}, output row
+     * {@code r % OH}: input {@code [N,H,W,C]} at {@code x[xo]}, output {@code [N,OH,OW,C]} at
+     * {@code y[yo]}.
+     */
+    void compute(float[] x, int xo, float[] y, int yo, int r0, int r1);
+  }
+
   /** A prepared elementwise operation with its fused activation. */
   interface Elementwise {
     /**

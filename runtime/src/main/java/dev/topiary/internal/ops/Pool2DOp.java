@@ -2,6 +2,8 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import dev.topiary.internal.cpu.Conv2DShape;
+import dev.topiary.internal.cpu.VectorKernels;
 
 /**
  * MaxPool and AvgPool over NHWC {@code [N, H, W, C]}: attributes {@code kernel} [KH, KW]
@@ -16,8 +18,10 @@ import dev.topiary.ModelFormatException;
  *
  * <p>Reference kernel: per output element, taps by index arithmetic. Fast kernel: per output pixel,
  * the valid tap range from tables built at bind, each tap a contiguous pass over the C channels;
- * output rows split across workers. Both visit taps in the same order with the same float
- * operations, so they agree exactly.
+ * output rows split across workers; with {@link VectorKernels} in the plan, the same per pixel on
+ * its vector loops (C2 leaves the plain ones scalar: input and output sit at offsets of one arena
+ * it cannot tell apart). All visit taps in the same order with the same float operations, so they
+ * agree exactly.
  */
 final class Pool2DOp implements OpFactory {
   private final boolean max;
@@ -116,6 +120,13 @@ final class Pool2DOp implements OpFactory {
       return f -> reference(max, g, f.f32(x), f.off(x), f.f32(y), f.off(y));
     }
     long work = (long) g.n * g.oh * g.ow * g.c * g.kh * g.kw;
+    VectorKernels vk = ctx.vectorKernels();
+    if (vk != null) {
+      VectorKernels.Pool pool = vk.pool(max, new Conv2DShape(g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt,
+          g.pl, g.oh, g.ow), rows, cols, g.includePad);
+      Chunks.Body vec = (f, from, to, wk) -> pool.compute(f.f32(x), f.off(x), f.f32(y), f.off(y), from, to);
+      return f -> Chunks.run(f, g.n * g.oh, work, vec);
+    }
     Chunks.Body body = (f, from, to, wk) -> fast(max, g, rows, cols, f.f32(x), f.off(x), f.f32(y), f.off(y), from, to);
     return f -> Chunks.run(f, g.n * g.oh, work, body);
   }
