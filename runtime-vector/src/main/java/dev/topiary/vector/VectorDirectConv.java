@@ -9,24 +9,24 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * An ungrouped convolution on NHWC tensors computed straight from the input, vectorised across
- * output channels: for stems (1–4 input channels), whose depth {@code KH·KW·C} of 9–27 is too small
- * for im2col and a packed GEMM to pay for their copies. Per output pixel and depth step
- * {@code (kh, kw, c)} one input scalar is broadcast and multiplied into a vector of {@code L}
- * output channels' weights. No gathering, no copies, no scratch.
+ * output channels: for convolutions with few input channels (network stems have 1–4), whose depth
+ * {@code KH·KW·C} is too small for im2col and a packed GEMM to pay for their copies. Per output
+ * pixel and depth step {@code (kh, kw, c)} one input scalar is broadcast and multiplied into a
+ * vector of {@code L} output channels' weights. No gathering, no copies, no scratch.
  *
- * <p>Loops: output row, then a block of two full channel vectors (then one, for what is left), then
- * output pixels. Pixels whose taps all fall inside the image columns run four at a time: per depth
- * step two weight loads serve four broadcasts and eight independent accumulators (four with one
- * vector), enough chains to hide the fused multiply-add latency. The last one to three interior
+ * <p>Loops: output row, then a block of two full channel vectors (then one, for what is left),
+ * then output pixels. Pixels whose taps all fall inside the image columns run four at a time: per
+ * depth step two weight loads serve four broadcasts and eight independent accumulators (four with
+ * one vector), enough chains to hide the fused multiply-add latency. The last one to three interior
  * pixels run as the block of four ending there, which recomputes (with the same operations, so the
- * same bits) up to three pixels already stored rather than take the one-pixel path: that path has
- * a single accumulator chain and is bound by the multiply-add latency. Within a kernel row inside the
+ * same bits) up to three pixels already stored rather than take the one-pixel path: that path has a
+ * single accumulator chain and is bound by the multiply-add latency. Within a kernel row inside the
  * image the depth steps of consecutive taps are consecutive input floats when the dilation is 1
  * ({@code KW·C} of them), so that row is one loop. The pixels at the left and right edges run one
  * at a time with their taps clipped to the image; kernel rows outside the image are skipped for the
- * whole output row. Weights are repacked at plan time depth-major, {@code [KH·KW·C][O rounded up to
- * L]}, zero-padded, so weight loads need no mask; a last channel vector narrower than {@code L} is
- * stored under a mask made once.
+ * whole output row. Weights are repacked at plan time depth-major, {@code [KH·KW·C][O rounded up
+ * to L]}, zero-padded, so weight loads need no mask; a last channel vector narrower than {@code L}
+ * is stored under a mask made once.
  *
  * <p>Bias and clamp (RELU, RELU6, CLIP) are applied in registers before each store; hard-swish in
  * a second pass over each finished output row, in L1.

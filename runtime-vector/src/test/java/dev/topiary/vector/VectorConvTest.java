@@ -152,8 +152,8 @@ public class VectorConvTest {
       Case k = new Case(s[0], s[1], s[2], s[3], 1, 1);
       k.n = 2;
       k.check(r);
-      // Up to four input channels the direct kernel, which reads the input in place too, takes it.
-      assertEquals(Collections.singletonList(s[2] <= 4 ? "VectorDirectConvKernel" : "VectorConvKernel"),
+      // Up to eight input channels the direct kernel, which reads the input in place too, takes it.
+      assertEquals(Collections.singletonList(s[2] <= 8 ? "VectorDirectConvKernel" : "VectorConvKernel"),
           kernelNames(k.artifact(new Random(1)), VectorTesting.Kernels.VECTOR));
     }
   }

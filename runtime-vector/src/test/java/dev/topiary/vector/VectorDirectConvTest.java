@@ -9,14 +9,14 @@ import java.util.Random;
 import org.junit.Test;
 
 /**
- * The direct convolution (ungrouped, at most four input channels) against the reference kernel:
+ * The direct convolution (ungrouped, at most eight input channels) against the reference kernel:
  * every input channel count it takes, output channel counts around the vector widths (one, a prime,
  * 16, 32, just above, and a partial second vector), 1×1 to 7×7 and non-square kernels, strides,
  * dilation, asymmetric padding, images smaller than the kernel, each activation with and without
  * bias, on 1–3 threads.
  */
 public class VectorDirectConvTest {
-  private static final int[] INPUT_CHANNELS = {1, 2, 3, 4};
+  private static final int[] INPUT_CHANNELS = {1, 2, 3, 4, 5, 8};
   private static final int[] OUTPUT_CHANNELS = {1, 7, 16, 32, 33, 40};
 
   @Test
@@ -29,7 +29,7 @@ public class VectorDirectConvTest {
       assertEquals("C = " + c, Collections.singletonList("VectorDirectConvKernel"),
           kernelNames(stem.artifact(new Random(1)), VectorTesting.Kernels.VECTOR));
     }
-    Case wide = new Case(8, 8, 5, 32, 3, 3);
+    Case wide = new Case(8, 8, 9, 32, 3, 3);
     assertEquals(Collections.singletonList("VectorConvKernel"),
         kernelNames(wide.artifact(new Random(1)), VectorTesting.Kernels.VECTOR));
   }
