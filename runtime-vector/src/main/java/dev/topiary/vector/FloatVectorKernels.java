@@ -49,6 +49,12 @@ final class FloatVectorKernels implements VectorKernels {
     return new VectorDepthwise(shape, weights, bias, new Epilog(act, lo, hi));
   }
 
+  @Override
+  public DirectConv directConv(Conv2DShape shape, int outChannels, float[] weights, float[] bias, Gemm.Act act,
+      float lo, float hi) {
+    return new VectorDirectConv(shape, outChannels, weights, bias, new Epilog(act, lo, hi));
+  }
+
   /**
    * The int8 kernels narrow 32-bit lanes to a byte vector of the same lane count, and the smallest
    * byte vector is 64 bits: so 8 lanes at least (AVX2, AVX-512; not 128-bit NEON or SSE). Decided

@@ -34,12 +34,17 @@ public class VectorKernelAllocationTest {
   private static final int BATCH = 50;
 
   private static byte[] conv(int h, int c, int o, int k, int group, String padding) throws Exception {
+    return conv(h, c, o, k, group, padding, "RELU6");
+  }
+
+  private static byte[] conv(int h, int c, int o, int k, int group, String padding, String activation)
+      throws Exception {
     GraphBuilder g = new GraphBuilder();
     int x = g.input("x", DataType.FLOAT32, Shape.of(1, h, h, c));
     int w = g.constant("w", Shape.of(o, k, k, c / group), VectorTesting.random(new java.util.Random(1), o * k * k * (c / group)));
     int b = g.constant("b", Shape.of(o), new float[o]);
     g.output(g.node("Conv2D", "conv", x, w, b).attr("group", (long) group).attr("padding", padding)
-        .attr("activation", "RELU6").output("y"));
+        .attr("activation", activation).output("y"));
     return g.build();
   }
 
@@ -111,6 +116,9 @@ public class VectorKernelAllocationTest {
     cases.put("conv 3x3, 40 outputs (a partial panel)", conv(12, 8, 40, 3, 1, "SAME_UPPER"));
     cases.put("conv 1x1, 16 outputs (a one-vector panel)", conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("depthwise 3x3, 24 channels (a masked block)", conv(12, 24, 24, 3, 24, "SAME_UPPER"));
+    cases.put("direct conv 3x3 on 3 channels, 40 outputs (two vectors and a masked one)",
+        conv(12, 3, 40, 3, 1, "SAME_UPPER"));
+    cases.put("direct conv 3x3 on 1 channel, 16 outputs, hard-swish", conv(12, 1, 16, 3, 1, "SAME_UPPER", "HARD_SWISH"));
     cases.put("fc 7x33x70", fc(7, 33, 70));
     cases.put("int8 conv 3x3, 40 outputs", int8Conv(12, 8, 40, 3, 1, "SAME_UPPER"));
     cases.put("int8 conv 1x1, 48 outputs (widened rows)", int8Conv(12, 24, 48, 1, 1, "VALID"));

@@ -44,6 +44,16 @@ public interface VectorKernels {
   Depthwise depthwise(Conv2DShape shape, float[] weights, float[] bias, Gemm.Act act, float lo, float hi);
 
   /**
+   * Prepares an ungrouped convolution computed straight from the NHWC input, without im2col or a
+   * packed GEMM: for inputs with few channels (network stems), where the depth {@code KH·KW·C} is
+   * too small for the gather and packing to pay off. Weights {@code [O, KH, KW, C]}, optional bias
+   * {@code [O]}; each output is {@code act(Σ x·w + bias)} summed in ascending {@code (kh, kw, c)},
+   * the order of {@link #gemm}, so the two agree to rounding.
+   */
+  DirectConv directConv(Conv2DShape shape, int outChannels, float[] weights, float[] bias, Gemm.Act act, float lo,
+      float hi);
+
+  /**
    * Whether the int8 methods below may be called ({@link #int8Gemm}, {@link #int8Depthwise},
    * {@link #quantize}): false where the vectors are too narrow for them (fewer than 8 int lanes).
    */
@@ -100,6 +110,15 @@ public interface VectorKernels {
     /**
      * Computes output rows {@code [oh0, oh1)} of image {@code image}: input {@code [N,H,W,C]} at
      * {@code in[inOff]}, output {@code [N,OH,OW,C]} at {@code out[outOff]}.
+     */
+    void compute(float[] in, int inOff, float[] out, int outOff, int image, int oh0, int oh1);
+  }
+
+  /** A prepared direct convolution. */
+  interface DirectConv {
+    /**
+     * Computes output rows {@code [oh0, oh1)} of image {@code image}: input {@code [N,H,W,C]} at
+     * {@code in[inOff]}, output {@code [N,OH,OW,O]} at {@code out[outOff]}. Allocates nothing.
      */
     void compute(float[] in, int inOff, float[] out, int outOff, int image, int oh0, int oh1);
   }

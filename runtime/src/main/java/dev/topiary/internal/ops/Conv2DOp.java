@@ -11,7 +11,8 @@ import dev.topiary.internal.cpu.VectorKernels;
  * for depthwise convolutions, {@link SparseLinearKernel} for sparse 1×1 stride-1 unpadded ungrouped
  * convolutions (a FullyConnected over the pixels) and {@link ConvGemmKernel} for the rest; when the
  * plan has {@link VectorKernels}, {@link VectorDepthwiseKernel} and {@link VectorConvKernel} take
- * the place of the last two (depthwise with multiplier 1, and every non-depthwise case). INT8
+ * the place of the last two (depthwise with multiplier 1, and every non-depthwise case), except that
+ * ungrouped convolutions with few input channels (stems) go to {@link VectorDirectConvKernel}. INT8
  * inputs go to {@link Int8Conv}, FLOAT32 inputs with INT8 weights to {@link DynamicRange}.
  */
 final class Conv2DOp implements OpFactory {
@@ -49,6 +50,9 @@ final class Conv2DOp implements OpFactory {
     VectorKernels vk = ctx.vectorKernels();
     if (vk != null && VectorDepthwiseKernel.accepts(p)) {
       return new VectorDepthwiseKernel(vk, p, w, b, act, x, y);
+    }
+    if (vk != null && VectorDirectConvKernel.accepts(p)) {
+      return new VectorDirectConvKernel(vk, p, w, b, act, x, y);
     }
     if (vk != null && !p.depthwise()) {
       return new VectorConvKernel(ctx, vk, p, w, b, act, x, y);
