@@ -6,9 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Elementwise Add, Sub, Mul and Div with a fused activation, {@code L} floats at a time, the rest
- * one at a time with the same scalar operations. One loop per operation (the Vector API
- * intrinsifies an operation only when it is a constant where the loop is compiled); an operand that
- * does not advance is broadcast once, and the loop-invariant test on it is unswitched by C2.
+ * one at a time with the same scalar operations. An operand that does not advance is broadcast
+ * once, and the loop-invariant test on it is unswitched by C2.
  */
 final class VectorBinary implements VectorKernels.Elementwise {
   private static final VectorSpecies<Float> S = FloatVectorKernels.S;
@@ -24,74 +23,50 @@ final class VectorBinary implements VectorKernels.Elementwise {
 
   @Override
   public void run(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
+    if (n <= 0) {
+      return;
+    }
+    FloatVector ca = FloatVector.broadcast(S, a[ao]);
+    FloatVector cb = FloatVector.broadcast(S, b[bo]);
+    int i = 0;
+    for (; i + L <= n; i += L) {
+      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
+      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
+      epilog.apply(apply(va, vb)).intoArray(y, yo + i);
+    }
+    for (; i < n; i++) {
+      y[yo + i] = epilog.apply(apply(a[aVec ? ao + i : ao], b[bVec ? bo + i : bo]));
+    }
+  }
+
+  /**
+   * The operation on two vectors. Each case names its operation, so the Vector API intrinsifies it;
+   * the switch on the final field is the same branch every time, once per {@code L} floats.
+   */
+  private FloatVector apply(FloatVector a, FloatVector b) {
     switch (op) {
       case ADD:
-        add(a, ao, aVec, b, bo, bVec, y, yo, n);
-        return;
+        return a.add(b);
       case SUB:
-        sub(a, ao, aVec, b, bo, bVec, y, yo, n);
-        return;
+        return a.sub(b);
       case MUL:
-        mul(a, ao, aVec, b, bo, bVec, y, yo, n);
-        return;
+        return a.mul(b);
       default:
-        div(a, ao, aVec, b, bo, bVec, y, yo, n);
+        return a.div(b);
     }
   }
 
-  private void add(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
-    FloatVector ca = FloatVector.broadcast(S, a[ao]);
-    FloatVector cb = FloatVector.broadcast(S, b[bo]);
-    int i = 0;
-    for (; i + L <= n; i += L) {
-      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
-      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
-      epilog.apply(va.add(vb)).intoArray(y, yo + i);
-    }
-    for (; i < n; i++) {
-      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] + b[bVec ? bo + i : bo]);
-    }
-  }
-
-  private void sub(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
-    FloatVector ca = FloatVector.broadcast(S, a[ao]);
-    FloatVector cb = FloatVector.broadcast(S, b[bo]);
-    int i = 0;
-    for (; i + L <= n; i += L) {
-      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
-      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
-      epilog.apply(va.sub(vb)).intoArray(y, yo + i);
-    }
-    for (; i < n; i++) {
-      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] - b[bVec ? bo + i : bo]);
-    }
-  }
-
-  private void mul(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
-    FloatVector ca = FloatVector.broadcast(S, a[ao]);
-    FloatVector cb = FloatVector.broadcast(S, b[bo]);
-    int i = 0;
-    for (; i + L <= n; i += L) {
-      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
-      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
-      epilog.apply(va.mul(vb)).intoArray(y, yo + i);
-    }
-    for (; i < n; i++) {
-      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] * b[bVec ? bo + i : bo]);
-    }
-  }
-
-  private void div(float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, float[] y, int yo, int n) {
-    FloatVector ca = FloatVector.broadcast(S, a[ao]);
-    FloatVector cb = FloatVector.broadcast(S, b[bo]);
-    int i = 0;
-    for (; i + L <= n; i += L) {
-      FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
-      FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
-      epilog.apply(va.div(vb)).intoArray(y, yo + i);
-    }
-    for (; i < n; i++) {
-      y[yo + i] = epilog.apply(a[aVec ? ao + i : ao] / b[bVec ? bo + i : bo]);
+  /** The operation on two values, as the plain loops do it. */
+  private float apply(float a, float b) {
+    switch (op) {
+      case ADD:
+        return a + b;
+      case SUB:
+        return a - b;
+      case MUL:
+        return a * b;
+      default:
+        return a / b;
     }
   }
 
