@@ -169,26 +169,22 @@ final class ReduceMeanOp implements OpFactory {
       return f -> Chunks.run(f, fo, work, rows);
     }
     final int chunks = (inner + CHUNK - 1) / CHUNK;
+    // With the vector kernels, the same sums in registers: C2 leaves the plain loop scalar (input
+    // and scratch sit at offsets it cannot tell apart).
     VectorKernels vk = ctx.vectorKernels();
-    if (vk != null) {
-      // The same sums in registers: C2 leaves the plain loop scalar (input and scratch may overlap).
-      Chunks.Body cols = (f, from, to, w) -> {
-        for (int item = from; item < to; item++) {
-          int o = item / chunks;
-          int i0 = (item % chunks) * CHUNK;
-          vk.meanColumns(f.f32(x), f.off(x) + o * fr * fi, f.f32(y), f.off(y) + o * fi, fr, fi, i0,
-              Math.min(i0 + CHUNK, fi), BLOCK);
-        }
-      };
-      return f -> Chunks.run(f, fo * chunks, work, cols);
+    if (vk == null) {
+      ctx.requestScratch(Math.min(inner, CHUNK));
     }
-    ctx.requestScratch(Math.min(inner, CHUNK));
     Chunks.Body cols = (f, from, to, w) -> {
       for (int item = from; item < to; item++) {
         int o = item / chunks;
         int i0 = (item % chunks) * CHUNK;
         int i1 = Math.min(i0 + CHUNK, fi);
-        meanColumns(f.f32(x), f.off(x) + o * fr * fi, f.f32(y), f.off(y) + o * fi, fr, fi, i0, i1, f.scratch(w));
+        if (vk != null) {
+          vk.meanColumns(f.f32(x), f.off(x) + o * fr * fi, f.f32(y), f.off(y) + o * fi, fr, fi, i0, i1, BLOCK);
+        } else {
+          meanColumns(f.f32(x), f.off(x) + o * fr * fi, f.f32(y), f.off(y) + o * fi, fr, fi, i0, i1, f.scratch(w));
+        }
       }
     };
     return f -> Chunks.run(f, fo * chunks, work, cols);
