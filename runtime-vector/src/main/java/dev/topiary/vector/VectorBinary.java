@@ -1,5 +1,6 @@
 package dev.topiary.vector;
 
+import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,9 +17,18 @@ final class VectorBinary implements VectorKernels.Elementwise {
   private final VectorKernels.Binary op;
   private final FloatVectorKernels.Epilog epilog;
 
+  private final boolean hardSwish;
+  private final boolean clamp;
+  private final float lo;
+  private final float hi;
+
   VectorBinary(VectorKernels.Binary op, FloatVectorKernels.Epilog epilog) {
     this.op = op;
     this.epilog = epilog;
+    this.hardSwish = epilog.act == Gemm.Act.HARD_SWISH;
+    this.clamp = epilog.act == Gemm.Act.CLAMP;
+    this.lo = epilog.lo;
+    this.hi = epilog.hi;
   }
 
   @Override
@@ -32,7 +42,16 @@ final class VectorBinary implements VectorKernels.Elementwise {
     for (; i + L <= n; i += L) {
       FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
       FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
-      epilog.apply(apply(va, vb)).intoArray(y, yo + i);
+      FloatVector r = apply(va, vb);
+      // The activation written out here rather than through Epilog.apply: a method that takes a
+      // vector, once compiled on its own for a call site C2 did not inline, is compiled without the
+      // intrinsics and then too big to inline anywhere, and every kernel calling it boxes vectors.
+      if (hardSwish) {
+        r = r.mul(r.add(3f).max(0f).min(6f)).mul(1f / 6f);
+      } else if (clamp) {
+        r = r.max(lo).min(hi);
+      }
+      r.intoArray(y, yo + i);
     }
     for (; i < n; i++) {
       y[yo + i] = epilog.apply(apply(a[aVec ? ao + i : ao], b[bVec ? bo + i : bo]));

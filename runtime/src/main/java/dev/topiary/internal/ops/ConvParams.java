@@ -3,6 +3,7 @@ package dev.topiary.internal.ops;
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.Conv2DShape;
 
 /**
  * The checked geometry of one Conv2D node, shared by its reference and fast kernels: input
@@ -169,5 +170,40 @@ final class ConvParams {
   /** Output rows of the implicit GEMM: {@code n·oh·ow}. */
   int rows() {
     return n * oh * ow;
+  }
+
+  /** The geometry of one image, as the vector kernels take it. */
+  Conv2DShape shape() {
+    return new Conv2DShape(h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow);
+  }
+
+  /**
+   * Work units of the row-wise convolution kernels: (image, band of output rows), a band being a
+   * few rows so that small images still give every worker work. Unit {@code u} is image
+   * {@link #bandImage}, rows {@code [bandStart, bandEnd)}.
+   */
+  int bandRows() {
+    return Math.max(1, Math.min(4, oh / 8));
+  }
+
+  /** Number of (image, band) work units. */
+  int bandUnits() {
+    return n * bandsPerImage();
+  }
+
+  int bandImage(int u) {
+    return u / bandsPerImage();
+  }
+
+  int bandStart(int u) {
+    return u % bandsPerImage() * bandRows();
+  }
+
+  int bandEnd(int u) {
+    return Math.min(oh, bandStart(u) + bandRows());
+  }
+
+  private int bandsPerImage() {
+    return (oh + bandRows() - 1) / bandRows();
   }
 }

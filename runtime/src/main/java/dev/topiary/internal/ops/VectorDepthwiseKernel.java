@@ -1,6 +1,5 @@
 package dev.topiary.internal.ops;
 
-import dev.topiary.internal.cpu.Conv2DShape;
 import dev.topiary.internal.cpu.Parallel;
 import dev.topiary.internal.cpu.VectorKernels;
 
@@ -12,8 +11,6 @@ import dev.topiary.internal.cpu.VectorKernels;
 final class VectorDepthwiseKernel implements Kernel, Parallel.Task<Frame> {
   private final ConvParams p;
   private final VectorKernels.Depthwise dw;
-  /** Output rows per work unit: a few rows, so small images still give every worker work. */
-  private final int band;
   private final int x;
   private final int y;
 
@@ -21,10 +18,7 @@ final class VectorDepthwiseKernel implements Kernel, Parallel.Task<Frame> {
     this.p = p;
     this.x = x;
     this.y = y;
-    Conv2DShape shape = new Conv2DShape(p.h, p.w, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.padTop, p.padLeft,
-        p.oh, p.ow);
-    this.dw = vk.depthwise(shape, w, b, Epilogue.kind(act), act.min(), act.max());
-    this.band = Math.max(1, Math.min(4, p.oh / 8));
+    this.dw = vk.depthwise(p.shape(), w, b, Epilogue.kind(act), act.min(), act.max());
   }
 
   /** Whether this kernel takes the convolution: depthwise with multiplier 1. */
@@ -32,13 +26,9 @@ final class VectorDepthwiseKernel implements Kernel, Parallel.Task<Frame> {
     return p.depthwise() && p.og == 1;
   }
 
-  private int bands() {
-    return (p.oh + band - 1) / band;
-  }
-
   @Override
   public void run(Frame f) {
-    GemmKernel.dispatch(f, p.n * bands(), GemmKernel.depthwiseWork(p), this);
+    GemmKernel.dispatch(f, p.bandUnits(), GemmKernel.depthwiseWork(p), this);
   }
 
   @Override
@@ -47,10 +37,8 @@ final class VectorDepthwiseKernel implements Kernel, Parallel.Task<Frame> {
     int xo = f.off(x);
     float[] out = f.f32(y);
     int yo = f.off(y);
-    int bands = bands();
     for (int u = from; u < to; u++) {
-      int oh0 = u % bands * band;
-      dw.compute(in, xo, out, yo, u / bands, oh0, Math.min(p.oh, oh0 + band));
+      dw.compute(in, xo, out, yo, p.bandImage(u), p.bandStart(u), p.bandEnd(u));
     }
   }
 }

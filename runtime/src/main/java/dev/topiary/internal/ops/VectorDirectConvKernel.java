@@ -1,6 +1,5 @@
 package dev.topiary.internal.ops;
 
-import dev.topiary.internal.cpu.Conv2DShape;
 import dev.topiary.internal.cpu.Parallel;
 import dev.topiary.internal.cpu.VectorKernels;
 
@@ -24,8 +23,6 @@ final class VectorDirectConvKernel implements Kernel, Parallel.Task<Frame> {
 
   private final ConvParams p;
   private final VectorKernels.DirectConv conv;
-  /** Output rows per work unit: a few rows, so small images still give every worker work. */
-  private final int band;
   private final int x;
   private final int y;
 
@@ -33,10 +30,7 @@ final class VectorDirectConvKernel implements Kernel, Parallel.Task<Frame> {
     this.p = p;
     this.x = x;
     this.y = y;
-    Conv2DShape shape = new Conv2DShape(p.h, p.w, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.padTop, p.padLeft,
-        p.oh, p.ow);
-    this.conv = vk.directConv(shape, p.o, w, b, Epilogue.kind(act), act.min(), act.max());
-    this.band = Math.max(1, Math.min(4, p.oh / 8));
+    this.conv = vk.directConv(p.shape(), p.o, w, b, Epilogue.kind(act), act.min(), act.max());
   }
 
   /** Whether this kernel takes the convolution: ungrouped, at most {@link #MAX_CHANNELS} input channels. */
@@ -44,16 +38,12 @@ final class VectorDirectConvKernel implements Kernel, Parallel.Task<Frame> {
     return p.group == 1 && p.c <= MAX_CHANNELS;
   }
 
-  private int bands() {
-    return (p.oh + band - 1) / band;
-  }
-
   @Override
   public void run(Frame f) {
     if (p.o == 0) {
       return;
     }
-    GemmKernel.dispatch(f, p.n * bands(), (long) p.rows() * p.o * p.kh * p.kw * p.c, this);
+    GemmKernel.dispatch(f, p.bandUnits(), (long) p.rows() * p.o * p.kh * p.kw * p.c, this);
   }
 
   @Override
@@ -62,10 +52,8 @@ final class VectorDirectConvKernel implements Kernel, Parallel.Task<Frame> {
     int xo = f.off(x);
     float[] out = f.f32(y);
     int yo = f.off(y);
-    int bands = bands();
     for (int u = from; u < to; u++) {
-      int oh0 = u % bands * band;
-      conv.compute(in, xo, out, yo, u / bands, oh0, Math.min(p.oh, oh0 + band));
+      conv.compute(in, xo, out, yo, p.bandImage(u), p.bandStart(u), p.bandEnd(u));
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.topiary.internal.ops;
 
-import dev.topiary.internal.cpu.Conv2DShape;
 import dev.topiary.internal.cpu.Parallel;
 import dev.topiary.internal.cpu.VectorKernels;
 
@@ -13,7 +12,6 @@ import dev.topiary.internal.cpu.VectorKernels;
 final class VectorInt8DepthwiseKernel implements Kernel, Parallel.Task<Frame> {
   private final ConvParams p;
   private final VectorKernels.Int8Depthwise dw;
-  private final int band;
   private final int x;
   private final int y;
 
@@ -21,20 +19,13 @@ final class VectorInt8DepthwiseKernel implements Kernel, Parallel.Task<Frame> {
     this.p = b.p;
     this.x = x;
     this.y = y;
-    Conv2DShape shape = new Conv2DShape(p.h, p.w, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.padTop, p.padLeft,
-        p.oh, p.ow);
-    this.dw = vk.int8Depthwise(shape, b.w, b.bias, b.zpIn, b.mult, b.shift, b.zpOut, b.lo, b.hi);
-    this.band = Math.max(1, Math.min(4, p.oh / 8));
+    this.dw = vk.int8Depthwise(p.shape(), b.w, b.bias, b.zpIn, b.mult, b.shift, b.zpOut, b.lo, b.hi);
     ctx.requestScratchInts(dw.scratchInts());
-  }
-
-  private int bands() {
-    return (p.oh + band - 1) / band;
   }
 
   @Override
   public void run(Frame f) {
-    GemmKernel.dispatch(f, p.n * bands(), GemmKernel.depthwiseWork(p), this);
+    GemmKernel.dispatch(f, p.bandUnits(), GemmKernel.depthwiseWork(p), this);
   }
 
   @Override
@@ -44,10 +35,8 @@ final class VectorInt8DepthwiseKernel implements Kernel, Parallel.Task<Frame> {
     byte[] out = f.i8(y);
     int yo = f.off(y);
     int[] s = f.scratchInts(worker);
-    int bands = bands();
     for (int u = from; u < to; u++) {
-      int oh0 = u % bands * band;
-      dw.compute(s, in, xo, out, yo, u / bands, oh0, Math.min(p.oh, oh0 + band));
+      dw.compute(s, in, xo, out, yo, p.bandImage(u), p.bandStart(u), p.bandEnd(u));
     }
   }
 }
