@@ -113,6 +113,16 @@ public class LoadBenchmark {
     int runs = 200;
     List<String> names = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.println("usage: load-probe [--loads 200] [--runs 200] [--threads N] [--steps] [MODEL ...]\n"
+            + "  MODEL: cnn, mobilenetv2 (made by tools/fixtures) or a .topiary file;"
+            + " default cnn mobilenetv2");
+        return;
+      }
+      if (i + 1 >= args.length && (args[i].equals("--loads") || args[i].equals("--runs")
+          || args[i].equals("--threads"))) {
+        throw new IllegalArgumentException("missing value after " + args[i]);
+      }
       if (args[i].equals("--loads")) {
         loads = Integer.parseInt(args[++i]);
       } else if (args[i].equals("--runs")) {

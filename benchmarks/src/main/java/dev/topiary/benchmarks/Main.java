@@ -27,6 +27,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("help"))) {
+      System.out.print(usage());
+      return;
+    }
     if (args.length > 0 && args[0].equals("side-by-side")) {
       SideBySide.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
@@ -49,6 +53,21 @@ public final class Main {
     System.out.println();
     System.out.print(summary(results));
     System.out.print(sparseSummary(results));
+  }
+
+  /** What {@code --help} prints: the subcommands, then where JMH's own options are listed. */
+  static String usage() {
+    return "usage: java [--add-modules jdk.incubator.vector] -jar benchmarks.jar COMMAND\n"
+        + "\n"
+        + "  side-by-side [options]   Topiary against ONNX Runtime on the same models and inputs,\n"
+        + "                           alternating rounds; medians and ratios (side-by-side --help)\n"
+        + "  int8-vs-fp32 [options]   int8 against fp32 Topiary on the same model (int8-vs-fp32 --help)\n"
+        + "  load-probe [options]     cold and warm load, retained heap, first run against steady state\n"
+        + "  [JMH options] [REGEX]    the JMH kernel benchmarks (Gemm, Conv, LoadBenchmark,\n"
+        + "                           SparseFullyConnected, ...), then a GFLOP/s summary; -h lists\n"
+        + "                           JMH's options, -l the benchmarks\n"
+        + "\n"
+        + "docs/BENCHMARKS.md gives each command with the figures it measured.\n";
   }
 
   /**
