@@ -18,10 +18,14 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators (1.25 loads per fused multiply-add, and four chains to hide the FMA latency); the
  * pixels at the left and right edges, taps clipped to the image, run first, each over all its
  * channels, four blocks at a time ({@link #edgePixel}). Kernel
- * rows outside the image are skipped for the whole output row. Weights are repacked at plan time
+ * rows outside the image are skipped for the whole output row. A 3×3 kernel at stride 1 or 2
+ * whose rows are all inside the image lets four neighbouring outputs share their input columns
+ * ({@link #sharedColumns1}, {@link #sharedColumns2}): half (stride 1) or three quarters (stride 2)
+ * of the input loads. Weights are repacked at plan time
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
- * last channel block narrower than {@code L} loads and stores its pixels under a mask (four at a
- * time too, but not through the 3×3 interior path).
+ * last channel block narrower than {@code L} stores under a mask, and loads under one too except
+ * in the shared-column interiors, which load whole vectors where they stay inside the array (the
+ * extra lanes meet zero weights and are never stored).
  *
  * <p>Bias and clamp (RELU, RELU6, CLIP) are applied in registers before each store; hard-swish
  * in a second pass over each finished output row, in L1.
@@ -114,15 +118,21 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       for (int cb = 0; cb < c; cb += L) {
         VectorMask<Float> mask = cb + L <= c ? null : tail;
         int ow = owLo;
-        if (mask == null && g.kh == 3 && g.kw == 3 && r0 == 0 && r1 == 3) {
-          if (g.sw == 1 && g.dw == 1) {
-            ow = interior3x3Unit(in, imageBase + ih0 * rowStride, ow, cb, out, outRow);
+        if (g.kh == 3 && g.kw == 3 && r0 == 0 && r1 == 3) {
+          int top = imageBase + ih0 * rowStride;
+          // A last block's whole-vector loads reach past its pixel's channels: taken only where
+          // the load of the image's last column in the kernel's last row stays inside the array.
+          boolean wholeLoads = mask == null || top + 2 * g.dh * rowStride + (g.w - 1) * c + cb + L <= in.length;
+          if (g.dw == 1 && g.sw <= 2 && wholeLoads) {
+            ow = g.sw == 1 ? sharedColumns1(in, top, ow, cb, mask, out, outRow)
+                : sharedColumns2(in, top, ow, cb, mask, out, outRow);
           }
-          ow = interior3x3(in, imageBase + ih0 * rowStride, ow, cb, out, outRow);
-        } else {
-          for (; ow + 4 <= owHi; ow += 4) {
-            four(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
+          if (mask == null) {
+            ow = interior3x3(in, top, ow, cb, out, outRow);
           }
+        }
+        for (; ow + 4 <= owHi; ow += 4) {
+          four(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
         }
         for (; ow < owHi; ow++) {
           edge(in, imageBase, ih0, r0, r1, ow, cb, mask, out, outRow + ow * c + cb);
@@ -243,17 +253,20 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   }
 
   /**
-   * The interior of an output row of a 3×3 kernel at stride and dilation 1 whose three rows are
-   * all inside the image, for one full channel block, four outputs at a time: neighbouring outputs
-   * share input columns, so each of the six input vectors of a kernel row is loaded once and feeds
-   * up to three of them (18 loads for 36 fused multiply-adds, where {@link #interior3x3} makes 36).
-   * Per output the taps run in kernel order, as everywhere else. A method of its own: together
-   * with {@link #interior3x3} it is more than C1 can allocate registers for, and a method left in
-   * C1 code boxes every vector. Returns the first output column not done.
+   * The interior of an output row of a 3×3 kernel at stride 1 (dilation 1) whose three rows are
+   * all inside the image, for one channel block, four outputs at a time: neighbouring outputs share
+   * input columns, so each of the six input vectors of a kernel row is loaded once and feeds up to
+   * three of them (18 loads for 36 fused multiply-adds, where {@link #interior3x3} makes 36). Per
+   * output the taps run in kernel order, as everywhere else. {@code mask} null for a full block,
+   * else the lanes of the last one: its loads are whole vectors (the caller checked they stay in
+   * the array; the lanes past the channels meet zero weights and are never stored) and its stores
+   * are masked. A method of its own: with {@link #interior3x3} in one method it is more than C1 can
+   * allocate registers for, and a method left in C1 code boxes every vector. Returns the first
+   * output column not done.
    */
-  private int interior3x3Unit(float[] in, int top, int ow, int cb, float[] out, int outRow) {
+  private int sharedColumns1(float[] in, int top, int ow, int cb, VectorMask<Float> mask, float[] out, int outRow) {
     int c = g.c;
-    int row1 = g.w * c;
+    int row1 = g.dh * g.w * c;
     int row2 = 2 * row1;
     FloatVector w0 = FloatVector.fromArray(S, wp, cb);
     FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
@@ -273,7 +286,6 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       FloatVector b = zero;
       FloatVector d = zero;
       FloatVector e = zero;
-      // kernel row 0
       FloatVector x0 = FloatVector.fromArray(S, in, src);
       FloatVector x1 = FloatVector.fromArray(S, in, src + c);
       FloatVector x2 = FloatVector.fromArray(S, in, src + 2 * c);
@@ -292,7 +304,6 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       b = x3.fma(w2, b);
       d = x4.fma(w2, d);
       e = x5.fma(w2, e);
-      // kernel row 1
       x0 = FloatVector.fromArray(S, in, src + row1);
       x1 = FloatVector.fromArray(S, in, src + row1 + c);
       x2 = FloatVector.fromArray(S, in, src + row1 + 2 * c);
@@ -311,7 +322,6 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       b = x3.fma(w5, b);
       d = x4.fma(w5, d);
       e = x5.fma(w5, e);
-      // kernel row 2
       x0 = FloatVector.fromArray(S, in, src + row2);
       x1 = FloatVector.fromArray(S, in, src + row2 + c);
       x2 = FloatVector.fromArray(S, in, src + row2 + 2 * c);
@@ -336,10 +346,127 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         d = d.add(bv).max(lo).min(hi);
         e = e.add(bv).max(lo).min(hi);
       }
-      a.intoArray(out, o);
-      b.intoArray(out, o + c);
-      d.intoArray(out, o + 2 * c);
-      e.intoArray(out, o + 3 * c);
+      if (mask == null) {
+        a.intoArray(out, o);
+        b.intoArray(out, o + c);
+        d.intoArray(out, o + 2 * c);
+        e.intoArray(out, o + 3 * c);
+      } else {
+        a.intoArray(out, o, mask);
+        b.intoArray(out, o + c, mask);
+        d.intoArray(out, o + 2 * c, mask);
+        e.intoArray(out, o + 3 * c, mask);
+      }
+    }
+    return ow;
+  }
+
+  /**
+   * {@link #sharedColumns1} at stride 2: four outputs read nine input columns per kernel row (27
+   * loads for 36 fused multiply-adds instead of 36).
+   */
+  private int sharedColumns2(float[] in, int top, int ow, int cb, VectorMask<Float> mask, float[] out, int outRow) {
+    int c = g.c;
+    int row1 = g.dh * g.w * c;
+    int row2 = 2 * row1;
+    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector zero = FloatVector.zero(S);
+    FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+    int src = top + (ow * 2 - g.padLeft) * c + cb;
+    int o = outRow + ow * c + cb;
+    for (; ow + 4 <= owHi; ow += 4, src += 8 * c, o += 4 * c) {
+      FloatVector a = zero;
+      FloatVector b = zero;
+      FloatVector d = zero;
+      FloatVector e = zero;
+      FloatVector x0 = FloatVector.fromArray(S, in, src);
+      FloatVector x1 = FloatVector.fromArray(S, in, src + c);
+      FloatVector x2 = FloatVector.fromArray(S, in, src + 2 * c);
+      FloatVector x3 = FloatVector.fromArray(S, in, src + 3 * c);
+      FloatVector x4 = FloatVector.fromArray(S, in, src + 4 * c);
+      FloatVector x5 = FloatVector.fromArray(S, in, src + 5 * c);
+      FloatVector x6 = FloatVector.fromArray(S, in, src + 6 * c);
+      FloatVector x7 = FloatVector.fromArray(S, in, src + 7 * c);
+      FloatVector x8 = FloatVector.fromArray(S, in, src + 8 * c);
+      a = x0.fma(w0, a);
+      b = x2.fma(w0, b);
+      d = x4.fma(w0, d);
+      e = x6.fma(w0, e);
+      a = x1.fma(w1, a);
+      b = x3.fma(w1, b);
+      d = x5.fma(w1, d);
+      e = x7.fma(w1, e);
+      a = x2.fma(w2, a);
+      b = x4.fma(w2, b);
+      d = x6.fma(w2, d);
+      e = x8.fma(w2, e);
+      x0 = FloatVector.fromArray(S, in, src + row1);
+      x1 = FloatVector.fromArray(S, in, src + row1 + c);
+      x2 = FloatVector.fromArray(S, in, src + row1 + 2 * c);
+      x3 = FloatVector.fromArray(S, in, src + row1 + 3 * c);
+      x4 = FloatVector.fromArray(S, in, src + row1 + 4 * c);
+      x5 = FloatVector.fromArray(S, in, src + row1 + 5 * c);
+      x6 = FloatVector.fromArray(S, in, src + row1 + 6 * c);
+      x7 = FloatVector.fromArray(S, in, src + row1 + 7 * c);
+      x8 = FloatVector.fromArray(S, in, src + row1 + 8 * c);
+      a = x0.fma(w3, a);
+      b = x2.fma(w3, b);
+      d = x4.fma(w3, d);
+      e = x6.fma(w3, e);
+      a = x1.fma(w4, a);
+      b = x3.fma(w4, b);
+      d = x5.fma(w4, d);
+      e = x7.fma(w4, e);
+      a = x2.fma(w5, a);
+      b = x4.fma(w5, b);
+      d = x6.fma(w5, d);
+      e = x8.fma(w5, e);
+      x0 = FloatVector.fromArray(S, in, src + row2);
+      x1 = FloatVector.fromArray(S, in, src + row2 + c);
+      x2 = FloatVector.fromArray(S, in, src + row2 + 2 * c);
+      x3 = FloatVector.fromArray(S, in, src + row2 + 3 * c);
+      x4 = FloatVector.fromArray(S, in, src + row2 + 4 * c);
+      x5 = FloatVector.fromArray(S, in, src + row2 + 5 * c);
+      x6 = FloatVector.fromArray(S, in, src + row2 + 6 * c);
+      x7 = FloatVector.fromArray(S, in, src + row2 + 7 * c);
+      x8 = FloatVector.fromArray(S, in, src + row2 + 8 * c);
+      a = x0.fma(w6, a);
+      b = x2.fma(w6, b);
+      d = x4.fma(w6, d);
+      e = x6.fma(w6, e);
+      a = x1.fma(w7, a);
+      b = x3.fma(w7, b);
+      d = x5.fma(w7, d);
+      e = x7.fma(w7, e);
+      a = x2.fma(w8, a);
+      b = x4.fma(w8, b);
+      d = x6.fma(w8, d);
+      e = x8.fma(w8, e);
+      if (fused) {
+        a = a.add(bv).max(lo).min(hi);
+        b = b.add(bv).max(lo).min(hi);
+        d = d.add(bv).max(lo).min(hi);
+        e = e.add(bv).max(lo).min(hi);
+      }
+      if (mask == null) {
+        a.intoArray(out, o);
+        b.intoArray(out, o + c);
+        d.intoArray(out, o + 2 * c);
+        e.intoArray(out, o + 3 * c);
+      } else {
+        a.intoArray(out, o, mask);
+        b.intoArray(out, o + c, mask);
+        d.intoArray(out, o + 2 * c, mask);
+        e.intoArray(out, o + 3 * c, mask);
+      }
     }
     return ow;
   }
