@@ -26,13 +26,15 @@ public abstract class Parallel {
   }
 
   /**
-   * Default of {@link #minParallelWork()}: 4 M multiply-adds, about 40–80 µs of work on one core. A
-   * dispatch that must wake a parked worker costs tens of microseconds on a busy machine, so
-   * smaller layers lost more than they gained: with the earlier 64 K, two threads took 2× the
-   * one-thread time on the Fashion-MNIST CNN at batch 1 (largest layer 0.8 M multiply-adds) and
-   * 2.5× on the MLP at batch 32 (1.6 M; still 1.7× with a 1 M threshold); docs/BENCHMARKS.md.
+   * Default of {@link #minParallelWork()}: 256 K multiply-adds, about 5 µs of work on one core.
+   * A dispatch costs a microsecond or two: the pool's workers spin for a while after each one, and
+   * they claim chunks on demand, so a worker that is parked or preempted leaves its share to the
+   * calling thread instead of making it wait. It was 4 M while dispatch woke parked workers and
+   * split work in static halves (two threads then took twice the one-thread time on the
+   * Fashion-MNIST CNN); with 256 K two threads run the CNN at batch 1 in 40 µs instead of 52 and
+   * the MLP at batch 32 in 31 µs instead of 40 (docs/BENCHMARKS.md, "Parallel threshold").
    */
-  public static final long DEFAULT_MIN_PARALLEL_WORK = 1 << 22;
+  public static final long DEFAULT_MIN_PARALLEL_WORK = 1 << 18;
 
   private static final Task<RangeBody> RUN_BODY = (body, from, to, worker) -> body.run(from, to, worker);
 
@@ -62,9 +64,8 @@ public abstract class Parallel {
   /**
    * Work (in multiply-adds, or elementary operations of similar cost) below which a kernel runs on
    * the calling thread instead of dispatching: {@link #DEFAULT_MIN_PARALLEL_WORK} unless a test
-   * lowered it ({@link ThreadPool#minParallelWork(long)}), and less right after a dispatch, while
-   * a pool's workers still spin ({@link ThreadPool#AWAKE_MIN_PARALLEL_WORK}). Whether a kernel
-   * splits never changes its results, only its speed.
+   * changed it ({@link ThreadPool#minParallelWork(long)}). Whether a kernel splits never changes
+   * its results, only its speed.
    */
   public long minParallelWork() {
     return DEFAULT_MIN_PARALLEL_WORK;

@@ -26,14 +26,6 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
    * Small layers avoid the pool altogether (the kernels' work thresholds).
    */
   static final long SPIN_NANOS = 20_000L;
-  /**
-   * {@link #minParallelWork()} while the workers are still spinning after the previous dispatch
-   * (within half of {@link #SPIN_NANOS} of its end): 512 K multiply-adds, about 10 µs on one
-   * core. Handing work to a spinning worker costs a microsecond or two, not the tens a parked one
-   * takes to wake, so in a network of many small layers (MobileNetV2's 7×7 depthwise layers, 25–50
-   * µs each) the layers after a parallel one split too instead of letting the workers fall asleep.
-   */
-  static final long AWAKE_MIN_PARALLEL_WORK = 1 << 19;
   /** Chunks per thread a dispatch is cut into: small enough to rebalance, few enough to claim cheaply. */
   private static final int CHUNKS_PER_THREAD = 4;
   /** Spin iterations between two reads of the clock. */
@@ -56,8 +48,6 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
   private volatile Throwable failure;
   private volatile Thread waiter;
   private volatile long minParallelWork = DEFAULT_MIN_PARALLEL_WORK;
-  /** {@link System#nanoTime()} until which the workers are surely still spinning. */
-  private volatile long awakeUntil = System.nanoTime();
 
   /** Starts {@code threads - 1} worker threads. */
   public ThreadPool(int threads) {
@@ -77,17 +67,10 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
     return threads;
   }
 
-  /**
-   * The configured minimum ({@link #minParallelWork(long)}), or {@link #AWAKE_MIN_PARALLEL_WORK}
-   * when that is lower and the workers are still awake from the previous dispatch.
-   */
+  /** The configured minimum ({@link #minParallelWork(long)}), by default {@link #DEFAULT_MIN_PARALLEL_WORK}. */
   @Override
   public long minParallelWork() {
-    long min = minParallelWork;
-    if (min > AWAKE_MIN_PARALLEL_WORK && System.nanoTime() - awakeUntil < 0) {
-      return AWAKE_MIN_PARALLEL_WORK;
-    }
-    return min;
+    return minParallelWork;
   }
 
   /**
@@ -144,7 +127,6 @@ public final class ThreadPool extends Parallel implements AutoCloseable {
     }
     // Close the dispatch before anything is reset: a worker that wakes late finds no item left.
     claims.set((long) seq << 32 | Integer.MAX_VALUE);
-    awakeUntil = System.nanoTime() + SPIN_NANOS / 2;
     this.task = null;
     this.context = null;
     Throwable f = failure;

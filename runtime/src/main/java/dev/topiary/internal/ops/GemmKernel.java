@@ -22,10 +22,12 @@ final class GemmKernel implements Kernel, Parallel.Task<Frame> {
    */
   static final int DEPTHWISE_COST = 6;
   /**
-   * What one multiply-add of a GEMM with a single row of A costs: every weight is read from
-   * memory for one multiply-add (MobileNetV2's classifier, 1 × 1280 × 1000: 4 G multiply-adds/s).
+   * What one multiply-add of a GEMM with a single row of A costs: every weight is read for one
+   * multiply-add, from memory (MobileNetV2's classifier, 1 × 1280 × 1000: 4 G multiply-adds/s) or
+   * from L2 (the Fashion-MNIST MLP's 784 × 64: 26 G/s). Four keeps that MLP's 2 µs layer on the
+   * calling thread, where a dispatch would cost half of it, and still splits the classifiers.
    */
-  static final int MATRIX_VECTOR_COST = 8;
+  static final int MATRIX_VECTOR_COST = 4;
 
   /** The work of {@code batches} GEMMs of {@code m × n × k} for {@link #dispatch}. */
   static long gemmWork(int batches, int m, int n, int k) {

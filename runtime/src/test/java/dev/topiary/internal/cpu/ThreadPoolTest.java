@@ -141,31 +141,6 @@ public class ThreadPoolTest {
   }
 
   @Test
-  public void minParallelWorkDropsWhileTheWorkersAreAwake() throws Exception {
-    try (ThreadPool pool = new ThreadPool(2)) {
-      pool.forRange(8, (a, b, c) -> {});
-      long seen = pool.minParallelWork();
-      // Right after a dispatch the workers spin: the lower threshold (unless this thread was
-      // descheduled for SPIN_NANOS / 2 in between, which a loaded machine may do; then the default).
-      assertTrue(String.valueOf(seen), seen == ThreadPool.AWAKE_MIN_PARALLEL_WORK
-          || seen == Parallel.DEFAULT_MIN_PARALLEL_WORK);
-      Thread.sleep(ThreadPool.SPIN_NANOS / 1_000_000 + 2);
-      assertEquals(Parallel.DEFAULT_MIN_PARALLEL_WORK, pool.minParallelWork());
-      pool.minParallelWork(0);
-      pool.forRange(8, (a, b, c) -> {});
-      assertEquals("a configured minimum below the awake one stays", 0, pool.minParallelWork());
-      pool.minParallelWork(1L << 40);
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      boolean lowered = false;
-      while (!lowered && System.nanoTime() < deadline) {
-        pool.forRange(8, (a, b, c) -> {});
-        lowered = pool.minParallelWork() == ThreadPool.AWAKE_MIN_PARALLEL_WORK;
-      }
-      assertTrue("never saw the awake threshold right after a dispatch", lowered);
-    }
-  }
-
-  @Test
   public void dispatchesAfterTheWorkerParked() throws Exception {
     try (ThreadPool pool = new ThreadPool(3)) {
       AtomicInteger count = new AtomicInteger();
