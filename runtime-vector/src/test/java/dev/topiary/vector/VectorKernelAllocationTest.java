@@ -39,12 +39,17 @@ public class VectorKernelAllocationTest {
 
   private static byte[] conv(int h, int c, int o, int k, int group, String padding, String activation)
       throws Exception {
+    return conv(h, c, o, k, group, padding, activation, 1);
+  }
+
+  private static byte[] conv(int h, int c, int o, int k, int group, String padding, String activation, int stride)
+      throws Exception {
     GraphBuilder g = new GraphBuilder();
     int x = g.input("x", DataType.FLOAT32, Shape.of(1, h, h, c));
     int w = g.constant("w", Shape.of(o, k, k, c / group), VectorTesting.random(new java.util.Random(1), o * k * k * (c / group)));
     int b = g.constant("b", Shape.of(o), new float[o]);
     g.output(g.node("Conv2D", "conv", x, w, b).attr("group", (long) group).attr("padding", padding)
-        .attr("activation", activation).output("y"));
+        .attr("activation", activation).attrInts("strides", stride, stride).output("y"));
     return g.build();
   }
 
@@ -116,6 +121,8 @@ public class VectorKernelAllocationTest {
     cases.put("conv 3x3, 40 outputs (a partial panel)", conv(12, 8, 40, 3, 1, "SAME_UPPER"));
     cases.put("conv 1x1, 16 outputs (a one-vector panel)", conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("depthwise 3x3, 24 channels (a masked block)", conv(12, 24, 24, 3, 24, "SAME_UPPER"));
+    cases.put("depthwise 3x3 stride 2, 40 channels (full and masked blocks)",
+        conv(17, 40, 40, 3, 40, "SAME_UPPER", "RELU6", 2));
     cases.put("direct conv 3x3 on 3 channels, 40 outputs (two vectors and a masked one)",
         conv(12, 3, 40, 3, 1, "SAME_UPPER"));
     cases.put("direct conv 3x3 on 1 channel, 16 outputs, hard-swish", conv(12, 1, 16, 3, 1, "SAME_UPPER", "HARD_SWISH"));
