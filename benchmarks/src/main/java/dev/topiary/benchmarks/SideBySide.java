@@ -109,6 +109,31 @@ public final class SideBySide {
     Path fixtures;
     Path torchvision = Path.of(System.getProperty("user.home"), ".cache", "topiary", "fixtures");
     Path npmCache = Path.of(System.getProperty("user.home"), ".cache", "topiary", "npm");
+    int[] shape; // --shape: the first input's shape for models given as .onnx files
+  }
+
+  /**
+   * The spec of a {@code --models} entry: a named model, or an ONNX file of the user's (named by
+   * its file name, its first input shaped by {@code --shape} or else its declared shape with
+   * symbolic dimensions 1).
+   */
+  static Spec spec(String name, Options o) {
+    if (isFile(name)) {
+      Path p = Path.of(name);
+      String file = p.getFileName().toString();
+      return new Spec(file.substring(0, file.length() - ".onnx".length()), x -> {
+        if (!Files.isRegularFile(p)) {
+          throw new Skip(p + " not found");
+        }
+        return p;
+      }, false, o.shape);
+    }
+    return SPECS.stream().filter(s -> s.name.equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("unknown model '" + name + "'"));
+  }
+
+  private static boolean isFile(String model) {
+    return model.toLowerCase(Locale.ROOT).endsWith(".onnx");
   }
 
   /** One engine's timings. */
@@ -179,8 +204,7 @@ public final class SideBySide {
     List<Result> results = new ArrayList<>();
     Map<String, String> skipped = new LinkedHashMap<>();
     for (String name : o.models) {
-      Spec spec = SPECS.stream().filter(s -> s.name.equals(name)).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("unknown model " + name));
+      Spec spec = spec(name, o);
       Path onnx;
       try {
         onnx = spec.source.locate(o);
@@ -227,6 +251,8 @@ public final class SideBySide {
   static String usage() {
     return "usage: SideBySide [--threads 1,2] [--rounds 20] [--round-ms 150] [--warmup-ms 1500] [--warmup-runs 10]\n"
         + "    [--models " + SPECS.stream().map(s -> s.name).collect(Collectors.joining(",")) + "]\n"
+        + "      (or paths to .onnx files, with [--shape 1,3,224,224] for their first input;\n"
+        + "       without it the declared shape, symbolic dimensions 1)\n"
         + "    [--batches 1,32] [--seed 42] [--no-ort-spin] [--json]\n"
         + "    [--fixtures DIR] [--torchvision DIR] [--npm-cache DIR]";
   }
@@ -275,8 +301,16 @@ public final class SideBySide {
             case "--models":
               o.models = Arrays.asList(v.split(","));
               for (String m : o.models) {
-                if (SPECS.stream().noneMatch(s -> s.name.equals(m))) {
-                  throw new IllegalArgumentException("unknown model '" + m + "'");
+                if (!isFile(m) && SPECS.stream().noneMatch(s -> s.name.equals(m))) {
+                  throw new IllegalArgumentException("unknown model '" + m + "' (a name above, or a path ending in .onnx)");
+                }
+              }
+              break;
+            case "--shape":
+              o.shape = ints(v);
+              for (int d : o.shape) {
+                if (d < 1) {
+                  throw new IllegalArgumentException("--shape: dimensions must be >= 1, got " + v);
                 }
               }
               break;
