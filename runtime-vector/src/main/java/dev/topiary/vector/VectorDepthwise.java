@@ -127,7 +127,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
             ow = g.sw == 1 ? sharedColumns1(in, top, ow, cb, mask, out, outRow)
                 : sharedColumns2(in, top, ow, cb, mask, out, outRow);
           }
-          if (mask == null) {
+          if (mask == null && owHi - ow >= 2) {
             ow = interior3x3(in, top, ow, cb, out, outRow);
           }
         }
