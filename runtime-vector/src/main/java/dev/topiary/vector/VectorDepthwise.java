@@ -21,9 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * rows outside the image are skipped for the whole output row. A 3×3 kernel at stride 1 or 2
  * whose rows are all inside the image lets four neighbouring outputs share their input columns
  * ({@link #sharedColumns1}, {@link #sharedColumns2}): half (stride 1) or three quarters (stride 2)
- * of the input loads; with SAME padding at stride 1 the edge pixels can join such groups too,
- * reading a zero vector for the padding column ({@link #edgeGroup}, where the other paths would
- * leave short dependency chains). Weights are repacked at plan time
+ * of the input loads; with one edge pixel on each side the edge pixels can join such groups too,
+ * reading a zero vector for padding columns ({@link #edgeGroup1}, {@link #edgeGroup2}, where the
+ * other paths would leave short dependency chains). Weights are repacked at plan time
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
  * last channel block narrower than {@code L} stores under a mask, and loads under one too except
  * in the shared-column interiors, which load whole vectors where they stay inside the array (the
@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  * order, then {@code + bias}, then the activation. The reference also adds {@code 0·w} for taps in
  * the padding, which changes nothing but the sign of a zero sum (or gives NaN for an infinite
  * weight, which the reference keeps and this kernel does not, except in the rows of
- * {@link #edgeGroup}, which multiply the padding columns too).
+ * {@link #edgeGroup1}, which multiply the padding columns too).
  */
 final class VectorDepthwise implements VectorKernels.Depthwise {
   private static final VectorSpecies<Float> S = FloatVectorKernels.S;
@@ -55,9 +55,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   private final int owHi;
   /**
    * Whether whole output rows (those whose three kernel rows are inside the image) run as groups of
-   * four outputs, the edge ones included ({@link #edgeGroup}): a 3×3 kernel at stride and dilation
-   * 1 with one column of padding on each side (SAME), at least four outputs wide, where the other
-   * paths would leave short dependency chains (see the constructor).
+   * four outputs, the edge ones included ({@link #edgeGroup1}, {@link #edgeGroup2}): a 3×3 kernel at
+   * stride 1 or 2 and column dilation 1 with at most one edge pixel on each side, at least four
+   * outputs wide, where the other paths would leave short dependency chains (see the constructor).
    */
   private final boolean rowGroups;
   /**
@@ -107,8 +107,8 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     // channel blocks run one block at a time, and interior pixels left over from the groups of
     // four run one or two at a time. Otherwise (14×14×576: 12 interior pixels, 36 blocks) the
     // groups' extra work, zero taps and recomputed outputs, costs more (measured 54 → 62 µs).
-    this.rowGroups = g.kh == 3 && g.kw == 3 && g.sw == 1 && g.dw == 1 && g.padLeft == 1 && g.ow == g.w && g.ow >= 4
-        && owLo == 1 && owHi == g.ow - 1 && (g.c < 4 * L || (owHi - owLo) % 4 != 0);
+    this.rowGroups = g.kh == 3 && g.kw == 3 && g.sw <= 2 && g.dw == 1 && g.ow >= 4 && owLo <= 1 && g.ow - owHi <= 1
+        && (g.c < 4 * L || (owHi - owLo) % 4 != 0);
   }
 
   @Override
@@ -143,17 +143,36 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
           // the load of the image's last column in the kernel's last row stays inside the array.
           boolean wholeLoads = mask == null || top + 2 * g.dh * rowStride + (g.w - 1) * c + cb + L <= in.length;
           if (groups && wholeLoads) {
-            // Outputs 0–3 and the last four as groups reading a zero vector for the padding
-            // column; the groups between them share columns as below. The last group recomputes
-            // up to three outputs already stored, with the same operations.
-            edgeGroup(in, top, 0, cb, mask, out, outRow);
-            sharedColumns1(in, top, 4, cb, mask, out, outRow);
-            edgeGroup(in, top, g.ow - 4, cb, mask, out, outRow);
+            // A left edge pixel in a first group of four, the right one in a last group (which
+            // recomputes up to three outputs already stored, with the same operations), both
+            // reading a zero vector for padding columns; the groups between share columns.
+            int from = owLo;
+            if (owLo > 0) {
+              if (g.sw == 1) {
+                edgeGroup1(in, top, 0, cb, mask, out, outRow);
+              } else {
+                edgeGroup2(in, top, 0, cb, mask, out, outRow);
+              }
+              from = 4;
+            }
+            int end = g.sw == 1 ? sharedColumns1(in, top, from, cb, mask, out, outRow)
+                : sharedColumns2(in, top, from, cb, mask, out, outRow);
+            if (end < g.ow) {
+              if (g.sw == 1) {
+                edgeGroup1(in, top, g.ow - 4, cb, mask, out, outRow);
+              } else {
+                edgeGroup2(in, top, g.ow - 4, cb, mask, out, outRow);
+              }
+            }
             continue;
           }
           if (groups) {
-            edge(in, imageBase, ih0, r0, r1, 0, cb, mask, out, outRow + cb);
-            edge(in, imageBase, ih0, r0, r1, g.ow - 1, cb, mask, out, outRow + (g.ow - 1) * c + cb);
+            for (int e = 0; e < owLo; e++) {
+              edge(in, imageBase, ih0, r0, r1, e, cb, mask, out, outRow + e * c + cb);
+            }
+            for (int e = owHi; e < g.ow; e++) {
+              edge(in, imageBase, ih0, r0, r1, e, cb, mask, out, outRow + e * c + cb);
+            }
           }
           if (g.dw == 1 && g.sw <= 2 && wholeLoads) {
             ow = g.sw == 1 ? sharedColumns1(in, top, ow, cb, mask, out, outRow)
@@ -292,7 +311,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
    * An infinite or NaN weight on a padding tap gives NaN, as in the reference kernel, which adds
    * {@code 0·w} for padding taps.
    */
-  private void edgeGroup(float[] in, int top, int ow, int cb, VectorMask<Float> mask, float[] out, int outRow) {
+  private void edgeGroup1(float[] in, int top, int ow, int cb, VectorMask<Float> mask, float[] out, int outRow) {
     int c = g.c;
     int row1 = g.dh * g.w * c;
     int row2 = 2 * row1;
@@ -306,7 +325,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
     FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
-    int col = ow - 1;
+    int col = ow - g.padLeft;
     boolean v0 = col >= 0 && col < g.w;
     boolean v1 = col + 1 >= 0 && col + 1 < g.w;
     boolean v2 = col + 2 >= 0 && col + 2 < g.w;
@@ -372,6 +391,120 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     b = x3.fma(w8, b);
     d = x4.fma(w8, d);
     e = x5.fma(w8, e);
+    if (fused) {
+      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+      a = a.add(bv).max(lo).min(hi);
+      b = b.add(bv).max(lo).min(hi);
+      d = d.add(bv).max(lo).min(hi);
+      e = e.add(bv).max(lo).min(hi);
+    }
+    int o = outRow + ow * c + cb;
+    if (mask == null) {
+      a.intoArray(out, o);
+      b.intoArray(out, o + c);
+      d.intoArray(out, o + 2 * c);
+      e.intoArray(out, o + 3 * c);
+    } else {
+      a.intoArray(out, o, mask);
+      b.intoArray(out, o + c, mask);
+      d.intoArray(out, o + 2 * c, mask);
+      e.intoArray(out, o + 3 * c, mask);
+    }
+  }
+
+  /** {@link #edgeGroup1} at stride 2: nine input columns, as {@link #sharedColumns2}. */
+  private void edgeGroup2(float[] in, int top, int ow, int cb, VectorMask<Float> mask, float[] out, int outRow) {
+    int c = g.c;
+    int row1 = g.dh * g.w * c;
+    int row2 = 2 * row1;
+    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector zero = FloatVector.zero(S);
+    int col = ow * 2 - g.padLeft;
+    boolean v0 = col >= 0 && col < g.w;
+    boolean v1 = col + 1 >= 0 && col + 1 < g.w;
+    boolean v2 = col + 2 >= 0 && col + 2 < g.w;
+    boolean v3 = col + 3 >= 0 && col + 3 < g.w;
+    boolean v4 = col + 4 >= 0 && col + 4 < g.w;
+    boolean v5 = col + 5 >= 0 && col + 5 < g.w;
+    boolean v6 = col + 6 >= 0 && col + 6 < g.w;
+    boolean v7 = col + 7 >= 0 && col + 7 < g.w;
+    boolean v8 = col + 8 >= 0 && col + 8 < g.w;
+    int src = top + col * c + cb;
+    FloatVector a = zero;
+    FloatVector b = zero;
+    FloatVector d = zero;
+    FloatVector e = zero;
+    FloatVector x0 = v0 ? FloatVector.fromArray(S, in, src) : zero;
+    FloatVector x1 = v1 ? FloatVector.fromArray(S, in, src + c) : zero;
+    FloatVector x2 = v2 ? FloatVector.fromArray(S, in, src + 2 * c) : zero;
+    FloatVector x3 = v3 ? FloatVector.fromArray(S, in, src + 3 * c) : zero;
+    FloatVector x4 = v4 ? FloatVector.fromArray(S, in, src + 4 * c) : zero;
+    FloatVector x5 = v5 ? FloatVector.fromArray(S, in, src + 5 * c) : zero;
+    FloatVector x6 = v6 ? FloatVector.fromArray(S, in, src + 6 * c) : zero;
+    FloatVector x7 = v7 ? FloatVector.fromArray(S, in, src + 7 * c) : zero;
+    FloatVector x8 = v8 ? FloatVector.fromArray(S, in, src + 8 * c) : zero;
+    a = x0.fma(w0, a);
+    b = x2.fma(w0, b);
+    d = x4.fma(w0, d);
+    e = x6.fma(w0, e);
+    a = x1.fma(w1, a);
+    b = x3.fma(w1, b);
+    d = x5.fma(w1, d);
+    e = x7.fma(w1, e);
+    a = x2.fma(w2, a);
+    b = x4.fma(w2, b);
+    d = x6.fma(w2, d);
+    e = x8.fma(w2, e);
+    x0 = v0 ? FloatVector.fromArray(S, in, src + row1) : zero;
+    x1 = v1 ? FloatVector.fromArray(S, in, src + row1 + c) : zero;
+    x2 = v2 ? FloatVector.fromArray(S, in, src + row1 + 2 * c) : zero;
+    x3 = v3 ? FloatVector.fromArray(S, in, src + row1 + 3 * c) : zero;
+    x4 = v4 ? FloatVector.fromArray(S, in, src + row1 + 4 * c) : zero;
+    x5 = v5 ? FloatVector.fromArray(S, in, src + row1 + 5 * c) : zero;
+    x6 = v6 ? FloatVector.fromArray(S, in, src + row1 + 6 * c) : zero;
+    x7 = v7 ? FloatVector.fromArray(S, in, src + row1 + 7 * c) : zero;
+    x8 = v8 ? FloatVector.fromArray(S, in, src + row1 + 8 * c) : zero;
+    a = x0.fma(w3, a);
+    b = x2.fma(w3, b);
+    d = x4.fma(w3, d);
+    e = x6.fma(w3, e);
+    a = x1.fma(w4, a);
+    b = x3.fma(w4, b);
+    d = x5.fma(w4, d);
+    e = x7.fma(w4, e);
+    a = x2.fma(w5, a);
+    b = x4.fma(w5, b);
+    d = x6.fma(w5, d);
+    e = x8.fma(w5, e);
+    x0 = v0 ? FloatVector.fromArray(S, in, src + row2) : zero;
+    x1 = v1 ? FloatVector.fromArray(S, in, src + row2 + c) : zero;
+    x2 = v2 ? FloatVector.fromArray(S, in, src + row2 + 2 * c) : zero;
+    x3 = v3 ? FloatVector.fromArray(S, in, src + row2 + 3 * c) : zero;
+    x4 = v4 ? FloatVector.fromArray(S, in, src + row2 + 4 * c) : zero;
+    x5 = v5 ? FloatVector.fromArray(S, in, src + row2 + 5 * c) : zero;
+    x6 = v6 ? FloatVector.fromArray(S, in, src + row2 + 6 * c) : zero;
+    x7 = v7 ? FloatVector.fromArray(S, in, src + row2 + 7 * c) : zero;
+    x8 = v8 ? FloatVector.fromArray(S, in, src + row2 + 8 * c) : zero;
+    a = x0.fma(w6, a);
+    b = x2.fma(w6, b);
+    d = x4.fma(w6, d);
+    e = x6.fma(w6, e);
+    a = x1.fma(w7, a);
+    b = x3.fma(w7, b);
+    d = x5.fma(w7, d);
+    e = x7.fma(w7, e);
+    a = x2.fma(w8, a);
+    b = x4.fma(w8, b);
+    d = x6.fma(w8, d);
+    e = x8.fma(w8, e);
     if (fused) {
       FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
       a = a.add(bv).max(lo).min(hi);
