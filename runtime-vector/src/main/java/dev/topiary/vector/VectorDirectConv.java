@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * pixel and depth step {@code (kh, kw, c)} one input scalar is broadcast and multiplied into a
  * vector of {@code L} output channels' weights. No gathering, no copies, no scratch.
  *
- * <p>Loops: output row, then a block of two full channel vectors (then one, for what is left),
- * then output pixels. Pixels whose taps all fall inside the image columns run four at a time: per
+ * <p>Loops: output row, then a block of two channel vectors (two full ones, or a full one and the
+ * partial last; then one, for what is left), then output pixels. Pixels whose taps all fall inside the image columns run four at a time: per
  * depth step two weight loads serve four broadcasts and eight independent accumulators (four with
  * one vector), enough chains to hide the fused multiply-add latency. The last one to three interior
  * pixels run as the block of four ending there, which recomputes (with the same operations, so the
@@ -132,6 +132,25 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
           edge(in, imageBase, ih0, r0, r1, ow, cb + L, out, outRow);
         }
       }
+      if (o - cb > L) {
+        int ow = 0;
+        for (; ow < owLo; ow++) {
+          edge(in, imageBase, ih0, r0, r1, ow, cb, out, outRow);
+          edge(in, imageBase, ih0, r0, r1, ow, cb + L, out, outRow);
+        }
+        for (; ow + 4 <= owHi; ow += 4) {
+          fourByTwoTail(in, imageBase, ih0, r0, r1, ow, cb, out, outRow + ow * o + cb);
+        }
+        if (ow < owHi && owHi - owLo >= 4) {
+          fourByTwoTail(in, imageBase, ih0, r0, r1, owHi - 4, cb, out, outRow + (owHi - 4) * o + cb);
+          ow = owHi;
+        }
+        for (; ow < g.ow; ow++) {
+          edge(in, imageBase, ih0, r0, r1, ow, cb, out, outRow);
+          edge(in, imageBase, ih0, r0, r1, ow, cb + L, out, outRow);
+        }
+        cb += 2 * L;
+      }
       for (; cb < o; cb += L) {
         int ow = 0;
         for (; ow < owLo; ow++) {
@@ -204,6 +223,59 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     b1.add(bias1).max(lo).min(hi).intoArray(out, dst + o + L);
     b2.add(bias1).max(lo).min(hi).intoArray(out, dst + 2 * o + L);
     b3.add(bias1).max(lo).min(hi).intoArray(out, dst + 3 * o + L);
+  }
+
+  /**
+   * {@link #fourByTwo} for a full channel vector and the partial last one after it, {@code [cb,
+   * o)} with {@code cb + L < o < cb + 2L}: the weights and bias are zero-padded to whole vectors,
+   * so the second vector is computed like the first and stored under the mask (the same
+   * operations per lane as {@link #four}, which would take the two vectors in two passes of four
+   * chains, broadcasting every input twice). A method of its own for C2's node budget.
+   */
+  private void fourByTwoTail(float[] in, int imageBase, int ih0, int r0, int r1, int ow, int cb, float[] out, int dst) {
+    int c = g.c;
+    int step = g.sw * c;
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b0 = a0;
+    FloatVector b1 = a0;
+    FloatVector b2 = a0;
+    FloatVector b3 = a0;
+    for (int r = r0; r < r1; r++) {
+      int src = imageBase + ((ih0 + r * g.dh) * g.w + ow * g.sw - g.padLeft) * c;
+      int wk = r * g.kw * c * op + cb;
+      for (int s = 0; s < segs; s++, src += g.dw * c) {
+        for (int k = 0; k < span; k++, wk += op) {
+          FloatVector w0 = FloatVector.fromArray(S, wp, wk);
+          FloatVector w1 = FloatVector.fromArray(S, wp, wk + L);
+          int x = src + k;
+          FloatVector x0 = FloatVector.broadcast(S, in[x]);
+          FloatVector x1 = FloatVector.broadcast(S, in[x + step]);
+          FloatVector x2 = FloatVector.broadcast(S, in[x + 2 * step]);
+          FloatVector x3 = FloatVector.broadcast(S, in[x + 3 * step]);
+          a0 = x0.fma(w0, a0);
+          b0 = x0.fma(w1, b0);
+          a1 = x1.fma(w0, a1);
+          b1 = x1.fma(w1, b1);
+          a2 = x2.fma(w0, a2);
+          b2 = x2.fma(w1, b2);
+          a3 = x3.fma(w0, a3);
+          b3 = x3.fma(w1, b3);
+        }
+      }
+    }
+    FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
+    FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
+    a0.add(bias0).max(lo).min(hi).intoArray(out, dst);
+    a1.add(bias0).max(lo).min(hi).intoArray(out, dst + o);
+    a2.add(bias0).max(lo).min(hi).intoArray(out, dst + 2 * o);
+    a3.add(bias0).max(lo).min(hi).intoArray(out, dst + 3 * o);
+    b0.add(bias1).max(lo).min(hi).intoArray(out, dst + L, tail);
+    b1.add(bias1).max(lo).min(hi).intoArray(out, dst + o + L, tail);
+    b2.add(bias1).max(lo).min(hi).intoArray(out, dst + 2 * o + L, tail);
+    b3.add(bias1).max(lo).min(hi).intoArray(out, dst + 3 * o + L, tail);
   }
 
   /**

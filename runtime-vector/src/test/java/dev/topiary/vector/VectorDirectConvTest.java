@@ -17,7 +17,7 @@ import org.junit.Test;
  */
 public class VectorDirectConvTest {
   private static final int[] INPUT_CHANNELS = {1, 2, 3, 4, 5, 8};
-  private static final int[] OUTPUT_CHANNELS = {1, 7, 16, 32, 33, 40};
+  private static final int[] OUTPUT_CHANNELS = {1, 7, 16, 24, 32, 33, 40, 56};
 
   @Test
   public void stemsTakeTheDirectKernel() throws Exception {

@@ -126,6 +126,8 @@ public class VectorKernelAllocationTest {
     cases.put("direct conv 3x3 on 3 channels, 40 outputs (two vectors and a masked one)",
         conv(12, 3, 40, 3, 1, "SAME_UPPER"));
     cases.put("direct conv 3x3 on 1 channel, 16 outputs, hard-swish", conv(12, 1, 16, 3, 1, "SAME_UPPER", "HARD_SWISH"));
+    cases.put("direct conv 5x5 stride 2 on 3 channels, 24 outputs (a full and a partial vector)",
+        conv(17, 3, 24, 5, 1, "SAME_UPPER", "RELU6", 2));
     cases.put("fc 7x33x70", fc(7, 33, 70));
     cases.put("int8 conv 3x3, 40 outputs", int8Conv(12, 8, 40, 3, 1, "SAME_UPPER"));
     cases.put("int8 conv 1x1, 48 outputs (widened rows)", int8Conv(12, 24, 48, 1, 1, "VALID"));
