@@ -16,6 +16,29 @@ final class FloatVectorKernels implements VectorKernels {
   private FloatVectorKernels() {}
 
   /**
+   * The kernels clamp with {@code v.blend(lo, v.lt(lowerCmp(lo)))} and then
+   * {@code v.blend(hi, v.compare(GT, upperCmp(hi)))}: {@code v.max(lo).min(hi)} bit for bit, in two
+   * compares and two blends. The lane-wise {@code max} and {@code min} keep Java's rules for NaN and
+   * for −0 against +0, which C2 spells out in several instructions per vector (measured: a bias add,
+   * clamp and store of 4096 floats 0.65 µs that way, 0.40 µs this way; the epilogue was a third of
+   * a depth-16 GEMM's time). NaN compares false and stays; the zero signs come out as
+   * {@code Math.max} and {@code Math.min} give them because a +0 lower bound or a −0 upper bound is
+   * compared against the smallest subnormal beyond it. Written out at every site rather than in a
+   * helper: a helper C2 does not inline into a large micro-kernel makes it box every vector
+   * ({@code VectorKernelAllocationTest} caught exactly that).
+   *
+   * <p>Returns the compare bound for the lower bound {@code lo}: below a +0 bound, −0 too is raised.
+   */
+  static float lowerCmp(float lo) {
+    return Float.floatToRawIntBits(lo) == 0 ? Float.MIN_VALUE : lo;
+  }
+
+  /** The compare bound for the upper bound {@code hi} (see {@link #lowerCmp}): above a −0 bound, +0 too is lowered. */
+  static float upperCmp(float hi) {
+    return Float.floatToRawIntBits(hi) == 0x80000000 ? -Float.MIN_VALUE : hi;
+  }
+
+  /**
    * The kernels, or null when the preferred species is narrower than 4 floats (no SIMD the JIT can
    * use: the C2 kernels are as good).
    */

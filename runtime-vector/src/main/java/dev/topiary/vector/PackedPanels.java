@@ -4,6 +4,7 @@ import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -62,6 +63,9 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   private final float[] fusedBias;
   private final float lo;
   private final float hi;
+  /** The compare bounds for {@code lo} and {@code hi} ({@link FloatVectorKernels#lowerCmp}). */
+  private final float loCmp;
+  private final float hiCmp;
 
   /** Packs {@code B[kk][j] = b[off + j·sN + kk·sK]}, {@code k × n}. */
   PackedPanels(int n, int k, float[] b, int off, int sN, int sK, float[] bias, FloatVectorKernels.Epilog epilog) {
@@ -93,6 +97,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     this.fusedBias = this.bias != null ? this.bias : new float[panels * NR];
     this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
     this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
+    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
+    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
   }
 
   /** Width of panel {@code p}: {@link #NR}, or one vector for a last panel of at most {@code L} columns. */
@@ -201,18 +207,42 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
       FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
-      c00 = c00.add(bias0).max(lo).min(hi);
-      c10 = c10.add(bias0).max(lo).min(hi);
-      c20 = c20.add(bias0).max(lo).min(hi);
-      c30 = c30.add(bias0).max(lo).min(hi);
-      c40 = c40.add(bias0).max(lo).min(hi);
-      c50 = c50.add(bias0).max(lo).min(hi);
-      c01 = c01.add(bias1).max(lo).min(hi);
-      c11 = c11.add(bias1).max(lo).min(hi);
-      c21 = c21.add(bias1).max(lo).min(hi);
-      c31 = c31.add(bias1).max(lo).min(hi);
-      c41 = c41.add(bias1).max(lo).min(hi);
-      c51 = c51.add(bias1).max(lo).min(hi);
+      c00 = c00.add(bias0);
+      c00 = c00.blend(FloatVector.broadcast(S, lo), c00.lt(loCmp));
+      c00 = c00.blend(FloatVector.broadcast(S, hi), c00.compare(VectorOperators.GT, hiCmp));
+      c10 = c10.add(bias0);
+      c10 = c10.blend(FloatVector.broadcast(S, lo), c10.lt(loCmp));
+      c10 = c10.blend(FloatVector.broadcast(S, hi), c10.compare(VectorOperators.GT, hiCmp));
+      c20 = c20.add(bias0);
+      c20 = c20.blend(FloatVector.broadcast(S, lo), c20.lt(loCmp));
+      c20 = c20.blend(FloatVector.broadcast(S, hi), c20.compare(VectorOperators.GT, hiCmp));
+      c30 = c30.add(bias0);
+      c30 = c30.blend(FloatVector.broadcast(S, lo), c30.lt(loCmp));
+      c30 = c30.blend(FloatVector.broadcast(S, hi), c30.compare(VectorOperators.GT, hiCmp));
+      c40 = c40.add(bias0);
+      c40 = c40.blend(FloatVector.broadcast(S, lo), c40.lt(loCmp));
+      c40 = c40.blend(FloatVector.broadcast(S, hi), c40.compare(VectorOperators.GT, hiCmp));
+      c50 = c50.add(bias0);
+      c50 = c50.blend(FloatVector.broadcast(S, lo), c50.lt(loCmp));
+      c50 = c50.blend(FloatVector.broadcast(S, hi), c50.compare(VectorOperators.GT, hiCmp));
+      c01 = c01.add(bias1);
+      c01 = c01.blend(FloatVector.broadcast(S, lo), c01.lt(loCmp));
+      c01 = c01.blend(FloatVector.broadcast(S, hi), c01.compare(VectorOperators.GT, hiCmp));
+      c11 = c11.add(bias1);
+      c11 = c11.blend(FloatVector.broadcast(S, lo), c11.lt(loCmp));
+      c11 = c11.blend(FloatVector.broadcast(S, hi), c11.compare(VectorOperators.GT, hiCmp));
+      c21 = c21.add(bias1);
+      c21 = c21.blend(FloatVector.broadcast(S, lo), c21.lt(loCmp));
+      c21 = c21.blend(FloatVector.broadcast(S, hi), c21.compare(VectorOperators.GT, hiCmp));
+      c31 = c31.add(bias1);
+      c31 = c31.blend(FloatVector.broadcast(S, lo), c31.lt(loCmp));
+      c31 = c31.blend(FloatVector.broadcast(S, hi), c31.compare(VectorOperators.GT, hiCmp));
+      c41 = c41.add(bias1);
+      c41 = c41.blend(FloatVector.broadcast(S, lo), c41.lt(loCmp));
+      c41 = c41.blend(FloatVector.broadcast(S, hi), c41.compare(VectorOperators.GT, hiCmp));
+      c51 = c51.add(bias1);
+      c51 = c51.blend(FloatVector.broadcast(S, lo), c51.lt(loCmp));
+      c51 = c51.blend(FloatVector.broadcast(S, hi), c51.compare(VectorOperators.GT, hiCmp));
     }
     c00.intoArray(c, co);
     c01.intoArray(c, co + L);
@@ -267,14 +297,30 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
       FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
-      c00 = c00.add(bias0).max(lo).min(hi);
-      c10 = c10.add(bias0).max(lo).min(hi);
-      c20 = c20.add(bias0).max(lo).min(hi);
-      c30 = c30.add(bias0).max(lo).min(hi);
-      c01 = c01.add(bias1).max(lo).min(hi);
-      c11 = c11.add(bias1).max(lo).min(hi);
-      c21 = c21.add(bias1).max(lo).min(hi);
-      c31 = c31.add(bias1).max(lo).min(hi);
+      c00 = c00.add(bias0);
+      c00 = c00.blend(FloatVector.broadcast(S, lo), c00.lt(loCmp));
+      c00 = c00.blend(FloatVector.broadcast(S, hi), c00.compare(VectorOperators.GT, hiCmp));
+      c10 = c10.add(bias0);
+      c10 = c10.blend(FloatVector.broadcast(S, lo), c10.lt(loCmp));
+      c10 = c10.blend(FloatVector.broadcast(S, hi), c10.compare(VectorOperators.GT, hiCmp));
+      c20 = c20.add(bias0);
+      c20 = c20.blend(FloatVector.broadcast(S, lo), c20.lt(loCmp));
+      c20 = c20.blend(FloatVector.broadcast(S, hi), c20.compare(VectorOperators.GT, hiCmp));
+      c30 = c30.add(bias0);
+      c30 = c30.blend(FloatVector.broadcast(S, lo), c30.lt(loCmp));
+      c30 = c30.blend(FloatVector.broadcast(S, hi), c30.compare(VectorOperators.GT, hiCmp));
+      c01 = c01.add(bias1);
+      c01 = c01.blend(FloatVector.broadcast(S, lo), c01.lt(loCmp));
+      c01 = c01.blend(FloatVector.broadcast(S, hi), c01.compare(VectorOperators.GT, hiCmp));
+      c11 = c11.add(bias1);
+      c11 = c11.blend(FloatVector.broadcast(S, lo), c11.lt(loCmp));
+      c11 = c11.blend(FloatVector.broadcast(S, hi), c11.compare(VectorOperators.GT, hiCmp));
+      c21 = c21.add(bias1);
+      c21 = c21.blend(FloatVector.broadcast(S, lo), c21.lt(loCmp));
+      c21 = c21.blend(FloatVector.broadcast(S, hi), c21.compare(VectorOperators.GT, hiCmp));
+      c31 = c31.add(bias1);
+      c31 = c31.blend(FloatVector.broadcast(S, lo), c31.lt(loCmp));
+      c31 = c31.blend(FloatVector.broadcast(S, hi), c31.compare(VectorOperators.GT, hiCmp));
     }
     c00.intoArray(c, co);
     c01.intoArray(c, co + L);
@@ -306,10 +352,18 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      c0 = c0.add(bias0).max(lo).min(hi);
-      c1 = c1.add(bias0).max(lo).min(hi);
-      c2 = c2.add(bias0).max(lo).min(hi);
-      c3 = c3.add(bias0).max(lo).min(hi);
+      c0 = c0.add(bias0);
+      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
+      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
+      c1 = c1.add(bias0);
+      c1 = c1.blend(FloatVector.broadcast(S, lo), c1.lt(loCmp));
+      c1 = c1.blend(FloatVector.broadcast(S, hi), c1.compare(VectorOperators.GT, hiCmp));
+      c2 = c2.add(bias0);
+      c2 = c2.blend(FloatVector.broadcast(S, lo), c2.lt(loCmp));
+      c2 = c2.blend(FloatVector.broadcast(S, hi), c2.compare(VectorOperators.GT, hiCmp));
+      c3 = c3.add(bias0);
+      c3 = c3.blend(FloatVector.broadcast(S, lo), c3.lt(loCmp));
+      c3 = c3.blend(FloatVector.broadcast(S, hi), c3.compare(VectorOperators.GT, hiCmp));
     }
     c0.intoArray(c, co);
     c1.intoArray(c, co + ldc);
@@ -332,8 +386,12 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
       FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
-      c0 = c0.add(bias0).max(lo).min(hi);
-      c1 = c1.add(bias1).max(lo).min(hi);
+      c0 = c0.add(bias0);
+      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
+      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
+      c1 = c1.add(bias1);
+      c1 = c1.blend(FloatVector.broadcast(S, lo), c1.lt(loCmp));
+      c1 = c1.blend(FloatVector.broadcast(S, hi), c1.compare(VectorOperators.GT, hiCmp));
     }
     c0.intoArray(c, co);
     c1.intoArray(c, co + L);
@@ -365,12 +423,24 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      c0 = c0.add(bias0).max(lo).min(hi);
-      c1 = c1.add(bias0).max(lo).min(hi);
-      c2 = c2.add(bias0).max(lo).min(hi);
-      c3 = c3.add(bias0).max(lo).min(hi);
-      c4 = c4.add(bias0).max(lo).min(hi);
-      c5 = c5.add(bias0).max(lo).min(hi);
+      c0 = c0.add(bias0);
+      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
+      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
+      c1 = c1.add(bias0);
+      c1 = c1.blend(FloatVector.broadcast(S, lo), c1.lt(loCmp));
+      c1 = c1.blend(FloatVector.broadcast(S, hi), c1.compare(VectorOperators.GT, hiCmp));
+      c2 = c2.add(bias0);
+      c2 = c2.blend(FloatVector.broadcast(S, lo), c2.lt(loCmp));
+      c2 = c2.blend(FloatVector.broadcast(S, hi), c2.compare(VectorOperators.GT, hiCmp));
+      c3 = c3.add(bias0);
+      c3 = c3.blend(FloatVector.broadcast(S, lo), c3.lt(loCmp));
+      c3 = c3.blend(FloatVector.broadcast(S, hi), c3.compare(VectorOperators.GT, hiCmp));
+      c4 = c4.add(bias0);
+      c4 = c4.blend(FloatVector.broadcast(S, lo), c4.lt(loCmp));
+      c4 = c4.blend(FloatVector.broadcast(S, hi), c4.compare(VectorOperators.GT, hiCmp));
+      c5 = c5.add(bias0);
+      c5 = c5.blend(FloatVector.broadcast(S, lo), c5.lt(loCmp));
+      c5 = c5.blend(FloatVector.broadcast(S, hi), c5.compare(VectorOperators.GT, hiCmp));
     }
     c0.intoArray(c, co);
     c1.intoArray(c, co + ldc);
@@ -390,7 +460,9 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      c0 = c0.add(bias0).max(lo).min(hi);
+      c0 = c0.add(bias0);
+      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
+      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
     }
     c0.intoArray(c, co);
   }

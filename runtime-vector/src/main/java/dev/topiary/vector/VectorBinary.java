@@ -3,6 +3,7 @@ package dev.topiary.vector;
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +22,9 @@ final class VectorBinary implements VectorKernels.Elementwise {
   private final boolean clamp;
   private final float lo;
   private final float hi;
+  /** The compare bounds for {@code lo} and {@code hi} ({@link FloatVectorKernels#lowerCmp}). */
+  private final float loCmp;
+  private final float hiCmp;
 
   VectorBinary(VectorKernels.Binary op, FloatVectorKernels.Epilog epilog) {
     this.op = op;
@@ -29,6 +33,8 @@ final class VectorBinary implements VectorKernels.Elementwise {
     this.clamp = epilog.act == Gemm.Act.CLAMP;
     this.lo = epilog.lo;
     this.hi = epilog.hi;
+    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
+    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
   }
 
   @Override
@@ -49,7 +55,8 @@ final class VectorBinary implements VectorKernels.Elementwise {
       if (hardSwish) {
         r = r.mul(r.add(3f).max(0f).min(6f)).mul(1f / 6f);
       } else if (clamp) {
-        r = r.max(lo).min(hi);
+        r = r.blend(FloatVector.broadcast(S, lo), r.lt(loCmp));
+        r = r.blend(FloatVector.broadcast(S, hi), r.compare(VectorOperators.GT, hiCmp));
       }
       r.intoArray(y, yo + i);
     }

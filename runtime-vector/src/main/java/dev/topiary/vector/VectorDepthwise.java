@@ -5,6 +5,7 @@ import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -74,6 +75,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   private final float[] fusedBias;
   private final float lo;
   private final float hi;
+  /** The compare bounds for {@code lo} and {@code hi} ({@link FloatVectorKernels#lowerCmp}). */
+  private final float loCmp;
+  private final float hiCmp;
 
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
     this.g = g;
@@ -97,6 +101,8 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     this.fusedBias = this.bias != null ? this.bias : new float[cp];
     this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
     this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
+    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
+    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
     // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
     int lo = (g.padLeft + g.sw - 1) / g.sw;
     int last = g.w - 1 + g.padLeft - (g.kw - 1) * g.dw;
@@ -263,10 +269,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       d = FloatVector.fromArray(S, in, s2 + row2 + 2 * tap).fma(w8, d);
       e = FloatVector.fromArray(S, in, s3 + row2 + 2 * tap).fma(w8, e);
       if (fused) {
-        a = a.add(bv).max(lo).min(hi);
-        b = b.add(bv).max(lo).min(hi);
-        d = d.add(bv).max(lo).min(hi);
-        e = e.add(bv).max(lo).min(hi);
+        a = a.add(bv);
+        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
+        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
+        b = b.add(bv);
+        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
+        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
+        d = d.add(bv);
+        d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
+        d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
+        e = e.add(bv);
+        e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
+        e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
       }
       a.intoArray(out, o);
       b.intoArray(out, o + c);
@@ -294,8 +308,12 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       a = FloatVector.fromArray(S, in, src + row2 + 2 * tap).fma(w8, a);
       b = FloatVector.fromArray(S, in, s1 + row2 + 2 * tap).fma(w8, b);
       if (fused) {
-        a = a.add(bv).max(lo).min(hi);
-        b = b.add(bv).max(lo).min(hi);
+        a = a.add(bv);
+        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
+        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
+        b = b.add(bv);
+        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
+        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
       }
       a.intoArray(out, o);
       b.intoArray(out, o + c);
@@ -393,10 +411,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     e = x5.fma(w8, e);
     if (fused) {
       FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-      a = a.add(bv).max(lo).min(hi);
-      b = b.add(bv).max(lo).min(hi);
-      d = d.add(bv).max(lo).min(hi);
-      e = e.add(bv).max(lo).min(hi);
+      a = a.add(bv);
+      a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
+      a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
+      b = b.add(bv);
+      b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
+      b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
+      d = d.add(bv);
+      d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
+      d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
+      e = e.add(bv);
+      e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
+      e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
     }
     int o = outRow + ow * c + cb;
     if (mask == null) {
@@ -507,10 +533,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     e = x8.fma(w8, e);
     if (fused) {
       FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-      a = a.add(bv).max(lo).min(hi);
-      b = b.add(bv).max(lo).min(hi);
-      d = d.add(bv).max(lo).min(hi);
-      e = e.add(bv).max(lo).min(hi);
+      a = a.add(bv);
+      a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
+      a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
+      b = b.add(bv);
+      b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
+      b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
+      d = d.add(bv);
+      d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
+      d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
+      e = e.add(bv);
+      e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
+      e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
     }
     int o = outRow + ow * c + cb;
     if (mask == null) {
@@ -615,10 +649,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       d = x4.fma(w8, d);
       e = x5.fma(w8, e);
       if (fused) {
-        a = a.add(bv).max(lo).min(hi);
-        b = b.add(bv).max(lo).min(hi);
-        d = d.add(bv).max(lo).min(hi);
-        e = e.add(bv).max(lo).min(hi);
+        a = a.add(bv);
+        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
+        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
+        b = b.add(bv);
+        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
+        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
+        d = d.add(bv);
+        d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
+        d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
+        e = e.add(bv);
+        e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
+        e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
       }
       if (mask == null) {
         a.intoArray(out, o);
@@ -725,10 +767,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       d = x6.fma(w8, d);
       e = x8.fma(w8, e);
       if (fused) {
-        a = a.add(bv).max(lo).min(hi);
-        b = b.add(bv).max(lo).min(hi);
-        d = d.add(bv).max(lo).min(hi);
-        e = e.add(bv).max(lo).min(hi);
+        a = a.add(bv);
+        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
+        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
+        b = b.add(bv);
+        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
+        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
+        d = d.add(bv);
+        d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
+        d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
+        e = e.add(bv);
+        e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
+        e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
       }
       if (mask == null) {
         a.intoArray(out, o);
@@ -779,10 +829,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     }
     if (fused) {
       FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-      a0 = a0.add(bv).max(lo).min(hi);
-      a1 = a1.add(bv).max(lo).min(hi);
-      a2 = a2.add(bv).max(lo).min(hi);
-      a3 = a3.add(bv).max(lo).min(hi);
+      a0 = a0.add(bv);
+      a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
+      a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
+      a1 = a1.add(bv);
+      a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
+      a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
+      a2 = a2.add(bv);
+      a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
+      a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
+      a3 = a3.add(bv);
+      a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
+      a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
     }
     if (mask == null) {
       a0.intoArray(out, o);
@@ -828,10 +886,18 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         }
       }
       if (fused) {
-        a0 = a0.add(FloatVector.fromArray(S, fusedBias, cb)).max(lo).min(hi);
-        a1 = a1.add(FloatVector.fromArray(S, fusedBias, cb + L)).max(lo).min(hi);
-        a2 = a2.add(FloatVector.fromArray(S, fusedBias, cb + 2 * L)).max(lo).min(hi);
-        a3 = a3.add(FloatVector.fromArray(S, fusedBias, cb + 3 * L)).max(lo).min(hi);
+        a0 = a0.add(FloatVector.fromArray(S, fusedBias, cb));
+        a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
+        a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
+        a1 = a1.add(FloatVector.fromArray(S, fusedBias, cb + L));
+        a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
+        a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
+        a2 = a2.add(FloatVector.fromArray(S, fusedBias, cb + 2 * L));
+        a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
+        a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
+        a3 = a3.add(FloatVector.fromArray(S, fusedBias, cb + 3 * L));
+        a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
+        a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
       }
       a0.intoArray(out, o + cb);
       a1.intoArray(out, o + cb + L);
@@ -860,7 +926,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       }
     }
     if (fused) {
-      acc = acc.add(FloatVector.fromArray(S, fusedBias, cb)).max(lo).min(hi);
+      acc = acc.add(FloatVector.fromArray(S, fusedBias, cb));
+      acc = acc.blend(FloatVector.broadcast(S, lo), acc.lt(loCmp));
+      acc = acc.blend(FloatVector.broadcast(S, hi), acc.compare(VectorOperators.GT, hiCmp));
     }
     if (mask == null) {
       acc.intoArray(out, o);

@@ -5,6 +5,7 @@ import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -55,6 +56,9 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   /** The clamp's bounds in registers; ±∞ without one. */
   private final float lo;
   private final float hi;
+  /** The compare bounds for {@code lo} and {@code hi} ({@link FloatVectorKernels#lowerCmp}). */
+  private final float loCmp;
+  private final float hiCmp;
   /**
    * Lanes of the last channel vector when {@code O} is not a multiple of {@code L}, else null. Made
    * once: a mask made in the loops and handed to a method C2 does not inline is boxed each time.
@@ -91,6 +95,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     this.hardSwish = epilog.act == Gemm.Act.HARD_SWISH;
     this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
     this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
+    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
+    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
     this.segs = g.dw == 1 ? 1 : g.kw;
     this.span = g.dw == 1 ? g.kw * g.c : g.c;
     // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
@@ -215,14 +221,38 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     }
     FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
     FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
-    a0.add(bias0).max(lo).min(hi).intoArray(out, dst);
-    a1.add(bias0).max(lo).min(hi).intoArray(out, dst + o);
-    a2.add(bias0).max(lo).min(hi).intoArray(out, dst + 2 * o);
-    a3.add(bias0).max(lo).min(hi).intoArray(out, dst + 3 * o);
-    b0.add(bias1).max(lo).min(hi).intoArray(out, dst + L);
-    b1.add(bias1).max(lo).min(hi).intoArray(out, dst + o + L);
-    b2.add(bias1).max(lo).min(hi).intoArray(out, dst + 2 * o + L);
-    b3.add(bias1).max(lo).min(hi).intoArray(out, dst + 3 * o + L);
+    a0 = a0.add(bias0);
+    a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
+    a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
+    a0.intoArray(out, dst);
+    a1 = a1.add(bias0);
+    a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
+    a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
+    a1.intoArray(out, dst + o);
+    a2 = a2.add(bias0);
+    a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
+    a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
+    a2.intoArray(out, dst + 2 * o);
+    a3 = a3.add(bias0);
+    a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
+    a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
+    a3.intoArray(out, dst + 3 * o);
+    b0 = b0.add(bias1);
+    b0 = b0.blend(FloatVector.broadcast(S, lo), b0.lt(loCmp));
+    b0 = b0.blend(FloatVector.broadcast(S, hi), b0.compare(VectorOperators.GT, hiCmp));
+    b0.intoArray(out, dst + L);
+    b1 = b1.add(bias1);
+    b1 = b1.blend(FloatVector.broadcast(S, lo), b1.lt(loCmp));
+    b1 = b1.blend(FloatVector.broadcast(S, hi), b1.compare(VectorOperators.GT, hiCmp));
+    b1.intoArray(out, dst + o + L);
+    b2 = b2.add(bias1);
+    b2 = b2.blend(FloatVector.broadcast(S, lo), b2.lt(loCmp));
+    b2 = b2.blend(FloatVector.broadcast(S, hi), b2.compare(VectorOperators.GT, hiCmp));
+    b2.intoArray(out, dst + 2 * o + L);
+    b3 = b3.add(bias1);
+    b3 = b3.blend(FloatVector.broadcast(S, lo), b3.lt(loCmp));
+    b3 = b3.blend(FloatVector.broadcast(S, hi), b3.compare(VectorOperators.GT, hiCmp));
+    b3.intoArray(out, dst + 3 * o + L);
   }
 
   /**
@@ -268,14 +298,38 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     }
     FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
     FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
-    a0.add(bias0).max(lo).min(hi).intoArray(out, dst);
-    a1.add(bias0).max(lo).min(hi).intoArray(out, dst + o);
-    a2.add(bias0).max(lo).min(hi).intoArray(out, dst + 2 * o);
-    a3.add(bias0).max(lo).min(hi).intoArray(out, dst + 3 * o);
-    b0.add(bias1).max(lo).min(hi).intoArray(out, dst + L, tail);
-    b1.add(bias1).max(lo).min(hi).intoArray(out, dst + o + L, tail);
-    b2.add(bias1).max(lo).min(hi).intoArray(out, dst + 2 * o + L, tail);
-    b3.add(bias1).max(lo).min(hi).intoArray(out, dst + 3 * o + L, tail);
+    a0 = a0.add(bias0);
+    a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
+    a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
+    a0.intoArray(out, dst);
+    a1 = a1.add(bias0);
+    a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
+    a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
+    a1.intoArray(out, dst + o);
+    a2 = a2.add(bias0);
+    a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
+    a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
+    a2.intoArray(out, dst + 2 * o);
+    a3 = a3.add(bias0);
+    a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
+    a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
+    a3.intoArray(out, dst + 3 * o);
+    b0 = b0.add(bias1);
+    b0 = b0.blend(FloatVector.broadcast(S, lo), b0.lt(loCmp));
+    b0 = b0.blend(FloatVector.broadcast(S, hi), b0.compare(VectorOperators.GT, hiCmp));
+    b0.intoArray(out, dst + L, tail);
+    b1 = b1.add(bias1);
+    b1 = b1.blend(FloatVector.broadcast(S, lo), b1.lt(loCmp));
+    b1 = b1.blend(FloatVector.broadcast(S, hi), b1.compare(VectorOperators.GT, hiCmp));
+    b1.intoArray(out, dst + o + L, tail);
+    b2 = b2.add(bias1);
+    b2 = b2.blend(FloatVector.broadcast(S, lo), b2.lt(loCmp));
+    b2 = b2.blend(FloatVector.broadcast(S, hi), b2.compare(VectorOperators.GT, hiCmp));
+    b2.intoArray(out, dst + 2 * o + L, tail);
+    b3 = b3.add(bias1);
+    b3 = b3.blend(FloatVector.broadcast(S, lo), b3.lt(loCmp));
+    b3 = b3.blend(FloatVector.broadcast(S, hi), b3.compare(VectorOperators.GT, hiCmp));
+    b3.intoArray(out, dst + 3 * o + L, tail);
   }
 
   /**
@@ -304,10 +358,18 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
       }
     }
     FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
-    a0 = a0.add(bias0).max(lo).min(hi);
-    a1 = a1.add(bias0).max(lo).min(hi);
-    a2 = a2.add(bias0).max(lo).min(hi);
-    a3 = a3.add(bias0).max(lo).min(hi);
+    a0 = a0.add(bias0);
+    a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
+    a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
+    a1 = a1.add(bias0);
+    a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
+    a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
+    a2 = a2.add(bias0);
+    a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
+    a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
+    a3 = a3.add(bias0);
+    a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
+    a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
     if (cb + L <= o) {
       a0.intoArray(out, dst);
       a1.intoArray(out, dst + o);
@@ -341,7 +403,9 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         }
       }
     }
-    acc = acc.add(FloatVector.fromArray(S, bias, cb)).max(lo).min(hi);
+    acc = acc.add(FloatVector.fromArray(S, bias, cb));
+    acc = acc.blend(FloatVector.broadcast(S, lo), acc.lt(loCmp));
+    acc = acc.blend(FloatVector.broadcast(S, hi), acc.compare(VectorOperators.GT, hiCmp));
     int dst = outRow + ow * o + cb;
     if (cb + L <= o) {
       acc.intoArray(out, dst);
