@@ -4,6 +4,7 @@ import dev.topiary.internal.cpu.Conv2DShape;
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -131,11 +132,15 @@ final class FloatVectorKernels implements VectorKernels {
     final Gemm.Act act;
     final float lo;
     final float hi;
+    private final float loCmp;
+    private final float hiCmp;
 
     Epilog(Gemm.Act act, float lo, float hi) {
       this.act = act;
       this.lo = lo;
       this.hi = hi;
+      this.loCmp = lowerCmp(lo);
+      this.hiCmp = upperCmp(hi);
     }
 
     /** Whether {@link #apply} changes anything. */
@@ -146,20 +151,23 @@ final class FloatVectorKernels implements VectorKernels {
     /**
      * {@code Math.max/min} semantics lane by lane (NaN propagates), so RELU, RELU6 and CLIP equal
      * the reference's clamp up to the sign of zero; hard-swish as {@code x·min(max(x+3,0),6)·(1/6)},
-     * the reference's order.
+     * the reference's order. The clamps are compares and blends ({@link #lowerCmp}).
      */
     FloatVector apply(FloatVector v) {
       switch (act) {
         case CLAMP:
           if (lo != Float.NEGATIVE_INFINITY) {
-            v = v.max(lo);
+            v = v.blend(FloatVector.broadcast(S, lo), v.lt(loCmp));
           }
           if (hi != Float.POSITIVE_INFINITY) {
-            v = v.min(hi);
+            v = v.blend(FloatVector.broadcast(S, hi), v.compare(VectorOperators.GT, hiCmp));
           }
           return v;
         case HARD_SWISH:
-          return v.mul(v.add(3f).max(0f).min(6f)).mul(1f / 6f);
+          FloatVector t = v.add(3f);
+          t = t.blend(FloatVector.broadcast(S, 0f), t.lt(Float.MIN_VALUE));
+          t = t.blend(FloatVector.broadcast(S, 6f), t.compare(VectorOperators.GT, 6f));
+          return v.mul(t).mul(1f / 6f);
         default:
           return v;
       }

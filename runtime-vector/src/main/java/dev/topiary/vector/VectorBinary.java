@@ -53,7 +53,10 @@ final class VectorBinary implements VectorKernels.Elementwise {
       // vector, once compiled on its own for a call site C2 did not inline, is compiled without the
       // intrinsics and then too big to inline anywhere, and every kernel calling it boxes vectors.
       if (hardSwish) {
-        r = r.mul(r.add(3f).max(0f).min(6f)).mul(1f / 6f);
+        FloatVector t = r.add(3f);
+        t = t.blend(FloatVector.broadcast(S, 0f), t.lt(Float.MIN_VALUE));
+        t = t.blend(FloatVector.broadcast(S, 6f), t.compare(VectorOperators.GT, 6f));
+        r = r.mul(t).mul(1f / 6f);
       } else if (clamp) {
         r = r.blend(FloatVector.broadcast(S, lo), r.lt(loCmp));
         r = r.blend(FloatVector.broadcast(S, hi), r.compare(VectorOperators.GT, hiCmp));

@@ -1,0 +1,69 @@
+package dev.topiary.vector;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.topiary.internal.cpu.Gemm;
+import jdk.incubator.vector.FloatVector;
+import org.junit.Test;
+
+/**
+ * The clamp every vector kernel writes out as compares and blends ({@link FloatVectorKernels#lowerCmp})
+ * against {@code Math.min(Math.max(x, lo), hi)}, bit for bit, on the values where the two could
+ * part: both zeros, NaN, the smallest subnormals, the bounds themselves and infinities, with
+ * bounds of either zero sign; and hard-swish against its scalar formula.
+ */
+public class ClampTest {
+  private static final float[] SPECIAL = {-0f, 0f, Float.NaN, Float.intBitsToFloat(0xffc00000), -Float.MIN_VALUE,
+      Float.MIN_VALUE, -1f, 1f, 6f, 5.9999995f, 6.0000005f, -3f, -3.0000002f, Float.NEGATIVE_INFINITY,
+      Float.POSITIVE_INFINITY, 0.5f, -0.5f, 1e-40f, -1e-40f, 3f, 7f, -6f};
+  private static final float[][] BOUNDS = {{0f, 6f}, {-0f, 6f}, {-1f, 0f}, {-1f, -0f}, {0f, 0f}, {-0f, -0f},
+      {-0f, 0f}, {Float.NEGATIVE_INFINITY, 6f}, {0f, Float.POSITIVE_INFINITY}, {-6f, -1f}};
+
+  @Test
+  public void clampIsMaxThenMinBitForBit() {
+    for (float[] b : BOUNDS) {
+      FloatVectorKernels.Epilog e = new FloatVectorKernels.Epilog(Gemm.Act.CLAMP, b[0], b[1]);
+      for (float[] chunk : chunks()) {
+        float[] got = new float[chunk.length];
+        e.apply(FloatVector.fromArray(FloatVectorKernels.S, chunk, 0)).intoArray(got, 0);
+        for (int i = 0; i < chunk.length; i++) {
+          float want = Math.min(Math.max(chunk[i], b[0]), b[1]);
+          same("clamp(" + chunk[i] + ", " + b[0] + ", " + b[1] + ")", want, got[i]);
+        }
+      }
+    }
+  }
+
+  @Test
+  public void hardSwishMatchesItsScalarFormula() {
+    FloatVectorKernels.Epilog e = new FloatVectorKernels.Epilog(Gemm.Act.HARD_SWISH, 0f, 0f);
+    for (float[] chunk : chunks()) {
+      float[] got = new float[chunk.length];
+      e.apply(FloatVector.fromArray(FloatVectorKernels.S, chunk, 0)).intoArray(got, 0);
+      for (int i = 0; i < chunk.length; i++) {
+        float x = chunk[i];
+        same("hardswish(" + x + ")", x * Math.min(Math.max(x + 3f, 0f), 6f) * (1f / 6f), got[i]);
+      }
+    }
+  }
+
+  /** The special values cut into whole vectors (the last padded with 1). */
+  private static float[][] chunks() {
+    int l = FloatVectorKernels.S.length();
+    int n = (SPECIAL.length + l - 1) / l;
+    float[][] out = new float[n][l];
+    for (int i = 0; i < n * l; i++) {
+      out[i / l][i % l] = i < SPECIAL.length ? SPECIAL[i] : 1f;
+    }
+    return out;
+  }
+
+  private static void same(String what, float want, float got) {
+    if (Float.isNaN(want)) {
+      assertTrue(what + " = " + got, Float.isNaN(got));
+    } else {
+      assertEquals(what, Float.floatToRawIntBits(want), Float.floatToRawIntBits(got));
+    }
+  }
+}
