@@ -132,15 +132,23 @@ final class FloatVectorKernels implements VectorKernels {
     final Gemm.Act act;
     final float lo;
     final float hi;
-    private final float loCmp;
-    private final float hiCmp;
+    /**
+     * The clamp the kernels apply in registers: this CLAMP's bounds, or ±∞ (no change) for any
+     * other activation; and their compare bounds ({@link #lowerCmp}, {@link #upperCmp}).
+     */
+    final float clampLo;
+    final float clampHi;
+    final float clampLoCmp;
+    final float clampHiCmp;
 
     Epilog(Gemm.Act act, float lo, float hi) {
       this.act = act;
       this.lo = lo;
       this.hi = hi;
-      this.loCmp = lowerCmp(lo);
-      this.hiCmp = upperCmp(hi);
+      this.clampLo = act == Gemm.Act.CLAMP ? lo : Float.NEGATIVE_INFINITY;
+      this.clampHi = act == Gemm.Act.CLAMP ? hi : Float.POSITIVE_INFINITY;
+      this.clampLoCmp = lowerCmp(clampLo);
+      this.clampHiCmp = upperCmp(clampHi);
     }
 
     /** Whether {@link #apply} changes anything. */
@@ -156,11 +164,11 @@ final class FloatVectorKernels implements VectorKernels {
     FloatVector apply(FloatVector v) {
       switch (act) {
         case CLAMP:
-          if (lo != Float.NEGATIVE_INFINITY) {
-            v = v.blend(FloatVector.broadcast(S, lo), v.lt(loCmp));
+          if (clampLo != Float.NEGATIVE_INFINITY) {
+            v = v.blend(FloatVector.broadcast(S, clampLo), v.lt(clampLoCmp));
           }
-          if (hi != Float.POSITIVE_INFINITY) {
-            v = v.blend(FloatVector.broadcast(S, hi), v.compare(VectorOperators.GT, hiCmp));
+          if (clampHi != Float.POSITIVE_INFINITY) {
+            v = v.blend(FloatVector.broadcast(S, clampHi), v.compare(VectorOperators.GT, clampHiCmp));
           }
           return v;
         case HARD_SWISH:

@@ -95,10 +95,10 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
     this.fusedBias = this.bias != null ? this.bias : new float[panels * NR];
-    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
-    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
-    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
-    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
+    this.lo = epilog.clampLo;
+    this.hi = epilog.clampHi;
+    this.loCmp = epilog.clampLoCmp;
+    this.hiCmp = epilog.clampHiCmp;
   }
 
   /** Width of panel {@code p}: {@link #NR}, or one vector for a last panel of at most {@code L} columns. */

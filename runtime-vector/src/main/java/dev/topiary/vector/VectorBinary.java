@@ -31,10 +31,10 @@ final class VectorBinary implements VectorKernels.Elementwise {
     this.epilog = epilog;
     this.hardSwish = epilog.act == Gemm.Act.HARD_SWISH;
     this.clamp = epilog.act == Gemm.Act.CLAMP;
-    this.lo = epilog.lo;
-    this.hi = epilog.hi;
-    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
-    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
+    this.lo = epilog.clampLo;
+    this.hi = epilog.clampHi;
+    this.loCmp = epilog.clampLoCmp;
+    this.hiCmp = epilog.clampHiCmp;
   }
 
   @Override

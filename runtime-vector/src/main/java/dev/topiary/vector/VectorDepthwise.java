@@ -99,10 +99,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     }
     this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
     this.fusedBias = this.bias != null ? this.bias : new float[cp];
-    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
-    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
-    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
-    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
+    this.lo = epilog.clampLo;
+    this.hi = epilog.clampHi;
+    this.loCmp = epilog.clampLoCmp;
+    this.hiCmp = epilog.clampHiCmp;
     // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
     int lo = (g.padLeft + g.sw - 1) / g.sw;
     int last = g.w - 1 + g.padLeft - (g.kw - 1) * g.dw;

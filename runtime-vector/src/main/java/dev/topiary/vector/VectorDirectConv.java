@@ -93,10 +93,10 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     }
     this.epilog = epilog;
     this.hardSwish = epilog.act == Gemm.Act.HARD_SWISH;
-    this.lo = epilog.act == Gemm.Act.CLAMP ? epilog.lo : Float.NEGATIVE_INFINITY;
-    this.hi = epilog.act == Gemm.Act.CLAMP ? epilog.hi : Float.POSITIVE_INFINITY;
-    this.loCmp = FloatVectorKernels.lowerCmp(this.lo);
-    this.hiCmp = FloatVectorKernels.upperCmp(this.hi);
+    this.lo = epilog.clampLo;
+    this.hi = epilog.clampHi;
+    this.loCmp = epilog.clampLoCmp;
+    this.hiCmp = epilog.clampHiCmp;
     this.segs = g.dw == 1 ? 1 : g.kw;
     this.span = g.dw == 1 ? g.kw * g.c : g.c;
     // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
