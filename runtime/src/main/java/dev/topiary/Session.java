@@ -54,7 +54,11 @@ public final class Session implements AutoCloseable {
     for (int w = 0; w < scratchInts.length; w++) {
       scratchInts[w] = new int[plan.scratchInts()];
     }
-    this.frame = new Frame(arrays, offsets, parallel, scratch, scratchInts);
+    long[][] scratchLongs = new long[parallel.workers()][];
+    for (int w = 0; w < scratchLongs.length; w++) {
+      scratchLongs[w] = new long[plan.scratchLongs()];
+    }
+    this.frame = new Frame(arrays, offsets, parallel, scratch, scratchInts, scratchLongs);
     try {
       // The arena is fresh, so the inputs are zeros; every run writes what it reads.
       for (int i = 0; i < options.warmUpRuns(); i++) {

@@ -366,7 +366,8 @@ public final class Int8VsFp32 {
         Object[] arrays = plan.newFrameArrays();
         float[][] scratch = new float[parallel.workers()][plan.scratchFloats()];
         int[][] scratchInts = new int[parallel.workers()][plan.scratchInts()];
-        Frame frame = new Frame(arrays, plan.frameOffsets(), parallel, scratch, scratchInts);
+        long[][] scratchLongs = new long[parallel.workers()][plan.scratchLongs()];
+        Frame frame = new Frame(arrays, plan.frameOffsets(), parallel, scratch, scratchInts, scratchLongs);
         Random random = new Random(o.seed);
         for (int k = 0; k < plan.inputs().size(); k++) {
           int id = plan.inputId(k);

@@ -91,13 +91,14 @@ final class FloatVectorKernels implements VectorKernels {
 
   @Override
   public int int8GemmScratchInts() {
-    return Int8Panels.MR * Int8Panels.NR;
+    return Math.max(Int8Panels.MR * Int8Panels.NR, Int8SwarPanels.MR * Int8SwarPanels.NR);
   }
 
   @Override
   public Int8Gemm int8Gemm(int n, int k, byte[] w, int off, int[] bias, int[] mult, int[] shift, int zpOut, int lo,
       int hi) {
-    return new Int8Panels(n, k, w, off, bias, new Int8Requant(n, Int8Requant.pad(n), mult, shift, zpOut, lo, hi));
+    Int8Requant rq = new Int8Requant(n, Int8Requant.pad(n), mult, shift, zpOut, lo, hi);
+    return Int8SwarPanels.pays(k) ? new Int8SwarPanels(n, k, w, off, bias, rq) : new Int8Panels(n, k, w, off, bias, rq);
   }
 
   @Override

@@ -77,7 +77,18 @@ final class Int8Panels implements VectorKernels.Int8Gemm {
   }
 
   @Override
-  public void compute(int[] s, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1) {
+  public int scratchLongs(int rows) {
+    return 0;
+  }
+
+  @Override
+  public boolean packsRows() {
+    return false;
+  }
+
+  @Override
+  public void compute(int[] s, long[] ls, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0,
+      int p1) {
     for (int p = p0; p < p1; p++) {
       int j0 = p * NR;
       int valid = Math.min(NR, n - j0);
@@ -104,7 +115,7 @@ final class Int8Panels implements VectorKernels.Int8Gemm {
   }
 
   @Override
-  public void compute(int[] s, int[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1) {
+  public void compute(int[] s, long[] ls, int[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1) {
     for (int p = p0; p < p1; p++) {
       int j0 = p * NR;
       int valid = Math.min(NR, n - j0);

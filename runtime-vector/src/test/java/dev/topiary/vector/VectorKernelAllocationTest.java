@@ -132,6 +132,8 @@ public class VectorKernelAllocationTest {
     cases.put("int8 conv 3x3, 40 outputs", int8Conv(12, 8, 40, 3, 1, "SAME_UPPER"));
     cases.put("int8 conv 1x1, 48 outputs (widened rows)", int8Conv(12, 24, 48, 1, 1, "VALID"));
     cases.put("int8 conv 1x1, 16 outputs (bytes in place)", int8Conv(12, 24, 16, 1, 1, "VALID"));
+    cases.put("int8 conv 1x1, depth 96 (three products per long lane), 40 outputs", int8Conv(7, 96, 40, 1, 1, "VALID"));
+    cases.put("int8 conv 3x3, depth 144 (packed from int rows), 24 outputs", int8Conv(7, 16, 24, 3, 1, "SAME_UPPER"));
     cases.put("int8 depthwise 3x3, 24 channels", int8Conv(12, 24, 24, 3, 24, "SAME_UPPER"));
     cases.put("int8 quantize", quantize(1000));
     cases.put("add per channel, relu", addPerChannel(7, 40));
@@ -141,7 +143,8 @@ public class VectorKernelAllocationTest {
       try (Model model = VectorTesting.load(e.getValue(), VectorTesting.Kernels.VECTOR)) {
         Plan p = ModelAccess.get().plan(model);
         Frame f = new Frame(p.newFrameArrays(), p.frameOffsets(), Parallel.sequential(),
-            new float[][] {new float[p.scratchFloats()]}, new int[][] {new int[p.scratchInts()]});
+            new float[][] {new float[p.scratchFloats()]}, new int[][] {new int[p.scratchInts()]},
+            new long[][] {new long[p.scratchLongs()]});
         Kernel k = p.steps().get(0).kernel;
         List<String> names = VectorTesting.kernelNames(e.getValue(), VectorTesting.Kernels.VECTOR);
         assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector") || names.get(0).startsWith("QuantOps")

@@ -128,16 +128,28 @@ public interface VectorKernels {
     /** Number of column panels; tiles split the columns at panel boundaries. */
     int panels();
 
+    /** Longs of per-worker scratch {@link #compute} needs for {@code rows} rows of A (0: none). */
+    int scratchLongs(int rows);
+
+    /**
+     * Whether {@link #compute} repacks A's rows once per call for all its panels: then a pointwise
+     * convolution hands over its int8 input in place whatever the number of panels (otherwise only
+     * with one panel, where an int copy of the rows would cost as much as the product).
+     */
+    boolean packsRows();
+
     /**
      * Computes {@code rows} rows of C for panels {@code [p0, p1)}: row {@code i} of A at
      * {@code a[aOff + i·lda]}, of C at {@code c[cOff + i·ldc]} (column 0). Writes only the columns
      * of those panels; allocates nothing; uses {@code s[0, int8GemmScratchInts())} ({@code a} may
-     * be {@code s}, above that range).
+     * be {@code s}, above that range) and {@code ls[0, scratchLongs(rows))}.
      */
-    void compute(int[] s, int[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1);
+    void compute(int[] s, long[] ls, int[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0,
+        int p1);
 
     /** As the other {@code compute}, with A the raw int8 values (no padding to fill: a pointwise convolution). */
-    void compute(int[] s, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0, int p1);
+    void compute(int[] s, long[] ls, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0,
+        int p1);
   }
 
   /** A prepared int8 depthwise convolution. */

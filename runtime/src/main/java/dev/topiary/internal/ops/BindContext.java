@@ -123,6 +123,7 @@ public final class BindContext {
   private final int[][] outShapes;
   private int scratchFloats;
   private int scratchInts;
+  private int scratchLongs;
 
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
     this(node, nodeIndex, tensors, referenceKernels, SparseLinearKernel.THRESHOLD);
@@ -356,6 +357,15 @@ public final class BindContext {
 
   public int scratchInts() {
     return scratchInts;
+  }
+
+  /** Requests {@code longs} of per-worker long scratch memory (packed int8 rows) for this kernel's run. */
+  public void requestScratchLongs(int longs) {
+    scratchLongs = Math.max(scratchLongs, longs);
+  }
+
+  public int scratchLongs() {
+    return scratchLongs;
   }
 
   // ---- attributes ----

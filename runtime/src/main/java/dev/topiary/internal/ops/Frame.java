@@ -13,17 +13,24 @@ public final class Frame {
   private final Parallel parallel;
   private final float[][] scratch;
   private final int[][] scratchInts;
+  private final long[][] scratchLongs;
 
   public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch) {
     this(arrays, offsets, parallel, scratch, new int[scratch.length][0]);
   }
 
   public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch, int[][] scratchInts) {
+    this(arrays, offsets, parallel, scratch, scratchInts, new long[scratch.length][0]);
+  }
+
+  public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch, int[][] scratchInts,
+      long[][] scratchLongs) {
     this.arrays = arrays;
     this.offsets = offsets;
     this.parallel = parallel;
     this.scratch = scratch;
     this.scratchInts = scratchInts;
+    this.scratchLongs = scratchLongs;
   }
 
   /** FLOAT32 storage of tensor {@code id} (values start at {@link #off}). */
@@ -70,5 +77,13 @@ public final class Frame {
    */
   public int[] scratchInts(int worker) {
     return scratchInts[worker];
+  }
+
+  /**
+   * Long scratch memory of worker {@code worker}, at least as many longs as the largest
+   * {@link BindContext#requestScratchLongs} of the plan. Contents are undefined on entry.
+   */
+  public long[] scratchLongs(int worker) {
+    return scratchLongs[worker];
   }
 }

@@ -9,9 +9,11 @@ import dev.topiary.internal.cpu.VectorKernels;
  * depth is {@code (kh, kw, c)}, columns the output channels, weights widened and packed at load by
  * the vector module, requantization in its epilogue.
  *
- * <p>A pointwise convolution (1×1, stride 1, no padding) or FullyConnected with at most one column
- * panel of outputs multiplies the int8 input in place (its rows are the pixels): there the copy
- * below would cost as much as the product. With more panels the copy pays for itself, because a
+ * <p>A pointwise convolution (1×1, stride 1, no padding) or FullyConnected hands the int8 input
+ * over in place (its rows are the pixels) when the GEMM packs A's rows itself
+ * ({@link VectorKernels.Int8Gemm#packsRows}, the three-products-per-long-lane kernel of deep layers),
+ * or when there is at most one column panel of outputs: there the copy below would cost as much as
+ * the product. With more panels the copy pays for itself, because a
  * broadcast from a byte array (a sign extension in a general register, then a move to the vector
  * unit) is slower than one straight from an int array: measured 33 against 46 G multiply-adds/s
  * for depth 960. Otherwise, per tile of rows, the im2col is widened into the
@@ -58,8 +60,9 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
     int rows = Math.max(1, Math.min(MAX_ROWS, IM2COL_INTS / Math.max(1, depth)));
     this.maxRows = rows > block ? rows / block * block : rows;
     this.im2colAt = vk.int8GemmScratchInts();
-    this.inPlace = p.pointwise() && gemm.panels() == 1;
+    this.inPlace = p.pointwise() && (gemm.panels() == 1 || gemm.packsRows());
     ctx.requestScratchInts(im2colAt + (inPlace ? 0 : maxRows * depth));
+    ctx.requestScratchLongs(gemm.scratchLongs(maxRows));
   }
 
   private int rows(Frame f) {
@@ -85,6 +88,7 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
     byte[] out = f.i8(y);
     int yo = f.off(y);
     int[] s = f.scratchInts(worker);
+    long[] ls = f.scratchLongs(worker);
     int m = p.rows();
     int rows = rows(f);
     int rowTiles = (m + rows - 1) / rows;
@@ -99,14 +103,14 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
       int p0 = Parallel.chunkStart(panels, split, splits);
       int p1 = Parallel.chunkStart(panels, split + 1, splits);
       if (inPlace) {
-        gemm.compute(s, in, xo + i0 * p.c, p.c, out, yo + i0 * p.o, p.o, n, p0, p1);
+        gemm.compute(s, ls, in, xo + i0 * p.c, p.c, out, yo + i0 * p.o, p.o, n, p0, p1);
         continue;
       }
       if (rt != gathered) {
         im2col(s, in, xo, i0, n);
         gathered = rt;
       }
-      gemm.compute(s, s, im2colAt, depth, out, yo + i0 * p.o, p.o, n, p0, p1);
+      gemm.compute(s, ls, s, im2colAt, depth, out, yo + i0 * p.o, p.o, n, p0, p1);
     }
   }
 

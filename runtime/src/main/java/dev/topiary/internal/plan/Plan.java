@@ -51,6 +51,7 @@ public final class Plan {
   final long lowerBoundBytes;
   final int scratchFloats;
   final int scratchInts;
+  final int scratchLongs;
   final int[] inputIds;
   final int[] outputIds;
   final List<TensorInfo> inputs;
@@ -70,6 +71,7 @@ public final class Plan {
       long lowerBoundBytes,
       int scratchFloats,
       int scratchInts,
+      int scratchLongs,
       int[] inputIds,
       int[] outputIds,
       List<TensorInfo> inputs,
@@ -87,6 +89,7 @@ public final class Plan {
     this.lowerBoundBytes = lowerBoundBytes;
     this.scratchFloats = scratchFloats;
     this.scratchInts = scratchInts;
+    this.scratchLongs = scratchLongs;
     this.inputIds = inputIds;
     this.outputIds = outputIds;
     this.inputs = inputs;
@@ -158,6 +161,11 @@ public final class Plan {
   /** Scratch ints each worker needs. */
   public int scratchInts() {
     return scratchInts;
+  }
+
+  /** Scratch longs each worker needs. */
+  public int scratchLongs() {
+    return scratchLongs;
   }
 
   /** Creates the storage of one session: arena arrays per class and the frame's array table. */

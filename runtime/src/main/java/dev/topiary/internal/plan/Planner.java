@@ -142,6 +142,7 @@ public final class Planner {
       VectorKernels vector = options.vectorKernels && !options.referenceKernels ? VectorSupport.kernels() : null;
       int scratch = 0;
       int scratchInts = 0;
+      int scratchLongs = 0;
       for (int n : order) {
         Node node = g.getNodes(n);
         for (int k = 0; k < node.getInputsCount(); k++) {
@@ -177,6 +178,7 @@ public final class Planner {
         }
         scratch = Math.max(scratch, ctx.scratchFloats());
         scratchInts = Math.max(scratchInts, ctx.scratchInts());
+        scratchLongs = Math.max(scratchLongs, ctx.scratchLongs());
         steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel,
             toArray(node.getInputsList()), toArray(node.getOutputsList())));
       }
@@ -188,10 +190,10 @@ public final class Planner {
           throw new ModelFormatException("graph output '" + name(id) + "' is FLOAT16; outputs must be FLOAT32 or integer");
         }
       }
-      return layout(steps, scratch, scratchInts);
+      return layout(steps, scratch, scratchInts, scratchLongs);
     }
 
-    private Plan layout(List<Plan.Step> steps, int scratch, int scratchInts) throws ModelFormatException {
+    private Plan layout(List<Plan.Step> steps, int scratch, int scratchInts, int scratchLongs) throws ModelFormatException {
       int ns = steps.size();
       int[] first = new int[nt];
       int[] last = new int[nt];
@@ -276,7 +278,7 @@ public final class Planner {
         names[t] = name(t);
       }
       return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constant, constants, storage, offsets,
-          arenaElements, arenaBytes, lowerBound, scratch, scratchInts, toArray(g.getInputsList()), toArray(g.getOutputsList()),
+          arenaElements, arenaBytes, lowerBound, scratch, scratchInts, scratchLongs, toArray(g.getInputsList()), toArray(g.getOutputsList()),
           infos(g.getInputsList()), infos(g.getOutputsList()));
     }
 
