@@ -3,6 +3,7 @@ package dev.topiary.vector;
 import dev.topiary.internal.cpu.Conv2DShape;
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
+import dev.topiary.quantization.FixedPoint;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -99,6 +100,12 @@ final class FloatVectorKernels implements VectorKernels {
       int hi) {
     Int8Requant rq = new Int8Requant(n, Int8Requant.pad(n), mult, shift, zpOut, lo, hi);
     return Int8SwarPanels.pays(k) ? new Int8SwarPanels(n, k, w, off, bias, rq) : new Int8Panels(n, k, w, off, bias, rq);
+  }
+
+  @Override
+  public Int8Add int8Add(int za, FixedPoint.Multiplier ma, int zb, FixedPoint.Multiplier mb, FixedPoint.Multiplier my,
+      int zy, int lo, int hi) {
+    return new Int8VectorAdd(za, ma, zb, mb, my, zy, lo, hi);
   }
 
   @Override

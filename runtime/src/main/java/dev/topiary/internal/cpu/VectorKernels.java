@@ -1,5 +1,7 @@
 package dev.topiary.internal.cpu;
 
+import dev.topiary.quantization.FixedPoint;
+
 /**
  * Fast fp32 and int8 kernels supplied by an optional module: the service interface between the runtime
  * (Java 11, Android) and {@code topiary-runtime-vector} (Java 21+, {@code jdk.incubator.vector}).
@@ -77,6 +79,16 @@ public interface VectorKernels {
   Int8Gemm int8Gemm(int n, int k, byte[] w, int off, int[] bias, int[] mult, int[] shift, int zpOut, int lo, int hi);
 
   /**
+   * Prepares TFLite's int8 Add ({@code reference_integer_ops::AddElementwise}) of two tensors of
+   * the same shape: per element
+   * {@code clamp(MBQM(MBQM((a − za)·2^20, ma) + MBQM((b − zb)·2^20, mb), my) + zy, lo, hi)}, every
+   * multiplier below one (shift ≤ 0). Bit-identical to {@code FixedPoint.multiplyByQuantizedMultiplier}
+   * applied per element.
+   */
+  Int8Add int8Add(int za, FixedPoint.Multiplier ma, int zb, FixedPoint.Multiplier mb, FixedPoint.Multiplier my,
+      int zy, int lo, int hi);
+
+  /**
    * Prepares an int8 depthwise convolution with one output per input channel ({@code O == C}) on
    * NHWC tensors: weights {@code [C, KH, KW, 1]}, optional int32 bias {@code [C]}, the input's zero
    * point, and per channel the requantization of {@link #int8Gemm}. A tap in the padding
@@ -150,6 +162,12 @@ public interface VectorKernels {
     /** As the other {@code compute}, with A the raw int8 values (no padding to fill: a pointwise convolution). */
     void compute(int[] s, long[] ls, byte[] a, int aOff, int lda, byte[] c, int cOff, int ldc, int rows, int p0,
         int p1);
+  }
+
+  /** A prepared int8 Add of two tensors of the same shape. */
+  interface Int8Add {
+    /** {@code y[yo + i] = a[ao + i] ⊕ b[bo + i]} for {@code i < count}. */
+    void compute(byte[] a, int ao, byte[] b, int bo, byte[] y, int yo, int count);
   }
 
   /** A prepared int8 depthwise convolution. */

@@ -2,6 +2,7 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.Shape;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
@@ -25,6 +26,8 @@ import dev.topiary.quantization.QuantParams;
  * a 64 KiB table indexed by {@code (a, b)}: running the node is one lookup per element (a
  * contiguous loop when the shapes are equal), the same bytes by construction (measured on
  * MobileNetV2's residual Adds: 25 ns per element for the formula, about 1 ns for the lookup).
+ * With the Vector API kernels, an Add of equal shapes evaluates the formula on whole vectors
+ * instead ({@link VectorKernels#int8Add}), about four times faster than the table.
  */
 final class Int8Binary {
   /** TFLite's left shift for int8 Add. */
@@ -59,12 +62,18 @@ final class Int8Binary {
     int b = ctx.inputId(1);
     int y = ctx.outputId(0);
     Op op;
+    FixedPoint.Multiplier addA = null;
+    FixedPoint.Multiplier addB = null;
+    FixedPoint.Multiplier addY = null;
     if (add) {
       // float·2 is exact, as is 2^20·s_y; the divisions are in double as in TFLite's Prepare.
       double twiceMax = 2 * Math.max(qa.scale(0), qb.scale(0));
       FixedPoint.Multiplier ma = smallerThanOne(ctx, qa.scale(0) / twiceMax, "input 0");
       FixedPoint.Multiplier mb = smallerThanOne(ctx, qb.scale(0) / twiceMax, "input 1");
       FixedPoint.Multiplier my = smallerThanOne(ctx, twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale(0)), "output");
+      addA = ma;
+      addB = mb;
+      addY = my;
       op = (va, vb) -> {
         int sa = FixedPoint.multiplyByQuantizedMultiplier((va - za) * (1 << ADD_LEFT_SHIFT), ma.multiplier, ma.shift);
         int sb = FixedPoint.multiplyByQuantizedMultiplier((vb - zb) * (1 << ADD_LEFT_SHIFT), mb.multiplier, mb.shift);
@@ -100,6 +109,10 @@ final class Int8Binary {
         }
       };
     }
+    VectorKernels vk = ctx.vectorKernels();
+    if (add && same && vk != null && vk.hasInt8()) {
+      return new VectorAddKernel(vk.int8Add(za, addA, zb, addB, addY, zy, lo, hi), a, b, y, count);
+    }
     // Both inputs are int8: the op has 65536 possible argument pairs. Tabulated once at load
     // (64 KiB per node), each element is one lookup of the arithmetic above.
     byte[] table = new byte[1 << 16];
@@ -134,6 +147,28 @@ final class Int8Binary {
         yv[yo + i] = table[(av[ao + ai] & 0xFF) << 8 | (bv[bo + bi] & 0xFF)];
       }
     };
+  }
+
+  /** Add of equal shapes on the Vector API kernel: the arithmetic on whole vectors, no table. */
+  static final class VectorAddKernel implements Kernel {
+    private final VectorKernels.Int8Add add;
+    private final int a;
+    private final int b;
+    private final int y;
+    private final int count;
+
+    VectorAddKernel(VectorKernels.Int8Add add, int a, int b, int y, int count) {
+      this.add = add;
+      this.a = a;
+      this.b = b;
+      this.y = y;
+      this.count = count;
+    }
+
+    @Override
+    public void run(Frame f) {
+      add.compute(f.i8(a), f.off(a), f.i8(b), f.off(b), f.i8(y), f.off(y), count);
+    }
   }
 
   /** The int8 arithmetic of one element pair. */
