@@ -32,6 +32,22 @@ public class VectorDepthwiseTest {
   }
 
   @Test
+  public void stripsOfSevenOnSmallImages() {
+    Random r = new Random(9);
+    // 7 and 14 columns (strip7), rows of any count, full and partial channel blocks, row dilation.
+    int[] channels = {16, 17, 32, 40, 128};
+    for (int c : channels) {
+      check(r, 7, 7, c, 3, 1, 1, 1, 1, Gemm.Act.CLAMP, 0, 6, true, 0);
+      check(r, 14, 14, c, 3, 1, 1, 1, 1, Gemm.Act.NONE, 0, 0, false, 3);
+      check(r, 5, 14, c, 3, 1, 1, 1, 1, Gemm.Act.CLAMP, -1, 1, true, 1);
+      check(r, 9, 7, c, 3, 1, 1, 1, 1, Gemm.Act.CLAMP, -9, 9, true, 0);
+      check(r, 7, 7, c, 3, 1, 1, 1, 1, Gemm.Act.NONE, 0, 0, true, 2);
+      check(r, 9, 7, c, 3, 1, 2, 1, 1, Gemm.Act.CLAMP, 0, 6, true, 0);
+      check(r, 2, 7, c, 3, 1, 1, 1, 1, Gemm.Act.CLAMP, 0, 6, false, 0);
+    }
+  }
+
+  @Test
   public void dilationOddShapesAndKernels() {
     Random r = new Random(8);
     // Row dilation only (still the 3×3 interior), column dilation, 5×5, tiny images, no padding.

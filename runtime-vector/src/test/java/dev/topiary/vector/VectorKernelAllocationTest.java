@@ -121,6 +121,7 @@ public class VectorKernelAllocationTest {
     cases.put("conv 3x3, 40 outputs (a partial panel)", conv(12, 8, 40, 3, 1, "SAME_UPPER"));
     cases.put("conv 1x1, 16 outputs (a one-vector panel)", conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("depthwise 3x3, 24 channels (a masked block)", conv(12, 24, 24, 3, 24, "SAME_UPPER"));
+    cases.put("depthwise 3x3 on 7x7, 40 channels (strips of seven and a masked block)", conv(7, 40, 40, 3, 40, "SAME_UPPER"));
     cases.put("depthwise 3x3 stride 2, 40 channels (full and masked blocks)",
         conv(17, 40, 40, 3, 40, "SAME_UPPER", "RELU6", 2));
     cases.put("direct conv 3x3 on 3 channels, 40 outputs (two vectors and a masked one)",
