@@ -62,8 +62,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
    */
   private final boolean rowGroups;
   /**
-   * Whether rows run as strips of seven outputs ({@link #strip7}): 3×3, stride and dilation 1 along
-   * the row, one padding column on the left, and {@code OW = W}, a multiple of 7 up to 14.
+   * Whether rows run as strips of seven outputs ({@link #strip7}, {@link #strip7s2}): 3×3, dilation 1
+   * along the row, one padding column on the left, 7 or 14 output columns, and stride 1 with
+   * {@code W = OW} or stride 2 with {@code W = 2·OW} or {@code 2·OW − 1}.
    */
   private final boolean strips;
   /** A zero row of the input's layout, read by {@link #strip7} for kernel rows outside the image. */
@@ -122,8 +123,8 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     // groups' extra work, zero taps and recomputed outputs, costs more (measured 54 → 62 µs).
     this.rowGroups = g.kh == 3 && g.kw == 3 && g.sw <= 2 && g.dw == 1 && g.ow >= 4 && owLo <= 1 && g.ow - owHi <= 1
         && (g.c < 4 * L || (owHi - owLo) % 4 != 0);
-    this.strips = g.kh == 3 && g.kw == 3 && g.sw == 1 && g.dw == 1 && g.padLeft == 1 && g.ow == g.w
-        && (g.ow == 7 || g.ow == 14) && g.c >= L;
+    this.strips = g.kh == 3 && g.kw == 3 && g.dw == 1 && g.padLeft == 1 && (g.ow == 7 || g.ow == 14) && g.c >= L
+        && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
     this.zeros = strips ? new float[(g.w + 2) * g.c] : null;
   }
 
@@ -228,7 +229,12 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     for (int cb = 0; cb < full; cb += L) {
       for (int ow = 0; ow < g.ow; ow += 7) {
         int at = ow * c + cb;
-        strip7(a0, b0 + at, a1, b1 + at, a2, b2 + at, ow, cb, out, outRow + at);
+        if (g.sw == 1) {
+          strip7(a0, b0 + at, a1, b1 + at, a2, b2 + at, ow, cb, out, outRow + at);
+        } else {
+          int from = 2 * ow * c + cb;
+          strip7s2(a0, b0 + from, a1, b1 + from, a2, b2 + from, ow, cb, out, outRow + at);
+        }
       }
     }
     if (full < c) {
@@ -362,6 +368,175 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     s4 = x6.fma(w2, s4);
     s5 = x7.fma(w2, s5);
     s6 = x8.fma(w2, s6);
+    if (fused) {
+      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+      FloatVector lov = FloatVector.broadcast(S, lo);
+      FloatVector hiv = FloatVector.broadcast(S, hi);
+      s0 = s0.add(bv);
+      s0 = s0.blend(lov, s0.lt(loCmp));
+      s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
+      s1 = s1.add(bv);
+      s1 = s1.blend(lov, s1.lt(loCmp));
+      s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
+      s2 = s2.add(bv);
+      s2 = s2.blend(lov, s2.lt(loCmp));
+      s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
+      s3 = s3.add(bv);
+      s3 = s3.blend(lov, s3.lt(loCmp));
+      s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
+      s4 = s4.add(bv);
+      s4 = s4.blend(lov, s4.lt(loCmp));
+      s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
+      s5 = s5.add(bv);
+      s5 = s5.blend(lov, s5.lt(loCmp));
+      s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
+      s6 = s6.add(bv);
+      s6 = s6.blend(lov, s6.lt(loCmp));
+      s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+    }
+    s0.intoArray(out, o);
+    s1.intoArray(out, o + c);
+    s2.intoArray(out, o + 2 * c);
+    s3.intoArray(out, o + 3 * c);
+    s4.intoArray(out, o + 4 * c);
+    s5.intoArray(out, o + 5 * c);
+    s6.intoArray(out, o + 6 * c);
+  }
+
+  /**
+   * {@link #strip7} at stride 2: seven outputs read the fifteen input columns {@code 2·ow − 1 …
+   * 2·ow + 13} of each kernel row once (a zero vector for the first or last outside the image).
+   */
+  private void strip7s2(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, int ow, int cb, float[] out,
+      int o) {
+    int c = g.c;
+    boolean left = ow > 0;
+    boolean right = 2 * ow + 13 < g.w;
+    FloatVector zero = FloatVector.zero(S);
+    FloatVector s0 = zero;
+    FloatVector s1 = zero;
+    FloatVector s2 = zero;
+    FloatVector s3 = zero;
+    FloatVector s4 = zero;
+    FloatVector s5 = zero;
+    FloatVector s6 = zero;
+    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
+    FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
+    FloatVector x1 = FloatVector.fromArray(S, a0, o0);
+    FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
+    FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * c);
+    FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * c);
+    FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * c);
+    FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * c);
+    FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * c);
+    FloatVector x8 = FloatVector.fromArray(S, a0, o0 + 7 * c);
+    FloatVector x9 = FloatVector.fromArray(S, a0, o0 + 8 * c);
+    FloatVector x10 = FloatVector.fromArray(S, a0, o0 + 9 * c);
+    FloatVector x11 = FloatVector.fromArray(S, a0, o0 + 10 * c);
+    FloatVector x12 = FloatVector.fromArray(S, a0, o0 + 11 * c);
+    FloatVector x13 = FloatVector.fromArray(S, a0, o0 + 12 * c);
+    FloatVector x14 = right ? FloatVector.fromArray(S, a0, o0 + 13 * c) : zero;
+    s0 = x0.fma(w0, s0);
+    s1 = x2.fma(w0, s1);
+    s2 = x4.fma(w0, s2);
+    s3 = x6.fma(w0, s3);
+    s4 = x8.fma(w0, s4);
+    s5 = x10.fma(w0, s5);
+    s6 = x12.fma(w0, s6);
+    s0 = x1.fma(w1, s0);
+    s1 = x3.fma(w1, s1);
+    s2 = x5.fma(w1, s2);
+    s3 = x7.fma(w1, s3);
+    s4 = x9.fma(w1, s4);
+    s5 = x11.fma(w1, s5);
+    s6 = x13.fma(w1, s6);
+    s0 = x2.fma(w2, s0);
+    s1 = x4.fma(w2, s1);
+    s2 = x6.fma(w2, s2);
+    s3 = x8.fma(w2, s3);
+    s4 = x10.fma(w2, s4);
+    s5 = x12.fma(w2, s5);
+    s6 = x14.fma(w2, s6);
+    w0 = FloatVector.fromArray(S, wp, 3 * cp + cb);
+    w1 = FloatVector.fromArray(S, wp, 4 * cp + cb);
+    w2 = FloatVector.fromArray(S, wp, 5 * cp + cb);
+    x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
+    x1 = FloatVector.fromArray(S, a1, o1);
+    x2 = FloatVector.fromArray(S, a1, o1 + c);
+    x3 = FloatVector.fromArray(S, a1, o1 + 2 * c);
+    x4 = FloatVector.fromArray(S, a1, o1 + 3 * c);
+    x5 = FloatVector.fromArray(S, a1, o1 + 4 * c);
+    x6 = FloatVector.fromArray(S, a1, o1 + 5 * c);
+    x7 = FloatVector.fromArray(S, a1, o1 + 6 * c);
+    x8 = FloatVector.fromArray(S, a1, o1 + 7 * c);
+    x9 = FloatVector.fromArray(S, a1, o1 + 8 * c);
+    x10 = FloatVector.fromArray(S, a1, o1 + 9 * c);
+    x11 = FloatVector.fromArray(S, a1, o1 + 10 * c);
+    x12 = FloatVector.fromArray(S, a1, o1 + 11 * c);
+    x13 = FloatVector.fromArray(S, a1, o1 + 12 * c);
+    x14 = right ? FloatVector.fromArray(S, a1, o1 + 13 * c) : zero;
+    s0 = x0.fma(w0, s0);
+    s1 = x2.fma(w0, s1);
+    s2 = x4.fma(w0, s2);
+    s3 = x6.fma(w0, s3);
+    s4 = x8.fma(w0, s4);
+    s5 = x10.fma(w0, s5);
+    s6 = x12.fma(w0, s6);
+    s0 = x1.fma(w1, s0);
+    s1 = x3.fma(w1, s1);
+    s2 = x5.fma(w1, s2);
+    s3 = x7.fma(w1, s3);
+    s4 = x9.fma(w1, s4);
+    s5 = x11.fma(w1, s5);
+    s6 = x13.fma(w1, s6);
+    s0 = x2.fma(w2, s0);
+    s1 = x4.fma(w2, s1);
+    s2 = x6.fma(w2, s2);
+    s3 = x8.fma(w2, s3);
+    s4 = x10.fma(w2, s4);
+    s5 = x12.fma(w2, s5);
+    s6 = x14.fma(w2, s6);
+    w0 = FloatVector.fromArray(S, wp, 6 * cp + cb);
+    w1 = FloatVector.fromArray(S, wp, 7 * cp + cb);
+    w2 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
+    x1 = FloatVector.fromArray(S, a2, o2);
+    x2 = FloatVector.fromArray(S, a2, o2 + c);
+    x3 = FloatVector.fromArray(S, a2, o2 + 2 * c);
+    x4 = FloatVector.fromArray(S, a2, o2 + 3 * c);
+    x5 = FloatVector.fromArray(S, a2, o2 + 4 * c);
+    x6 = FloatVector.fromArray(S, a2, o2 + 5 * c);
+    x7 = FloatVector.fromArray(S, a2, o2 + 6 * c);
+    x8 = FloatVector.fromArray(S, a2, o2 + 7 * c);
+    x9 = FloatVector.fromArray(S, a2, o2 + 8 * c);
+    x10 = FloatVector.fromArray(S, a2, o2 + 9 * c);
+    x11 = FloatVector.fromArray(S, a2, o2 + 10 * c);
+    x12 = FloatVector.fromArray(S, a2, o2 + 11 * c);
+    x13 = FloatVector.fromArray(S, a2, o2 + 12 * c);
+    x14 = right ? FloatVector.fromArray(S, a2, o2 + 13 * c) : zero;
+    s0 = x0.fma(w0, s0);
+    s1 = x2.fma(w0, s1);
+    s2 = x4.fma(w0, s2);
+    s3 = x6.fma(w0, s3);
+    s4 = x8.fma(w0, s4);
+    s5 = x10.fma(w0, s5);
+    s6 = x12.fma(w0, s6);
+    s0 = x1.fma(w1, s0);
+    s1 = x3.fma(w1, s1);
+    s2 = x5.fma(w1, s2);
+    s3 = x7.fma(w1, s3);
+    s4 = x9.fma(w1, s4);
+    s5 = x11.fma(w1, s5);
+    s6 = x13.fma(w1, s6);
+    s0 = x2.fma(w2, s0);
+    s1 = x4.fma(w2, s1);
+    s2 = x6.fma(w2, s2);
+    s3 = x8.fma(w2, s3);
+    s4 = x10.fma(w2, s4);
+    s5 = x12.fma(w2, s5);
+    s6 = x14.fma(w2, s6);
     if (fused) {
       FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
       FloatVector lov = FloatVector.broadcast(S, lo);

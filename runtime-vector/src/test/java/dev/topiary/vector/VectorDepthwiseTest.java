@@ -34,7 +34,8 @@ public class VectorDepthwiseTest {
   @Test
   public void stripsOfSevenOnSmallImages() {
     Random r = new Random(9);
-    // 7 and 14 columns (strip7), rows of any count, full and partial channel blocks, row dilation.
+    // 7 and 14 output columns (strip7, strip7s2), rows of any count, full and partial channel blocks,
+    // row dilation.
     int[] channels = {16, 17, 32, 40, 128};
     for (int c : channels) {
       check(r, 7, 7, c, 3, 1, 1, 1, 1, Gemm.Act.CLAMP, 0, 6, true, 0);
@@ -44,6 +45,10 @@ public class VectorDepthwiseTest {
       check(r, 7, 7, c, 3, 1, 1, 1, 1, Gemm.Act.NONE, 0, 0, true, 2);
       check(r, 9, 7, c, 3, 1, 2, 1, 1, Gemm.Act.CLAMP, 0, 6, true, 0);
       check(r, 2, 7, c, 3, 1, 1, 1, 1, Gemm.Act.CLAMP, 0, 6, false, 0);
+      // Stride 2: 14 → 7, 13 → 7, 28 → 14 columns.
+      check(r, 14, 14, c, 3, 2, 1, 1, 1, Gemm.Act.CLAMP, 0, 6, true, 0);
+      check(r, 9, 13, c, 3, 2, 1, 1, 1, Gemm.Act.NONE, 0, 0, true, 1);
+      check(r, 6, 28, c, 3, 2, 1, 1, 1, Gemm.Act.CLAMP, -1, 1, false, 0);
     }
   }
 
