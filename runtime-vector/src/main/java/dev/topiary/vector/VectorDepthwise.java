@@ -24,7 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #sharedColumns1}, {@link #sharedColumns2}): half (stride 1) or three quarters (stride 2)
  * of the input loads; with one edge pixel on each side the edge pixels can join such groups too,
  * reading a zero vector for padding columns ({@link #edgeGroup1}, {@link #edgeGroup2}, where the
- * other paths would leave short dependency chains). Weights are repacked at plan time
+ * other paths would leave short dependency chains). Images of 7 or 14 output columns (the late
+ * layers of mobile networks) run each row as strips of seven outputs per channel block, every input
+ * column of a kernel row loaded once for all seven and seven independent chains
+ * ({@link #strip7}, {@link #strip7s2}). Weights are repacked at plan time
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
  * last channel block narrower than {@code L} stores under a mask, and loads under one too except
  * in the shared-column interiors, which load whole vectors where they stay inside the array (the
