@@ -103,6 +103,11 @@ final class FloatVectorKernels implements VectorKernels {
   }
 
   @Override
+  public Int8MaxPool int8MaxPool(Conv2DShape shape, int[][] rows, int[][] cols) {
+    return new Int8VectorMaxPool(shape, rows, cols);
+  }
+
+  @Override
   public Int8Add int8Add(int za, FixedPoint.Multiplier ma, int zb, FixedPoint.Multiplier mb, FixedPoint.Multiplier my,
       int zy, int lo, int hi) {
     return new Int8VectorAdd(za, ma, zb, mb, my, zy, lo, hi);

@@ -111,6 +111,17 @@ public class VectorKernelAllocationTest {
     return g.build();
   }
 
+  private static byte[] int8MaxPool(int h, int c) throws Exception {
+    GraphBuilder g = new GraphBuilder();
+    int x = g.input("x", DataType.INT8, Shape.of(1, h, h, c));
+    g.quantization(x, new float[] {0.05f}, new long[] {3}, 0);
+    int y = g.node("MaxPool", "pool", x).attrInts("kernel", 3, 3).attrInts("strides", 2, 2)
+        .attr("padding", "SAME_UPPER").output("y", DataType.INT8, null);
+    g.quantization(y, new float[] {0.05f}, new long[] {3}, 0);
+    g.output(y);
+    return g.build();
+  }
+
   @Test
   public void compiledKernelsDoNotAllocate() throws Exception {
     java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
@@ -140,6 +151,7 @@ public class VectorKernelAllocationTest {
     cases.put("add per channel, relu", addPerChannel(7, 40));
     cases.put("global average pool", globalPool(7, 70));
     cases.put("max pool 3x3 stride 2, 70 channels", maxPool(13, 70));
+    cases.put("int8 max pool 3x3 stride 2, 70 channels (a full and a masked byte vector)", int8MaxPool(13, 70));
     for (Map.Entry<String, byte[]> e : cases.entrySet()) {
       try (Model model = VectorTesting.load(e.getValue(), VectorTesting.Kernels.VECTOR)) {
         Plan p = ModelAccess.get().plan(model);

@@ -231,6 +231,18 @@ public interface VectorKernels {
     void compute(float[] x, int xo, float[] y, int yo, int r0, int r1);
   }
 
+  /**
+   * Prepares an INT8 MaxPool over NHWC bytes, the taps as for {@link #pool}: the largest valid tap
+   * per channel (input and output share their quantization).
+   */
+  Int8MaxPool int8MaxPool(Conv2DShape shape, int[][] rows, int[][] cols);
+
+  /** A prepared INT8 MaxPool. */
+  interface Int8MaxPool {
+    /** As {@link Pool#compute}, on bytes. */
+    void compute(byte[] x, int xo, byte[] y, int yo, int r0, int r1);
+  }
+
   /** A prepared elementwise operation with its fused activation. */
   interface Elementwise {
     /**

@@ -183,6 +183,16 @@ public class Int8ElementwiseTest {
         checkAgainstFloat(op, op, a, in, new Shape[] {s}, new QuantParams[] {in}, r);
       }
     }
+    // Many channels (the fast kernel's contiguous channel passes), one image, and include-pad.
+    Shape wide = Shape.of(1, 9, 8, 37);
+    for (String op : new String[] {"MaxPool", "AvgPool"}) {
+      for (OpTesting.Attrs a : attrs) {
+        checkAgainstFloat(op + " 37 channels", op, a, in, new Shape[] {wide}, new QuantParams[] {in}, r);
+      }
+    }
+    checkAgainstFloat("AvgPool include pad, 37 channels", "AvgPool",
+        n -> n.attrInts("kernel", 3, 3).attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1)
+            .attr("count_include_pad", 1L), in, new Shape[] {wide}, new QuantParams[] {in}, r);
     checkAgainstFloat("AvgPool include pad", "AvgPool",
         n -> n.attrInts("kernel", 3, 3).attrInts("pads", 1, 1, 1, 1).attr("count_include_pad", 1L), in,
         new Shape[] {s}, new QuantParams[] {in}, r);
