@@ -58,7 +58,11 @@ public final class Session implements AutoCloseable {
     for (int w = 0; w < scratchLongs.length; w++) {
       scratchLongs[w] = new long[plan.scratchLongs()];
     }
-    this.frame = new Frame(arrays, offsets, parallel, scratch, scratchInts, scratchLongs);
+    byte[][] scratchBytes = new byte[parallel.workers()][];
+    for (int w = 0; w < scratchBytes.length; w++) {
+      scratchBytes[w] = new byte[plan.scratchBytes()];
+    }
+    this.frame = new Frame(arrays, offsets, parallel, scratch, scratchInts, scratchLongs, scratchBytes);
     try {
       // The arena is fresh, so the inputs are zeros; every run writes what it reads.
       for (int i = 0; i < options.warmUpRuns(); i++) {

@@ -367,7 +367,9 @@ public final class Int8VsFp32 {
         float[][] scratch = new float[parallel.workers()][plan.scratchFloats()];
         int[][] scratchInts = new int[parallel.workers()][plan.scratchInts()];
         long[][] scratchLongs = new long[parallel.workers()][plan.scratchLongs()];
-        Frame frame = new Frame(arrays, plan.frameOffsets(), parallel, scratch, scratchInts, scratchLongs);
+        byte[][] scratchBytes = new byte[parallel.workers()][plan.scratchBytes()];
+        Frame frame = new Frame(arrays, plan.frameOffsets(), parallel, scratch, scratchInts, scratchLongs,
+            scratchBytes);
         Random random = new Random(o.seed);
         for (int k = 0; k < plan.inputs().size(); k++) {
           int id = plan.inputId(k);

@@ -157,7 +157,7 @@ public class VectorKernelAllocationTest {
         Plan p = ModelAccess.get().plan(model);
         Frame f = new Frame(p.newFrameArrays(), p.frameOffsets(), Parallel.sequential(),
             new float[][] {new float[p.scratchFloats()]}, new int[][] {new int[p.scratchInts()]},
-            new long[][] {new long[p.scratchLongs()]});
+            new long[][] {new long[p.scratchLongs()]}, new byte[][] {new byte[p.scratchBytes()]});
         Kernel k = p.steps().get(0).kernel;
         List<String> names = VectorTesting.kernelNames(e.getValue(), VectorTesting.Kernels.VECTOR);
         assertTrue(e.getKey() + ": " + names, names.get(0).startsWith("Vector") || names.get(0).startsWith("QuantOps")

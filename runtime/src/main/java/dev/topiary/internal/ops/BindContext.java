@@ -124,6 +124,7 @@ public final class BindContext {
   private int scratchFloats;
   private int scratchInts;
   private int scratchLongs;
+  private int scratchBytes;
 
   public BindContext(Node node, int nodeIndex, Tensors tensors, boolean referenceKernels) {
     this(node, nodeIndex, tensors, referenceKernels, SparseLinearKernel.THRESHOLD);
@@ -366,6 +367,15 @@ public final class BindContext {
 
   public int scratchLongs() {
     return scratchLongs;
+  }
+
+  /** Requests {@code bytes} of per-worker byte scratch memory (int8 im2col rows) for this kernel's run. */
+  public void requestScratchBytes(int bytes) {
+    scratchBytes = Math.max(scratchBytes, bytes);
+  }
+
+  public int scratchBytes() {
+    return scratchBytes;
   }
 
   // ---- attributes ----

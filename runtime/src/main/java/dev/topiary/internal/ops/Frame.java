@@ -14,23 +14,25 @@ public final class Frame {
   private final float[][] scratch;
   private final int[][] scratchInts;
   private final long[][] scratchLongs;
+  private final byte[][] scratchBytes;
 
   public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch) {
     this(arrays, offsets, parallel, scratch, new int[scratch.length][0]);
   }
 
   public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch, int[][] scratchInts) {
-    this(arrays, offsets, parallel, scratch, scratchInts, new long[scratch.length][0]);
+    this(arrays, offsets, parallel, scratch, scratchInts, new long[scratch.length][0], new byte[scratch.length][0]);
   }
 
   public Frame(Object[] arrays, int[] offsets, Parallel parallel, float[][] scratch, int[][] scratchInts,
-      long[][] scratchLongs) {
+      long[][] scratchLongs, byte[][] scratchBytes) {
     this.arrays = arrays;
     this.offsets = offsets;
     this.parallel = parallel;
     this.scratch = scratch;
     this.scratchInts = scratchInts;
     this.scratchLongs = scratchLongs;
+    this.scratchBytes = scratchBytes;
   }
 
   /** FLOAT32 storage of tensor {@code id} (values start at {@link #off}). */
@@ -85,5 +87,13 @@ public final class Frame {
    */
   public long[] scratchLongs(int worker) {
     return scratchLongs[worker];
+  }
+
+  /**
+   * Byte scratch memory of worker {@code worker}, at least as many bytes as the largest
+   * {@link BindContext#requestScratchBytes} of the plan. Contents are undefined on entry.
+   */
+  public byte[] scratchBytes(int worker) {
+    return scratchBytes[worker];
   }
 }

@@ -16,8 +16,10 @@ import dev.topiary.internal.cpu.VectorKernels;
  * the product. With more panels the copy pays for itself, because a
  * broadcast from a byte array (a sign extension in a general register, then a move to the vector
  * unit) is slower than one straight from an int array: measured 33 against 46 G multiply-adds/s
- * for depth 960. Otherwise, per tile of rows, the im2col is widened into the
- * worker's int scratch as the raw int8 values, a padded tap as {@code zp_x}; the bias handed to the vector module is
+ * for depth 960. Otherwise, per tile of rows, the im2col is gathered into the worker's byte
+ * scratch as the raw int8 values, a padded tap as {@code zp_x} (a kernel row inside the image is one
+ * copy), and handed to a GEMM that packs its rows as it is, or widened into the int scratch for the
+ * int32-lane GEMM; the bias handed to the vector module is
  * {@code bias[oc] − zp_x·Σ w[oc]}. So {@code Σ w·x + bias'} over every tap is the reference's
  * {@code Σ w·(x − zp_x) + bias} over the taps inside the input (a padded tap adds
  * {@code w·zp_x − w·zp_x}), the same int32 value even when it wraps: the bytes are
@@ -38,6 +40,8 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
   private final VectorKernels.Int8Gemm gemm;
   /** Whether A is the int8 input itself: pointwise, and one column panel (see the class comment). */
   private final boolean inPlace;
+  /** Whether the GEMM packs A's rows itself: then it takes the byte im2col as it is. */
+  private final boolean packs;
   private final int x;
   private final int y;
 
@@ -61,8 +65,12 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
     this.maxRows = rows > block ? rows / block * block : rows;
     this.im2colAt = vk.int8GemmScratchInts();
     this.inPlace = p.pointwise() && (gemm.panels() == 1 || gemm.packsRows());
-    ctx.requestScratchInts(im2colAt + (inPlace ? 0 : maxRows * depth));
+    this.packs = gemm.packsRows();
+    ctx.requestScratchInts(im2colAt + (inPlace || packs ? 0 : maxRows * depth));
     ctx.requestScratchLongs(gemm.scratchLongs(maxRows));
+    if (!p.pointwise()) {
+      ctx.requestScratchBytes(maxRows * depth);
+    }
   }
 
   private int rows(Frame f) {
@@ -89,6 +97,7 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
     int yo = f.off(y);
     int[] s = f.scratchInts(worker);
     long[] ls = f.scratchLongs(worker);
+    byte[] rowBytes = f.scratchBytes(worker);
     int m = p.rows();
     int rows = rows(f);
     int rowTiles = (m + rows - 1) / rows;
@@ -107,24 +116,37 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
         continue;
       }
       if (rt != gathered) {
-        im2col(s, in, xo, i0, n);
+        if (p.pointwise()) {
+          widen(in, xo + i0 * p.c, s, im2colAt, n * p.c);
+        } else {
+          im2col(rowBytes, in, xo, i0, n);
+          if (!packs) {
+            widen(rowBytes, 0, s, im2colAt, n * depth);
+          }
+        }
         gathered = rt;
       }
-      gemm.compute(s, ls, s, im2colAt, depth, out, yo + i0 * p.o, p.o, n, p0, p1);
+      if (packs) {
+        gemm.compute(s, ls, rowBytes, 0, depth, out, yo + i0 * p.o, p.o, n, p0, p1);
+      } else {
+        gemm.compute(s, ls, s, im2colAt, depth, out, yo + i0 * p.o, p.o, n, p0, p1);
+      }
     }
   }
 
-  /** Rows {@code [i0, i0 + n)} of the im2col matrix, raw values ({@code zp_x} in the padding), at {@code im2colAt}. */
-  private void im2col(int[] s, byte[] in, int xo, int i0, int n) {
-    int zp = b.zpIn;
-    if (p.pointwise()) {
-      int src = xo + i0 * p.c;
-      int dst = im2colAt;
-      for (int t = 0; t < n * p.c; t++) {
-        s[dst + t] = in[src + t];
-      }
-      return;
+  /** {@code v[from, from + count)} widened into {@code s[at, at + count)}. */
+  private static void widen(byte[] v, int from, int[] s, int at, int count) {
+    for (int t = 0; t < count; t++) {
+      s[at + t] = v[from + t];
     }
+  }
+
+  /**
+   * Rows {@code [i0, i0 + n)} of the im2col matrix, raw int8 values ({@code zp_x} in the padding),
+   * into {@code rows} from index 0, {@code depth} bytes a row.
+   */
+  private void im2col(byte[] rows, byte[] in, int xo, int i0, int n) {
+    byte zp = (byte) b.zpIn;
     for (int i = 0; i < n; i++) {
       int r = i0 + i;
       int ow = r % p.ow;
@@ -132,33 +154,23 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
       int nn = r / (p.ow * p.oh);
       int ih0 = oh * p.sh - p.padTop;
       int iw0 = ow * p.sw - p.padLeft;
-      int d = im2colAt + i * depth;
-      // A kernel row inside the input with dilation 1 is kw·C contiguous values: one loop (for the
-      // stem's 3 channels, a third of the loops).
+      int d = i * depth;
+      // A kernel row inside the input with dilation 1 is kw·C contiguous values: one copy.
       boolean rowInside = p.dw == 1 && iw0 >= 0 && iw0 + p.kw <= p.w;
       for (int kr = 0; kr < p.kh; kr++) {
         int ih = ih0 + kr * p.dh;
         int rowBase = xo + (nn * p.h + ih) * p.w * p.c;
         if (rowInside && ih >= 0 && ih < p.h) {
-          int src = rowBase + iw0 * p.c;
-          int len = p.kw * p.c;
-          for (int t = 0; t < len; t++) {
-            s[d + t] = in[src + t];
-          }
-          d += len;
+          System.arraycopy(in, rowBase + iw0 * p.c, rows, d, p.kw * p.c);
+          d += p.kw * p.c;
           continue;
         }
         for (int q = 0; q < p.kw; q++, d += p.c) {
           int iw = iw0 + q * p.dw;
           if (ih < 0 || ih >= p.h || iw < 0 || iw >= p.w) {
-            for (int c = 0; c < p.c; c++) {
-              s[d + c] = zp;
-            }
+            java.util.Arrays.fill(rows, d, d + p.c, zp);
           } else {
-            int src = rowBase + iw * p.c;
-            for (int c = 0; c < p.c; c++) {
-              s[d + c] = in[src + c];
-            }
+            System.arraycopy(in, rowBase + iw * p.c, rows, d, p.c);
           }
         }
       }

@@ -52,6 +52,7 @@ public final class Plan {
   final int scratchFloats;
   final int scratchInts;
   final int scratchLongs;
+  final int scratchBytes;
   final int[] inputIds;
   final int[] outputIds;
   final List<TensorInfo> inputs;
@@ -72,6 +73,7 @@ public final class Plan {
       int scratchFloats,
       int scratchInts,
       int scratchLongs,
+      int scratchBytes,
       int[] inputIds,
       int[] outputIds,
       List<TensorInfo> inputs,
@@ -90,6 +92,7 @@ public final class Plan {
     this.scratchFloats = scratchFloats;
     this.scratchInts = scratchInts;
     this.scratchLongs = scratchLongs;
+    this.scratchBytes = scratchBytes;
     this.inputIds = inputIds;
     this.outputIds = outputIds;
     this.inputs = inputs;
@@ -166,6 +169,11 @@ public final class Plan {
   /** Scratch longs each worker needs. */
   public int scratchLongs() {
     return scratchLongs;
+  }
+
+  /** Scratch bytes each worker needs. */
+  public int scratchBytes() {
+    return scratchBytes;
   }
 
   /** Creates the storage of one session: arena arrays per class and the frame's array table. */

@@ -143,6 +143,7 @@ public final class Planner {
       int scratch = 0;
       int scratchInts = 0;
       int scratchLongs = 0;
+      int scratchBytes = 0;
       for (int n : order) {
         Node node = g.getNodes(n);
         for (int k = 0; k < node.getInputsCount(); k++) {
@@ -179,6 +180,7 @@ public final class Planner {
         scratch = Math.max(scratch, ctx.scratchFloats());
         scratchInts = Math.max(scratchInts, ctx.scratchInts());
         scratchLongs = Math.max(scratchLongs, ctx.scratchLongs());
+        scratchBytes = Math.max(scratchBytes, ctx.scratchBytes());
         steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel,
             toArray(node.getInputsList()), toArray(node.getOutputsList())));
       }
@@ -190,10 +192,11 @@ public final class Planner {
           throw new ModelFormatException("graph output '" + name(id) + "' is FLOAT16; outputs must be FLOAT32 or integer");
         }
       }
-      return layout(steps, scratch, scratchInts, scratchLongs);
+      return layout(steps, scratch, scratchInts, scratchLongs, scratchBytes);
     }
 
-    private Plan layout(List<Plan.Step> steps, int scratch, int scratchInts, int scratchLongs) throws ModelFormatException {
+    private Plan layout(List<Plan.Step> steps, int scratch, int scratchInts, int scratchLongs, int scratchBytes)
+        throws ModelFormatException {
       int ns = steps.size();
       int[] first = new int[nt];
       int[] last = new int[nt];
@@ -278,7 +281,7 @@ public final class Planner {
         names[t] = name(t);
       }
       return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constant, constants, storage, offsets,
-          arenaElements, arenaBytes, lowerBound, scratch, scratchInts, scratchLongs, toArray(g.getInputsList()), toArray(g.getOutputsList()),
+          arenaElements, arenaBytes, lowerBound, scratch, scratchInts, scratchLongs, scratchBytes, toArray(g.getInputsList()), toArray(g.getOutputsList()),
           infos(g.getInputsList()), infos(g.getOutputsList()));
     }
 
