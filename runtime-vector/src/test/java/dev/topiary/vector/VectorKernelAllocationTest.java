@@ -146,6 +146,8 @@ public class VectorKernelAllocationTest {
     cases.put("int8 conv 1x1, 16 outputs (bytes in place)", int8Conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("int8 conv 1x1, depth 96 (three products per long lane), 40 outputs", int8Conv(7, 96, 40, 1, 1, "VALID"));
     cases.put("int8 conv 3x3, depth 144 (packed from int rows), 24 outputs", int8Conv(7, 16, 24, 3, 1, "SAME_UPPER"));
+    cases.put("int8 depthwise 3x3 on 7x7, 24 channels (strips of seven and a masked block)",
+        int8Conv(7, 24, 24, 3, 24, "SAME_UPPER"));
     cases.put("int8 depthwise 3x3, 24 channels", int8Conv(12, 24, 24, 3, 24, "SAME_UPPER"));
     cases.put("int8 quantize", quantize(1000));
     cases.put("add per channel, relu", addPerChannel(7, 40));
