@@ -65,8 +65,8 @@ public interface VectorKernels {
   int int8GemmScratchInts();
 
   /**
-   * Prepares {@code C = requant(A·B + bias)} for int8: A {@code m × k} int values (the caller's
-   * widened int8 activations, raw: the zero point is the caller's business, see below), a constant
+   * Prepares {@code C = requant(A·B + bias)} for int8: A {@code m × k} int8 values, as bytes or
+   * widened to ints (raw: the zero point is the caller's business, see below), a constant
    * int8 matrix {@code B[kk][j] = w[off + j·k + kk]} (weights {@code [N][K]}), int32 sums that wrap
    * like the reference's, and per column {@code j} the requantization
    * {@code clamp(FixedPoint.multiplyByQuantizedMultiplier(sum, mult[j], shift[j]) + zpOut, lo, hi)}
