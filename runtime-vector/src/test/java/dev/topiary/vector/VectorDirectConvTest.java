@@ -99,6 +99,28 @@ public class VectorDirectConvTest {
   }
 
   @Test
+  public void grayscaleStemsInStripsOfSeven() throws Exception {
+    Random r = new Random(35);
+    // One input channel, 3×3, pad 1: 28 → 14 and 27 → 14 at stride 2, 14 and 7 at stride 1;
+    // 32 outputs (two vectors), 40 and 48 (a pair, then a partial or a whole third vector).
+    int[][] sizes = {{28, 28, 2}, {13, 27, 2}, {14, 14, 1}, {9, 7, 1}, {7, 21, 1}};
+    int i = 0;
+    for (int[] s : sizes) {
+      for (int o : new int[] {32, 40, 48}) {
+        Case t = new Case(s[0], s[1], 1, o, 3, 3);
+        t.sh = s[2];
+        t.sw = s[2];
+        t.pads = new int[] {1, 1, 1, 1};
+        t.bias = i % 2 == 0;
+        t.activation = VectorConvTest.ACTIVATIONS[i % VectorConvTest.ACTIVATIONS.length];
+        t.n = 1 + i % 2;
+        t.check(r);
+        i++;
+      }
+    }
+  }
+
+  @Test
   public void imagesSmallerThanTheKernel() throws Exception {
     Random r = new Random(34);
     int[][] sizes = {{1, 1}, {2, 3}, {4, 2}, {3, 5}};

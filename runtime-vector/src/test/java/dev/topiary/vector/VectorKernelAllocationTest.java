@@ -137,6 +137,8 @@ public class VectorKernelAllocationTest {
         conv(17, 40, 40, 3, 40, "SAME_UPPER", "RELU6", 2));
     cases.put("direct conv 3x3 on 3 channels, 40 outputs (two vectors and a masked one)",
         conv(12, 3, 40, 3, 1, "SAME_UPPER"));
+    cases.put("direct conv 3x3 on 1 channel, 14 columns, 32 outputs (strips of seven)",
+        conv(14, 1, 32, 3, 1, "SAME_UPPER"));
     cases.put("direct conv 3x3 on 1 channel, 16 outputs, hard-swish", conv(12, 1, 16, 3, 1, "SAME_UPPER", "HARD_SWISH"));
     cases.put("direct conv 5x5 stride 2 on 3 channels, 24 outputs (a full and a partial vector)",
         conv(17, 3, 24, 5, 1, "SAME_UPPER", "RELU6", 2));
