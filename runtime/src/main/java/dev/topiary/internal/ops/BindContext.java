@@ -171,6 +171,11 @@ public final class BindContext {
     return vectorKernels;
   }
 
+  /** {@link #vectorKernels()} when they include the int8 kernels ({@link VectorKernels#hasInt8()}), else null. */
+  public VectorKernels int8VectorKernels() {
+    return vectorKernels != null && vectorKernels.hasInt8() ? vectorKernels : null;
+  }
+
   /** Weight zero fraction above which linear ops bind their sparse kernels. */
   public double sparseThreshold() {
     return sparseThreshold;

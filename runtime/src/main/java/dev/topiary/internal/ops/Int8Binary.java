@@ -2,8 +2,8 @@ package dev.topiary.internal.ops;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
-import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.Shape;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.quantization.FixedPoint;
 import dev.topiary.quantization.QuantParams;
 
@@ -62,22 +62,23 @@ final class Int8Binary {
     int b = ctx.inputId(1);
     int y = ctx.outputId(0);
     Op op;
-    FixedPoint.Multiplier addA = null;
-    FixedPoint.Multiplier addB = null;
-    FixedPoint.Multiplier addY = null;
+    // Add's three rescalings (unused by Mul).
+    FixedPoint.Multiplier ma = null;
+    FixedPoint.Multiplier mb = null;
+    FixedPoint.Multiplier my = null;
     if (add) {
       // float·2 is exact, as is 2^20·s_y; the divisions are in double as in TFLite's Prepare.
       double twiceMax = 2 * Math.max(qa.scale(0), qb.scale(0));
-      FixedPoint.Multiplier ma = smallerThanOne(ctx, qa.scale(0) / twiceMax, "input 0");
-      FixedPoint.Multiplier mb = smallerThanOne(ctx, qb.scale(0) / twiceMax, "input 1");
-      FixedPoint.Multiplier my = smallerThanOne(ctx, twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale(0)), "output");
-      addA = ma;
-      addB = mb;
-      addY = my;
+      FixedPoint.Multiplier fa = smallerThanOne(ctx, qa.scale(0) / twiceMax, "input 0");
+      FixedPoint.Multiplier fb = smallerThanOne(ctx, qb.scale(0) / twiceMax, "input 1");
+      FixedPoint.Multiplier fy = smallerThanOne(ctx, twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale(0)), "output");
+      ma = fa;
+      mb = fb;
+      my = fy;
       op = (va, vb) -> {
-        int sa = FixedPoint.multiplyByQuantizedMultiplier((va - za) * (1 << ADD_LEFT_SHIFT), ma.multiplier, ma.shift);
-        int sb = FixedPoint.multiplyByQuantizedMultiplier((vb - zb) * (1 << ADD_LEFT_SHIFT), mb.multiplier, mb.shift);
-        int v = FixedPoint.multiplyByQuantizedMultiplier(sa + sb, my.multiplier, my.shift) + zy;
+        int sa = FixedPoint.multiplyByQuantizedMultiplier((va - za) * (1 << ADD_LEFT_SHIFT), fa.multiplier, fa.shift);
+        int sb = FixedPoint.multiplyByQuantizedMultiplier((vb - zb) * (1 << ADD_LEFT_SHIFT), fb.multiplier, fb.shift);
+        int v = FixedPoint.multiplyByQuantizedMultiplier(sa + sb, fy.multiplier, fy.shift) + zy;
         return v < lo ? lo : (v > hi ? hi : v);
       };
     } else {
@@ -109,9 +110,9 @@ final class Int8Binary {
         }
       };
     }
-    VectorKernels vk = ctx.vectorKernels();
-    if (add && same && vk != null && vk.hasInt8()) {
-      return new VectorAddKernel(vk.int8Add(za, addA, zb, addB, addY, zy, lo, hi), a, b, y, count);
+    VectorKernels vk = ctx.int8VectorKernels();
+    if (add && same && vk != null) {
+      return new VectorAddKernel(vk.int8Add(za, ma, zb, mb, my, zy, lo, hi), a, b, y, count);
     }
     // Both inputs are int8: the op has 65536 possible argument pairs. Tabulated once at load
     // (64 KiB per node), each element is one lookup of the arithmetic above.

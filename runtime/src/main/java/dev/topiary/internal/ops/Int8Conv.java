@@ -62,10 +62,7 @@ final class Int8Conv {
     if (ctx.referenceKernels()) {
       return f -> reference(b, f.i8(x), f.off(x), f.i8(y), f.off(y));
     }
-    VectorKernels vk = ctx.vectorKernels();
-    if (vk != null && !vk.hasInt8()) {
-      vk = null;
-    }
+    VectorKernels vk = ctx.int8VectorKernels();
     if (vk != null && p.group == 1) {
       return new VectorInt8ConvKernel(ctx, vk, b, x, y);
     }

@@ -99,10 +99,7 @@ final class Int8FullyConnected {
         }
       };
     }
-    VectorKernels vk = ctx.vectorKernels();
-    if (vk != null && !vk.hasInt8()) {
-      vk = null;
-    }
+    VectorKernels vk = ctx.int8VectorKernels();
     if (vk != null || !TransposedGemm.preferred(m, n)) {
       Int8Conv.Bound b = new Int8Conv.Bound();
       b.p = ConvParams.fullyConnected(m, k, n);

@@ -119,8 +119,8 @@ final class Pool2DOp implements OpFactory {
         return f -> int8(max, g, zp, f.i8(x), f.off(x), f.i8(y), f.off(y));
       }
       long taps = (long) g.n * g.oh * g.ow * g.c * g.kh * g.kw;
-      VectorKernels vk = ctx.vectorKernels();
-      if (max && vk != null && vk.hasInt8()) {
+      VectorKernels vk = ctx.int8VectorKernels();
+      if (max && vk != null) {
         VectorKernels.Int8MaxPool pool = vk.int8MaxPool(new Conv2DShape(g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh,
             g.dw, g.pt, g.pl, g.oh, g.ow), rows, cols);
         Chunks.Body vec = (f, from, to, wk) -> pool.compute(f.i8(x), f.off(x), f.i8(y), f.off(y), from, to);

@@ -42,8 +42,8 @@ final class QuantOps {
       int n = Shape.of(shape).elementCount();
       int x = ctx.inputId(0);
       int y = ctx.outputId(0);
-      VectorKernels vk = ctx.vectorKernels();
-      if (vk != null && vk.hasInt8() && !ctx.referenceKernels()) {
+      VectorKernels vk = ctx.int8VectorKernels();
+      if (vk != null && !ctx.referenceKernels()) {
         float scale = q.scale(0);
         int zp = q.zeroPoint(0);
         return f -> vk.quantize(f.f32(x), f.off(x), f.i8(y), f.off(y), n, scale, zp);

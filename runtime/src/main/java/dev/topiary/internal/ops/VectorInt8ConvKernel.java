@@ -38,7 +38,7 @@ final class VectorInt8ConvKernel implements Kernel, Parallel.Task<Frame> {
   private final int maxRows;
   private final int im2colAt;
   private final VectorKernels.Int8Gemm gemm;
-  /** Whether A is the int8 input itself: pointwise, and one column panel (see the class comment). */
+  /** Whether A is the int8 input itself: pointwise, and one column panel or a packing GEMM (see the class comment). */
   private final boolean inPlace;
   /** Whether the GEMM packs A's rows itself: then it takes the byte im2col as it is. */
   private final boolean packs;
