@@ -111,12 +111,7 @@ final class Int8VectorDepthwise implements VectorKernels.Int8Depthwise {
         int b1 = a1 == in ? imageBase + (ih0 + g.dh) * rowStride : c;
         int b2 = a2 == in ? imageBase + (ih0 + 2 * g.dh) * rowStride : c;
         int whole = c / L * L;
-        for (int cb = 0; cb < whole; cb += L) {
-          for (int ow = 0; ow < g.ow; ow += 7) {
-            int at = ow * c + cb;
-            strip7(a0, b0 + at, a1, b1 + at, a2, b2 + at, ow, cb, s);
-          }
-        }
+        strip7(a0, b0, a1, b1, a2, b2, whole, s);
         if (whole < c) {
           for (int ow = 0; ow < g.ow; ow++) {
             edge(in, imageBase, ih0, r0, r1, ow, whole, tail, s);
@@ -147,131 +142,140 @@ final class Int8VectorDepthwise implements VectorKernels.Int8Depthwise {
   }
 
   /**
-   * Seven outputs {@code [ow, ow + 7)} of a row of a 3×3 kernel at stride 1, one full channel block,
-   * as {@code VectorDepthwise.strip7}: per kernel row the nine input columns {@code ow − 1 … ow + 7}
+   * An output row of a 3×3 kernel at stride 1 as strips of seven outputs {@code [ow, ow + 7)}, for
+   * each full channel block ({@code cb < whole}), into the accumulator rows {@code s}, as
+   * {@code VectorDepthwise.strip7} (a loop of strips, not a call each): per kernel row the nine input columns {@code ow − 1 … ow + 7}
    * are widened once and shared by the seven outputs. A column or row outside the image reads the
    * zero point ({@link #zpRow}, a vector of it), so that with the sums started from
    * {@code bias − zp_x·Σw} its tap adds {@code w·zp_x} back: {@code w·(x − zp_x) = 0}, exactly.
    */
-  private void strip7(byte[] a0, int o0, byte[] a1, int o1, byte[] a2, int o2, int ow, int cb, int[] s) {
+  private void strip7(byte[] a0, int b0, byte[] a1, int b1, byte[] a2, int b2, int whole, int[] s) {
     int c = g.c;
-    boolean left = ow > 0;
-    boolean right = ow + 7 < g.w;
-    IntVector z = IntVector.broadcast(I, zp);
-    IntVector s0 = IntVector.fromArray(I, full, cb);
-    IntVector s1 = s0;
-    IntVector s2 = s0;
-    IntVector s3 = s0;
-    IntVector s4 = s0;
-    IntVector s5 = s0;
-    IntVector s6 = s0;
-    IntVector w0 = IntVector.fromArray(I, wp, cb);
-    IntVector w1 = IntVector.fromArray(I, wp, cp + cb);
-    IntVector w2 = IntVector.fromArray(I, wp, 2 * cp + cb);
-    IntVector x0 = left ? (IntVector) ByteVector.fromArray(B, a0, o0 - c).convertShape(VectorOperators.B2I, I, 0) : z;
-    IntVector x1 = (IntVector) ByteVector.fromArray(B, a0, o0).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x2 = (IntVector) ByteVector.fromArray(B, a0, o0 + c).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x3 = (IntVector) ByteVector.fromArray(B, a0, o0 + 2 * c).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x4 = (IntVector) ByteVector.fromArray(B, a0, o0 + 3 * c).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x5 = (IntVector) ByteVector.fromArray(B, a0, o0 + 4 * c).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x6 = (IntVector) ByteVector.fromArray(B, a0, o0 + 5 * c).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x7 = (IntVector) ByteVector.fromArray(B, a0, o0 + 6 * c).convertShape(VectorOperators.B2I, I, 0);
-    IntVector x8 = right ? (IntVector) ByteVector.fromArray(B, a0, o0 + 7 * c).convertShape(VectorOperators.B2I, I, 0) : z;
-    s0 = x0.mul(w0).add(s0);
-    s1 = x1.mul(w0).add(s1);
-    s2 = x2.mul(w0).add(s2);
-    s3 = x3.mul(w0).add(s3);
-    s4 = x4.mul(w0).add(s4);
-    s5 = x5.mul(w0).add(s5);
-    s6 = x6.mul(w0).add(s6);
-    s0 = x1.mul(w1).add(s0);
-    s1 = x2.mul(w1).add(s1);
-    s2 = x3.mul(w1).add(s2);
-    s3 = x4.mul(w1).add(s3);
-    s4 = x5.mul(w1).add(s4);
-    s5 = x6.mul(w1).add(s5);
-    s6 = x7.mul(w1).add(s6);
-    s0 = x2.mul(w2).add(s0);
-    s1 = x3.mul(w2).add(s1);
-    s2 = x4.mul(w2).add(s2);
-    s3 = x5.mul(w2).add(s3);
-    s4 = x6.mul(w2).add(s4);
-    s5 = x7.mul(w2).add(s5);
-    s6 = x8.mul(w2).add(s6);
-    w0 = IntVector.fromArray(I, wp, 3 * cp + cb);
-    w1 = IntVector.fromArray(I, wp, 4 * cp + cb);
-    w2 = IntVector.fromArray(I, wp, 5 * cp + cb);
-    x0 = left ? (IntVector) ByteVector.fromArray(B, a1, o1 - c).convertShape(VectorOperators.B2I, I, 0) : z;
-    x1 = (IntVector) ByteVector.fromArray(B, a1, o1).convertShape(VectorOperators.B2I, I, 0);
-    x2 = (IntVector) ByteVector.fromArray(B, a1, o1 + c).convertShape(VectorOperators.B2I, I, 0);
-    x3 = (IntVector) ByteVector.fromArray(B, a1, o1 + 2 * c).convertShape(VectorOperators.B2I, I, 0);
-    x4 = (IntVector) ByteVector.fromArray(B, a1, o1 + 3 * c).convertShape(VectorOperators.B2I, I, 0);
-    x5 = (IntVector) ByteVector.fromArray(B, a1, o1 + 4 * c).convertShape(VectorOperators.B2I, I, 0);
-    x6 = (IntVector) ByteVector.fromArray(B, a1, o1 + 5 * c).convertShape(VectorOperators.B2I, I, 0);
-    x7 = (IntVector) ByteVector.fromArray(B, a1, o1 + 6 * c).convertShape(VectorOperators.B2I, I, 0);
-    x8 = right ? (IntVector) ByteVector.fromArray(B, a1, o1 + 7 * c).convertShape(VectorOperators.B2I, I, 0) : z;
-    s0 = x0.mul(w0).add(s0);
-    s1 = x1.mul(w0).add(s1);
-    s2 = x2.mul(w0).add(s2);
-    s3 = x3.mul(w0).add(s3);
-    s4 = x4.mul(w0).add(s4);
-    s5 = x5.mul(w0).add(s5);
-    s6 = x6.mul(w0).add(s6);
-    s0 = x1.mul(w1).add(s0);
-    s1 = x2.mul(w1).add(s1);
-    s2 = x3.mul(w1).add(s2);
-    s3 = x4.mul(w1).add(s3);
-    s4 = x5.mul(w1).add(s4);
-    s5 = x6.mul(w1).add(s5);
-    s6 = x7.mul(w1).add(s6);
-    s0 = x2.mul(w2).add(s0);
-    s1 = x3.mul(w2).add(s1);
-    s2 = x4.mul(w2).add(s2);
-    s3 = x5.mul(w2).add(s3);
-    s4 = x6.mul(w2).add(s4);
-    s5 = x7.mul(w2).add(s5);
-    s6 = x8.mul(w2).add(s6);
-    w0 = IntVector.fromArray(I, wp, 6 * cp + cb);
-    w1 = IntVector.fromArray(I, wp, 7 * cp + cb);
-    w2 = IntVector.fromArray(I, wp, 8 * cp + cb);
-    x0 = left ? (IntVector) ByteVector.fromArray(B, a2, o2 - c).convertShape(VectorOperators.B2I, I, 0) : z;
-    x1 = (IntVector) ByteVector.fromArray(B, a2, o2).convertShape(VectorOperators.B2I, I, 0);
-    x2 = (IntVector) ByteVector.fromArray(B, a2, o2 + c).convertShape(VectorOperators.B2I, I, 0);
-    x3 = (IntVector) ByteVector.fromArray(B, a2, o2 + 2 * c).convertShape(VectorOperators.B2I, I, 0);
-    x4 = (IntVector) ByteVector.fromArray(B, a2, o2 + 3 * c).convertShape(VectorOperators.B2I, I, 0);
-    x5 = (IntVector) ByteVector.fromArray(B, a2, o2 + 4 * c).convertShape(VectorOperators.B2I, I, 0);
-    x6 = (IntVector) ByteVector.fromArray(B, a2, o2 + 5 * c).convertShape(VectorOperators.B2I, I, 0);
-    x7 = (IntVector) ByteVector.fromArray(B, a2, o2 + 6 * c).convertShape(VectorOperators.B2I, I, 0);
-    x8 = right ? (IntVector) ByteVector.fromArray(B, a2, o2 + 7 * c).convertShape(VectorOperators.B2I, I, 0) : z;
-    s0 = x0.mul(w0).add(s0);
-    s1 = x1.mul(w0).add(s1);
-    s2 = x2.mul(w0).add(s2);
-    s3 = x3.mul(w0).add(s3);
-    s4 = x4.mul(w0).add(s4);
-    s5 = x5.mul(w0).add(s5);
-    s6 = x6.mul(w0).add(s6);
-    s0 = x1.mul(w1).add(s0);
-    s1 = x2.mul(w1).add(s1);
-    s2 = x3.mul(w1).add(s2);
-    s3 = x4.mul(w1).add(s3);
-    s4 = x5.mul(w1).add(s4);
-    s5 = x6.mul(w1).add(s5);
-    s6 = x7.mul(w1).add(s6);
-    s0 = x2.mul(w2).add(s0);
-    s1 = x3.mul(w2).add(s1);
-    s2 = x4.mul(w2).add(s2);
-    s3 = x5.mul(w2).add(s3);
-    s4 = x6.mul(w2).add(s4);
-    s5 = x7.mul(w2).add(s5);
-    s6 = x8.mul(w2).add(s6);
-    int o = ow * cp + cb;
-    s0.intoArray(s, o);
-    s1.intoArray(s, o + cp);
-    s2.intoArray(s, o + 2 * cp);
-    s3.intoArray(s, o + 3 * cp);
-    s4.intoArray(s, o + 4 * cp);
-    s5.intoArray(s, o + 5 * cp);
-    s6.intoArray(s, o + 6 * cp);
+    for (int cb = 0; cb < whole; cb += L) {
+      for (int ow = 0; ow < g.ow; ow += 7) {
+        int at = ow * c + cb;
+        int o0 = b0 + at;
+        int o1 = b1 + at;
+        int o2 = b2 + at;
+        boolean left = ow > 0;
+        boolean right = ow + 7 < g.w;
+        IntVector z = IntVector.broadcast(I, zp);
+        IntVector s0 = IntVector.fromArray(I, full, cb);
+        IntVector s1 = s0;
+        IntVector s2 = s0;
+        IntVector s3 = s0;
+        IntVector s4 = s0;
+        IntVector s5 = s0;
+        IntVector s6 = s0;
+        IntVector w0 = IntVector.fromArray(I, wp, cb);
+        IntVector w1 = IntVector.fromArray(I, wp, cp + cb);
+        IntVector w2 = IntVector.fromArray(I, wp, 2 * cp + cb);
+        IntVector x0 = left ? (IntVector) ByteVector.fromArray(B, a0, o0 - c).convertShape(VectorOperators.B2I, I, 0) : z;
+        IntVector x1 = (IntVector) ByteVector.fromArray(B, a0, o0).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x2 = (IntVector) ByteVector.fromArray(B, a0, o0 + c).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x3 = (IntVector) ByteVector.fromArray(B, a0, o0 + 2 * c).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x4 = (IntVector) ByteVector.fromArray(B, a0, o0 + 3 * c).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x5 = (IntVector) ByteVector.fromArray(B, a0, o0 + 4 * c).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x6 = (IntVector) ByteVector.fromArray(B, a0, o0 + 5 * c).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x7 = (IntVector) ByteVector.fromArray(B, a0, o0 + 6 * c).convertShape(VectorOperators.B2I, I, 0);
+        IntVector x8 = right ? (IntVector) ByteVector.fromArray(B, a0, o0 + 7 * c).convertShape(VectorOperators.B2I, I, 0) : z;
+        s0 = x0.mul(w0).add(s0);
+        s1 = x1.mul(w0).add(s1);
+        s2 = x2.mul(w0).add(s2);
+        s3 = x3.mul(w0).add(s3);
+        s4 = x4.mul(w0).add(s4);
+        s5 = x5.mul(w0).add(s5);
+        s6 = x6.mul(w0).add(s6);
+        s0 = x1.mul(w1).add(s0);
+        s1 = x2.mul(w1).add(s1);
+        s2 = x3.mul(w1).add(s2);
+        s3 = x4.mul(w1).add(s3);
+        s4 = x5.mul(w1).add(s4);
+        s5 = x6.mul(w1).add(s5);
+        s6 = x7.mul(w1).add(s6);
+        s0 = x2.mul(w2).add(s0);
+        s1 = x3.mul(w2).add(s1);
+        s2 = x4.mul(w2).add(s2);
+        s3 = x5.mul(w2).add(s3);
+        s4 = x6.mul(w2).add(s4);
+        s5 = x7.mul(w2).add(s5);
+        s6 = x8.mul(w2).add(s6);
+        w0 = IntVector.fromArray(I, wp, 3 * cp + cb);
+        w1 = IntVector.fromArray(I, wp, 4 * cp + cb);
+        w2 = IntVector.fromArray(I, wp, 5 * cp + cb);
+        x0 = left ? (IntVector) ByteVector.fromArray(B, a1, o1 - c).convertShape(VectorOperators.B2I, I, 0) : z;
+        x1 = (IntVector) ByteVector.fromArray(B, a1, o1).convertShape(VectorOperators.B2I, I, 0);
+        x2 = (IntVector) ByteVector.fromArray(B, a1, o1 + c).convertShape(VectorOperators.B2I, I, 0);
+        x3 = (IntVector) ByteVector.fromArray(B, a1, o1 + 2 * c).convertShape(VectorOperators.B2I, I, 0);
+        x4 = (IntVector) ByteVector.fromArray(B, a1, o1 + 3 * c).convertShape(VectorOperators.B2I, I, 0);
+        x5 = (IntVector) ByteVector.fromArray(B, a1, o1 + 4 * c).convertShape(VectorOperators.B2I, I, 0);
+        x6 = (IntVector) ByteVector.fromArray(B, a1, o1 + 5 * c).convertShape(VectorOperators.B2I, I, 0);
+        x7 = (IntVector) ByteVector.fromArray(B, a1, o1 + 6 * c).convertShape(VectorOperators.B2I, I, 0);
+        x8 = right ? (IntVector) ByteVector.fromArray(B, a1, o1 + 7 * c).convertShape(VectorOperators.B2I, I, 0) : z;
+        s0 = x0.mul(w0).add(s0);
+        s1 = x1.mul(w0).add(s1);
+        s2 = x2.mul(w0).add(s2);
+        s3 = x3.mul(w0).add(s3);
+        s4 = x4.mul(w0).add(s4);
+        s5 = x5.mul(w0).add(s5);
+        s6 = x6.mul(w0).add(s6);
+        s0 = x1.mul(w1).add(s0);
+        s1 = x2.mul(w1).add(s1);
+        s2 = x3.mul(w1).add(s2);
+        s3 = x4.mul(w1).add(s3);
+        s4 = x5.mul(w1).add(s4);
+        s5 = x6.mul(w1).add(s5);
+        s6 = x7.mul(w1).add(s6);
+        s0 = x2.mul(w2).add(s0);
+        s1 = x3.mul(w2).add(s1);
+        s2 = x4.mul(w2).add(s2);
+        s3 = x5.mul(w2).add(s3);
+        s4 = x6.mul(w2).add(s4);
+        s5 = x7.mul(w2).add(s5);
+        s6 = x8.mul(w2).add(s6);
+        w0 = IntVector.fromArray(I, wp, 6 * cp + cb);
+        w1 = IntVector.fromArray(I, wp, 7 * cp + cb);
+        w2 = IntVector.fromArray(I, wp, 8 * cp + cb);
+        x0 = left ? (IntVector) ByteVector.fromArray(B, a2, o2 - c).convertShape(VectorOperators.B2I, I, 0) : z;
+        x1 = (IntVector) ByteVector.fromArray(B, a2, o2).convertShape(VectorOperators.B2I, I, 0);
+        x2 = (IntVector) ByteVector.fromArray(B, a2, o2 + c).convertShape(VectorOperators.B2I, I, 0);
+        x3 = (IntVector) ByteVector.fromArray(B, a2, o2 + 2 * c).convertShape(VectorOperators.B2I, I, 0);
+        x4 = (IntVector) ByteVector.fromArray(B, a2, o2 + 3 * c).convertShape(VectorOperators.B2I, I, 0);
+        x5 = (IntVector) ByteVector.fromArray(B, a2, o2 + 4 * c).convertShape(VectorOperators.B2I, I, 0);
+        x6 = (IntVector) ByteVector.fromArray(B, a2, o2 + 5 * c).convertShape(VectorOperators.B2I, I, 0);
+        x7 = (IntVector) ByteVector.fromArray(B, a2, o2 + 6 * c).convertShape(VectorOperators.B2I, I, 0);
+        x8 = right ? (IntVector) ByteVector.fromArray(B, a2, o2 + 7 * c).convertShape(VectorOperators.B2I, I, 0) : z;
+        s0 = x0.mul(w0).add(s0);
+        s1 = x1.mul(w0).add(s1);
+        s2 = x2.mul(w0).add(s2);
+        s3 = x3.mul(w0).add(s3);
+        s4 = x4.mul(w0).add(s4);
+        s5 = x5.mul(w0).add(s5);
+        s6 = x6.mul(w0).add(s6);
+        s0 = x1.mul(w1).add(s0);
+        s1 = x2.mul(w1).add(s1);
+        s2 = x3.mul(w1).add(s2);
+        s3 = x4.mul(w1).add(s3);
+        s4 = x5.mul(w1).add(s4);
+        s5 = x6.mul(w1).add(s5);
+        s6 = x7.mul(w1).add(s6);
+        s0 = x2.mul(w2).add(s0);
+        s1 = x3.mul(w2).add(s1);
+        s2 = x4.mul(w2).add(s2);
+        s3 = x5.mul(w2).add(s3);
+        s4 = x6.mul(w2).add(s4);
+        s5 = x7.mul(w2).add(s5);
+        s6 = x8.mul(w2).add(s6);
+        int o = ow * cp + cb;
+        s0.intoArray(s, o);
+        s1.intoArray(s, o + cp);
+        s2.intoArray(s, o + 2 * cp);
+        s3.intoArray(s, o + 3 * cp);
+        s4.intoArray(s, o + 4 * cp);
+        s5.intoArray(s, o + 5 * cp);
+        s6.intoArray(s, o + 6 * cp);
+      }
+    }
   }
 
   /** Four adjacent interior output pixels from {@code ow}, all taps inside the image, a full channel block. */

@@ -129,11 +129,7 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
       int outRow = outOff + (image * g.oh + oh) * g.ow * o;
       int cb = 0;
       if (stripsOne) {
-        for (; cb + 2 * L <= o; cb += 2 * L) {
-          for (int ow = 0; ow < g.ow; ow += 7) {
-            stripOne7(in, imageBase, ih0, r0, r1, ow, cb, out, outRow + ow * o + cb);
-          }
-        }
+        cb = stripOne7(in, imageBase, ih0, r0, r1, out, outRow);
       }
       for (; cb + 2 * L <= o; cb += 2 * L) {
         int ow = 0;
@@ -195,119 +191,129 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   }
 
   /**
-   * Seven output pixels from {@code ow} × the channel vectors {@code [cb, cb + 2L)} of a one-channel
-   * 3×3 convolution (a grayscale stem), stored at {@code dst}: fourteen independent chains, and per
+   * An output row of a one-channel 3×3 convolution (a grayscale stem) as strips of seven output
+   * pixels × two channel vectors {@code [cb, cb + 2L)}, for every whole pair of vectors; returns the
+   * first channel left over. A loop of strips, not a call each (see {@code VectorDepthwise.strip7}).
+   * Per strip: fourteen independent chains, and per
    * tap two weight loads for seven broadcasts. The first pixel's left tap and the last pixel's right
    * tap may fall in the padding; they broadcast 0 ({@code fma(0, w, acc)} is {@code acc} for finite
    * weights). Replaces {@link #fourByTwo} and the single-chain edge pixels on such rows.
    */
-  private void stripOne7(float[] in, int imageBase, int ih0, int r0, int r1, int ow, int cb, float[] out, int dst) {
-    int sw = g.sw;
-    boolean left = ow > 0;
-    boolean right = (ow + 6) * sw + 1 < g.w;
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    FloatVector a4 = a0;
-    FloatVector a5 = a0;
-    FloatVector a6 = a0;
-    FloatVector b0 = a0;
-    FloatVector b1 = a0;
-    FloatVector b2 = a0;
-    FloatVector b3 = a0;
-    FloatVector b4 = a0;
-    FloatVector b5 = a0;
-    FloatVector b6 = a0;
-    for (int r = r0; r < r1; r++) {
-      int x = imageBase + (ih0 + r * g.dh) * g.w + ow * sw - 1;
-      int wk = r * 3 * op + cb;
-      for (int q = 0; q < 3; q++, x++, wk += op) {
-        FloatVector w0 = FloatVector.fromArray(S, wp, wk);
-        FloatVector w1 = FloatVector.fromArray(S, wp, wk + L);
-        FloatVector x0 = FloatVector.broadcast(S, q > 0 || left ? in[x] : 0f);
-        FloatVector x1 = FloatVector.broadcast(S, in[x + sw]);
-        FloatVector x2 = FloatVector.broadcast(S, in[x + 2 * sw]);
-        FloatVector x3 = FloatVector.broadcast(S, in[x + 3 * sw]);
-        FloatVector x4 = FloatVector.broadcast(S, in[x + 4 * sw]);
-        FloatVector x5 = FloatVector.broadcast(S, in[x + 5 * sw]);
-        FloatVector x6 = FloatVector.broadcast(S, q < 2 || right ? in[x + 6 * sw] : 0f);
-        a0 = x0.fma(w0, a0);
-        b0 = x0.fma(w1, b0);
-        a1 = x1.fma(w0, a1);
-        b1 = x1.fma(w1, b1);
-        a2 = x2.fma(w0, a2);
-        b2 = x2.fma(w1, b2);
-        a3 = x3.fma(w0, a3);
-        b3 = x3.fma(w1, b3);
-        a4 = x4.fma(w0, a4);
-        b4 = x4.fma(w1, b4);
-        a5 = x5.fma(w0, a5);
-        b5 = x5.fma(w1, b5);
-        a6 = x6.fma(w0, a6);
-        b6 = x6.fma(w1, b6);
+  private int stripOne7(float[] in, int imageBase, int ih0, int r0, int r1, float[] out, int outRow) {
+    int o = this.o;
+    int cb = 0;
+    for (; cb + 2 * L <= o; cb += 2 * L) {
+      for (int ow = 0; ow < g.ow; ow += 7) {
+        int dst = outRow + ow * o + cb;
+        int sw = g.sw;
+        boolean left = ow > 0;
+        boolean right = (ow + 6) * sw + 1 < g.w;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        FloatVector b4 = a0;
+        FloatVector b5 = a0;
+        FloatVector b6 = a0;
+        for (int r = r0; r < r1; r++) {
+          int x = imageBase + (ih0 + r * g.dh) * g.w + ow * sw - 1;
+          int wk = r * 3 * op + cb;
+          for (int q = 0; q < 3; q++, x++, wk += op) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wk);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wk + L);
+            FloatVector x0 = FloatVector.broadcast(S, q > 0 || left ? in[x] : 0f);
+            FloatVector x1 = FloatVector.broadcast(S, in[x + sw]);
+            FloatVector x2 = FloatVector.broadcast(S, in[x + 2 * sw]);
+            FloatVector x3 = FloatVector.broadcast(S, in[x + 3 * sw]);
+            FloatVector x4 = FloatVector.broadcast(S, in[x + 4 * sw]);
+            FloatVector x5 = FloatVector.broadcast(S, in[x + 5 * sw]);
+            FloatVector x6 = FloatVector.broadcast(S, q < 2 || right ? in[x + 6 * sw] : 0f);
+            a0 = x0.fma(w0, a0);
+            b0 = x0.fma(w1, b0);
+            a1 = x1.fma(w0, a1);
+            b1 = x1.fma(w1, b1);
+            a2 = x2.fma(w0, a2);
+            b2 = x2.fma(w1, b2);
+            a3 = x3.fma(w0, a3);
+            b3 = x3.fma(w1, b3);
+            a4 = x4.fma(w0, a4);
+            b4 = x4.fma(w1, b4);
+            a5 = x5.fma(w0, a5);
+            b5 = x5.fma(w1, b5);
+            a6 = x6.fma(w0, a6);
+            b6 = x6.fma(w1, b6);
+          }
+        }
+        FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        a0 = a0.add(bias0);
+        a0 = a0.blend(lov, a0.lt(loCmp));
+        a0 = a0.blend(hiv, a0.compare(VectorOperators.GT, hiCmp));
+        b0 = b0.add(bias1);
+        b0 = b0.blend(lov, b0.lt(loCmp));
+        b0 = b0.blend(hiv, b0.compare(VectorOperators.GT, hiCmp));
+        a0.intoArray(out, dst);
+        b0.intoArray(out, dst + L);
+        a1 = a1.add(bias0);
+        a1 = a1.blend(lov, a1.lt(loCmp));
+        a1 = a1.blend(hiv, a1.compare(VectorOperators.GT, hiCmp));
+        b1 = b1.add(bias1);
+        b1 = b1.blend(lov, b1.lt(loCmp));
+        b1 = b1.blend(hiv, b1.compare(VectorOperators.GT, hiCmp));
+        a1.intoArray(out, dst + o);
+        b1.intoArray(out, dst + o + L);
+        a2 = a2.add(bias0);
+        a2 = a2.blend(lov, a2.lt(loCmp));
+        a2 = a2.blend(hiv, a2.compare(VectorOperators.GT, hiCmp));
+        b2 = b2.add(bias1);
+        b2 = b2.blend(lov, b2.lt(loCmp));
+        b2 = b2.blend(hiv, b2.compare(VectorOperators.GT, hiCmp));
+        a2.intoArray(out, dst + 2 * o);
+        b2.intoArray(out, dst + 2 * o + L);
+        a3 = a3.add(bias0);
+        a3 = a3.blend(lov, a3.lt(loCmp));
+        a3 = a3.blend(hiv, a3.compare(VectorOperators.GT, hiCmp));
+        b3 = b3.add(bias1);
+        b3 = b3.blend(lov, b3.lt(loCmp));
+        b3 = b3.blend(hiv, b3.compare(VectorOperators.GT, hiCmp));
+        a3.intoArray(out, dst + 3 * o);
+        b3.intoArray(out, dst + 3 * o + L);
+        a4 = a4.add(bias0);
+        a4 = a4.blend(lov, a4.lt(loCmp));
+        a4 = a4.blend(hiv, a4.compare(VectorOperators.GT, hiCmp));
+        b4 = b4.add(bias1);
+        b4 = b4.blend(lov, b4.lt(loCmp));
+        b4 = b4.blend(hiv, b4.compare(VectorOperators.GT, hiCmp));
+        a4.intoArray(out, dst + 4 * o);
+        b4.intoArray(out, dst + 4 * o + L);
+        a5 = a5.add(bias0);
+        a5 = a5.blend(lov, a5.lt(loCmp));
+        a5 = a5.blend(hiv, a5.compare(VectorOperators.GT, hiCmp));
+        b5 = b5.add(bias1);
+        b5 = b5.blend(lov, b5.lt(loCmp));
+        b5 = b5.blend(hiv, b5.compare(VectorOperators.GT, hiCmp));
+        a5.intoArray(out, dst + 5 * o);
+        b5.intoArray(out, dst + 5 * o + L);
+        a6 = a6.add(bias0);
+        a6 = a6.blend(lov, a6.lt(loCmp));
+        a6 = a6.blend(hiv, a6.compare(VectorOperators.GT, hiCmp));
+        b6 = b6.add(bias1);
+        b6 = b6.blend(lov, b6.lt(loCmp));
+        b6 = b6.blend(hiv, b6.compare(VectorOperators.GT, hiCmp));
+        a6.intoArray(out, dst + 6 * o);
+        b6.intoArray(out, dst + 6 * o + L);
       }
     }
-    FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
-    FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
-    FloatVector lov = FloatVector.broadcast(S, lo);
-    FloatVector hiv = FloatVector.broadcast(S, hi);
-    a0 = a0.add(bias0);
-    a0 = a0.blend(lov, a0.lt(loCmp));
-    a0 = a0.blend(hiv, a0.compare(VectorOperators.GT, hiCmp));
-    b0 = b0.add(bias1);
-    b0 = b0.blend(lov, b0.lt(loCmp));
-    b0 = b0.blend(hiv, b0.compare(VectorOperators.GT, hiCmp));
-    a0.intoArray(out, dst);
-    b0.intoArray(out, dst + L);
-    a1 = a1.add(bias0);
-    a1 = a1.blend(lov, a1.lt(loCmp));
-    a1 = a1.blend(hiv, a1.compare(VectorOperators.GT, hiCmp));
-    b1 = b1.add(bias1);
-    b1 = b1.blend(lov, b1.lt(loCmp));
-    b1 = b1.blend(hiv, b1.compare(VectorOperators.GT, hiCmp));
-    a1.intoArray(out, dst + o);
-    b1.intoArray(out, dst + o + L);
-    a2 = a2.add(bias0);
-    a2 = a2.blend(lov, a2.lt(loCmp));
-    a2 = a2.blend(hiv, a2.compare(VectorOperators.GT, hiCmp));
-    b2 = b2.add(bias1);
-    b2 = b2.blend(lov, b2.lt(loCmp));
-    b2 = b2.blend(hiv, b2.compare(VectorOperators.GT, hiCmp));
-    a2.intoArray(out, dst + 2 * o);
-    b2.intoArray(out, dst + 2 * o + L);
-    a3 = a3.add(bias0);
-    a3 = a3.blend(lov, a3.lt(loCmp));
-    a3 = a3.blend(hiv, a3.compare(VectorOperators.GT, hiCmp));
-    b3 = b3.add(bias1);
-    b3 = b3.blend(lov, b3.lt(loCmp));
-    b3 = b3.blend(hiv, b3.compare(VectorOperators.GT, hiCmp));
-    a3.intoArray(out, dst + 3 * o);
-    b3.intoArray(out, dst + 3 * o + L);
-    a4 = a4.add(bias0);
-    a4 = a4.blend(lov, a4.lt(loCmp));
-    a4 = a4.blend(hiv, a4.compare(VectorOperators.GT, hiCmp));
-    b4 = b4.add(bias1);
-    b4 = b4.blend(lov, b4.lt(loCmp));
-    b4 = b4.blend(hiv, b4.compare(VectorOperators.GT, hiCmp));
-    a4.intoArray(out, dst + 4 * o);
-    b4.intoArray(out, dst + 4 * o + L);
-    a5 = a5.add(bias0);
-    a5 = a5.blend(lov, a5.lt(loCmp));
-    a5 = a5.blend(hiv, a5.compare(VectorOperators.GT, hiCmp));
-    b5 = b5.add(bias1);
-    b5 = b5.blend(lov, b5.lt(loCmp));
-    b5 = b5.blend(hiv, b5.compare(VectorOperators.GT, hiCmp));
-    a5.intoArray(out, dst + 5 * o);
-    b5.intoArray(out, dst + 5 * o + L);
-    a6 = a6.add(bias0);
-    a6 = a6.blend(lov, a6.lt(loCmp));
-    a6 = a6.blend(hiv, a6.compare(VectorOperators.GT, hiCmp));
-    b6 = b6.add(bias1);
-    b6 = b6.blend(lov, b6.lt(loCmp));
-    b6 = b6.blend(hiv, b6.compare(VectorOperators.GT, hiCmp));
-    a6.intoArray(out, dst + 6 * o);
-    b6.intoArray(out, dst + 6 * o + L);
+    return cb;
   }
 
   /**
