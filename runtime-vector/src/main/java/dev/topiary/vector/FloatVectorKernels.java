@@ -103,6 +103,13 @@ final class FloatVectorKernels implements VectorKernels {
   }
 
   @Override
+  public Int8DirectConv int8DirectConv(Conv2DShape shape, int outChannels, byte[] weights, int[] bias, int zpIn,
+      int[] mult, int[] shift, int zpOut, int lo, int hi) {
+    return new Int8FloatDirectConv(shape, outChannels, weights, bias, zpIn,
+        new Int8Requant(outChannels, Int8Requant.pad(outChannels), mult, shift, zpOut, lo, hi));
+  }
+
+  @Override
   public Int8MaxPool int8MaxPool(Conv2DShape shape, int[][] rows, int[][] cols) {
     return new Int8VectorMaxPool(shape, rows, cols);
   }

@@ -114,12 +114,16 @@ public class Int8VectorTest {
     boolean perTensor;
     boolean extremes;
     float yScale = Float.NaN;
+    /** Every input value, every weight and the input zero point, when set (the largest sums). */
+    Integer allX;
+    Integer allW;
+    Integer zpX;
 
     byte[] artifact(Random r) throws Exception {
       GraphBuilder g = new GraphBuilder();
       int c = x[x.length - 1];
       float xs = 0.02f + r.nextFloat() * 0.05f;
-      int xzp = extremes ? (r.nextBoolean() ? -128 : 127) : r.nextInt(61) - 30;
+      int xzp = zpX != null ? zpX : extremes ? (r.nextBoolean() ? -128 : 127) : r.nextInt(61) - 30;
       int xi = g.input("x", DataType.INT8, Shape.of(x));
       g.quantization(xi, new float[] {xs}, new long[] {xzp}, 0);
       boolean conv = op.equals("Conv2D");
@@ -127,7 +131,7 @@ public class Int8VectorTest {
       Shape ws = conv ? Shape.of(o, kh, kw, c / group) : op.equals("MatMul") ? Shape.of(c, o) : Shape.of(o, c);
       byte[] wv = new byte[o * depth];
       for (int i = 0; i < wv.length; i++) {
-        wv[i] = (byte) (extremes ? (r.nextBoolean() ? -128 : 127) : r.nextInt(255) - 127);
+        wv[i] = (byte) (allW != null ? allW : extremes ? (r.nextBoolean() ? -128 : 127) : r.nextInt(255) - 127);
       }
       float[] wScale = new float[perTensor ? 1 : o];
       for (int j = 0; j < wScale.length; j++) {
@@ -178,7 +182,7 @@ public class Int8VectorTest {
       }
       byte[] v = new byte[n];
       for (int i = 0; i < n; i++) {
-        v[i] = (byte) (extremes ? (r.nextBoolean() ? -128 : 127) : r.nextInt(256) - 128);
+        v[i] = (byte) (allX != null ? allX : extremes ? (r.nextBoolean() ? -128 : 127) : r.nextInt(256) - 128);
       }
       return v;
     }
@@ -188,7 +192,8 @@ public class Int8VectorTest {
       return op + " x " + Arrays.toString(x) + " o " + o + " k " + kh + "x" + kw + " s " + sh + "," + sw + " d " + dh
           + "," + dw + " g " + group + " " + padding + (padding.equals("EXPLICIT") ? Arrays.toString(pads) : "") + " "
           + act + (bias ? "" : " no bias") + (perTensor ? " per-tensor" : "") + (extremes ? " extremes" : "")
-          + (Float.isNaN(yScale) ? "" : " yScale " + yScale);
+          + (Float.isNaN(yScale) ? "" : " yScale " + yScale) + (allX == null ? "" : " all x " + allX + " w " + allW
+          + " zp " + zpX);
     }
   }
 
@@ -253,9 +258,62 @@ public class Int8VectorTest {
         } else if (t % 7 == 5) {
           k.yScale = 400f;
         }
-        check(k, r, "VectorInt8ConvKernel");
+        check(k, r, k.x[3] <= 8 ? "VectorInt8DirectConvKernel" : "VectorInt8ConvKernel");
       }
     }
+  }
+
+  /**
+   * Stems (few input channels) run on the float direct convolution: MobileNetV2's and ResNet's
+   * shapes, a grayscale one in strips of seven, and the depth bound. At depth 514 with every
+   * {@code x − zp_x = −255} and every weight −127 the partial sums are odd and even multiples of
+   * 32385 up to 514·32385, just under 2^24, where a float's last bit is still 1 (a sum of even
+   * products such as 32640 would stay exact well past 2^24 and prove nothing); at depth 516 the
+   * GEMM takes over.
+   */
+  @Test
+  public void stemsOnFloatSumsMatchReferenceBitForBit() throws Exception {
+    Random r = new Random(2031);
+    // input NHWC, output channels, kernel, stride, pad
+    int[][] shapes = {
+      {1, 32, 32, 3, 32, 3, 3, 2, 1}, {1, 30, 30, 3, 64, 7, 7, 2, 3}, {1, 28, 28, 1, 32, 3, 3, 2, 1},
+      {2, 14, 14, 1, 16, 3, 3, 1, 1}, {1, 9, 11, 4, 24, 5, 5, 1, 2}, {1, 8, 8, 8, 20, 3, 3, 1, 0},
+    };
+    int t = 0;
+    for (int[] s : shapes) {
+      for (int rep = 0; rep < 3; rep++, t++) {
+        Case k = stem(s);
+        k.act = ACTIVATIONS[t % ACTIVATIONS.length];
+        k.extremes = rep == 1;
+        k.perTensor = rep == 2;
+        check(k, r, "VectorInt8DirectConvKernel");
+      }
+    }
+    Case deepest = stem(new int[] {1, 1, 260, 2, 3, 1, 257, 1, 0});
+    deepest.allX = -128;
+    deepest.allW = -127;
+    deepest.zpX = 127;
+    deepest.bias = false;
+    deepest.yScale = 400f;
+    check(deepest, r, "VectorInt8DirectConvKernel");
+    Case deeper = stem(new int[] {1, 1, 130, 4, 3, 1, 129, 1, 0});
+    deeper.allX = -128;
+    deeper.allW = -128;
+    deeper.zpX = 127;
+    check(deeper, r, "VectorInt8ConvKernel");
+  }
+
+  private static Case stem(int[] s) {
+    Case k = new Case();
+    k.x = new int[] {s[0], s[1], s[2], s[3]};
+    k.o = s[4];
+    k.kh = s[5];
+    k.kw = s[6];
+    k.sh = s[7];
+    k.sw = s[7];
+    k.padding = "EXPLICIT";
+    k.pads = new int[] {s[8], s[8], s[8], s[8]};
+    return k;
   }
 
   @Test

@@ -143,7 +143,9 @@ public class VectorKernelAllocationTest {
     cases.put("direct conv 5x5 stride 2 on 3 channels, 24 outputs (a full and a partial vector)",
         conv(17, 3, 24, 5, 1, "SAME_UPPER", "RELU6", 2));
     cases.put("fc 7x33x70", fc(7, 33, 70));
-    cases.put("int8 conv 3x3, 40 outputs", int8Conv(12, 8, 40, 3, 1, "SAME_UPPER"));
+    cases.put("int8 conv 3x3 from 12 channels, 40 outputs (im2col GEMM)", int8Conv(12, 12, 40, 3, 1, "SAME_UPPER"));
+    cases.put("int8 conv 3x3 from 3 channels, 40 outputs (float direct convolution)",
+        int8Conv(12, 3, 40, 3, 1, "SAME_UPPER"));
     cases.put("int8 conv 1x1, 48 outputs (widened rows)", int8Conv(12, 24, 48, 1, 1, "VALID"));
     cases.put("int8 conv 1x1, 16 outputs (bytes in place)", int8Conv(12, 24, 16, 1, 1, "VALID"));
     cases.put("int8 conv 1x1, depth 96 (three products per long lane), 40 outputs", int8Conv(7, 96, 40, 1, 1, "VALID"));

@@ -79,6 +79,21 @@ public interface VectorKernels {
   Int8Gemm int8Gemm(int n, int k, byte[] w, int off, int[] bias, int[] mult, int[] shift, int zpOut, int lo, int hi);
 
   /**
+   * Prepares an ungrouped int8 convolution with few input channels (a network stem) on the float
+   * direct convolution of {@link #directConv}: weights {@code [O, KH, KW, C]}, optional int32 bias
+   * {@code [O]}, the input's zero point, and per channel the requantization of {@link #int8Gemm}.
+   * The sums of {@code w·(x − zp_x)} are exact in float while the depth {@code KH·KW·C} is at most
+   * {@link #INT8_DIRECT_MAX_DEPTH}; results are bit-identical to the reference int8 kernels.
+   *
+   * @throws IllegalArgumentException for a deeper kernel
+   */
+  Int8DirectConv int8DirectConv(Conv2DShape shape, int outChannels, byte[] weights, int[] bias, int zpIn, int[] mult,
+      int[] shift, int zpOut, int lo, int hi);
+
+  /** The deepest kernel {@link #int8DirectConv} takes: {@code 514·255·128 ≤ 2^24}. */
+  int INT8_DIRECT_MAX_DEPTH = (1 << 24) / (255 * 128);
+
+  /**
    * Prepares TFLite's int8 Add ({@code reference_integer_ops::AddElementwise}) of two tensors of
    * the same shape: per element
    * {@code clamp(MBQM(MBQM((a − za)·2^20, ma) + MBQM((b − zb)·2^20, mb), my) + zy, lo, hi)}, every
@@ -168,6 +183,21 @@ public interface VectorKernels {
   interface Int8Add {
     /** {@code y[yo + i] = a[ao + i] ⊕ b[bo + i]} for {@code i < count}. */
     void compute(byte[] a, int ao, byte[] b, int bo, byte[] y, int yo, int count);
+  }
+
+  /** A prepared int8 direct convolution. */
+  interface Int8DirectConv {
+    /** Floats of per-worker scratch {@link #compute} needs, from index 0. */
+    int scratchFloats();
+
+    /** Ints of per-worker scratch {@link #compute} needs, from index 0. */
+    int scratchInts();
+
+    /**
+     * Computes output rows {@code [oh0, oh1)} of image {@code image}: input {@code [N,H,W,C]} at
+     * {@code in[inOff]}, output {@code [N,OH,OW,O]} at {@code out[outOff]}. Allocates nothing.
+     */
+    void compute(float[] fs, int[] is, byte[] in, int inOff, byte[] out, int outOff, int image, int oh0, int oh1);
   }
 
   /** A prepared int8 depthwise convolution. */

@@ -21,8 +21,9 @@ import dev.topiary.quantization.QuantParams;
  * so both kernels give identical bits. Ungrouped convolutions use {@link Int8ConvGemm} (wide
  * outputs, where the FLOAT32 kernel uses its GEMM) or {@link Int8ConvTiled} (narrow outputs)
  * instead, depthwise ones {@link Int8DepthwiseConv}; with the Vector API kernels
- * ({@code BindContext.vectorKernels()}) ungrouped ones use {@link VectorInt8ConvKernel} and
- * depthwise ones with multiplier 1 {@link VectorInt8DepthwiseKernel}.
+ * ({@code BindContext.vectorKernels()}) ungrouped ones use {@link VectorInt8DirectConvKernel} when
+ * they have few input channels (stems), else {@link VectorInt8ConvKernel}, and depthwise ones with
+ * multiplier 1 {@link VectorInt8DepthwiseKernel}.
  */
 final class Int8Conv {
   private Int8Conv() {}
@@ -63,6 +64,9 @@ final class Int8Conv {
       return f -> reference(b, f.i8(x), f.off(x), f.i8(y), f.off(y));
     }
     VectorKernels vk = ctx.int8VectorKernels();
+    if (vk != null && VectorInt8DirectConvKernel.accepts(p)) {
+      return new VectorInt8DirectConvKernel(ctx, vk, b, x, y);
+    }
     if (vk != null && p.group == 1) {
       return new VectorInt8ConvKernel(ctx, vk, b, x, y);
     }
