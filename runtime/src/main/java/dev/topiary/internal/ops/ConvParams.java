@@ -167,6 +167,11 @@ final class ConvParams {
     return kh * kw * cg;
   }
 
+  /** Multiply-adds of the whole convolution: {@code rows()·o·depth()}, the work a dispatch weighs. */
+  long macs() {
+    return (long) rows() * o * depth();
+  }
+
   /** Output rows of the implicit GEMM: {@code n·oh·ow}. */
   int rows() {
     return n * oh * ow;

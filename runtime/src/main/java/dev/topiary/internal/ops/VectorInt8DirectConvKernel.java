@@ -39,7 +39,7 @@ final class VectorInt8DirectConvKernel implements Kernel, Parallel.Task<Frame> {
     if (p.o == 0) {
       return;
     }
-    GemmKernel.dispatch(f, p.bandUnits(), (long) p.rows() * p.o * p.kh * p.kw * p.c, this);
+    GemmKernel.dispatch(f, p.bandUnits(), p.macs(), this);
   }
 
   @Override
