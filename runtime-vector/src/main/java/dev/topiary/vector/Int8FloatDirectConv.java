@@ -20,9 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 8- or 16-bit dot product), and for a stem of depth 27 the gather costs as much as the products:
  * MobileNetV2's int8 stem ran at 13 G multiply-adds/s against the float direct convolution's 34.
  * Each product {@code w·(x − zp_x)} is an integer of magnitude at most 128·255 < 2¹⁵, so while the
- * depth {@code KH·KW·C} is at most {@link VectorKernels#INT8_DIRECT_MAX_DEPTH} every partial sum is an integer below 2²⁴ in
- * magnitude: float represents it exactly and each fused multiply-add rounds nothing. The sum is
- * then converted to int, the int32 bias added, and requantized.
+ * depth {@code KH·KW·C} is at most {@link VectorKernels#INT8_DIRECT_MAX_DEPTH} every partial sum
+ * is an integer below 2²⁴ in magnitude: float represents it exactly and each fused multiply-add
+ * rounds nothing. The sum is then converted to int, the int32 bias added, and requantized.
  *
  * <p><b>Per output row.</b> The input rows its taps reach are widened to {@code x − zp_x} floats in
  * the worker's float scratch (a tap in the padding then adds nothing, as {@code w·(zp_x − zp_x)}
@@ -30,9 +30,6 @@ import jdk.incubator.vector.VectorSpecies;
  * converted to ints with the bias in the int scratch and requantized from there into the output.
  */
 final class Int8FloatDirectConv implements VectorKernels.Int8DirectConv {
-  private static final int INT8_DIRECT_MAX_DEPTH = VectorKernels.INT8_DIRECT_MAX_DEPTH;
-
-
   private static final VectorSpecies<Float> S = FloatVectorKernels.S;
   private static final VectorSpecies<Integer> I = Int8Requant.I;
   private static final int L = S.length();
@@ -53,8 +50,9 @@ final class Int8FloatDirectConv implements VectorKernels.Int8DirectConv {
 
   Int8FloatDirectConv(Conv2DShape g, int o, byte[] w, int[] bias, int zpIn, Int8Requant rq) {
     int depth = g.kh * g.kw * g.c;
-    if (depth > INT8_DIRECT_MAX_DEPTH) {
-      throw new IllegalArgumentException("depth " + depth + " over " + INT8_DIRECT_MAX_DEPTH + ": float sums would round");
+    if (depth > VectorKernels.INT8_DIRECT_MAX_DEPTH) {
+      throw new IllegalArgumentException(
+          "depth " + depth + " over " + VectorKernels.INT8_DIRECT_MAX_DEPTH + ": float sums would round");
     }
     this.g = g;
     this.o = o;
@@ -70,7 +68,7 @@ final class Int8FloatDirectConv implements VectorKernels.Int8DirectConv {
       System.arraycopy(bias, 0, this.bias, 0, o);
     }
     this.spanRows = (g.kh - 1) * g.dh + 1;
-    this.sumsAt = spanRows * g.w * g.c + L;
+    this.sumsAt = spanRows * g.w * g.c;
   }
 
   @Override
