@@ -31,7 +31,7 @@ final class VectorInt8DirectConvKernel implements Kernel, Parallel.Task<Frame> {
    * exact.
    */
   static boolean accepts(ConvParams p) {
-    return VectorDirectConvKernel.accepts(p) && (long) p.kh * p.kw * p.c <= VectorKernels.INT8_DIRECT_MAX_DEPTH;
+    return VectorDirectConvKernel.accepts(p) && p.depth() <= VectorKernels.INT8_DIRECT_MAX_DEPTH;
   }
 
   @Override
