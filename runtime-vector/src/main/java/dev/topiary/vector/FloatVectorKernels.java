@@ -60,13 +60,14 @@ final class FloatVectorKernels implements VectorKernels {
 
   @Override
   public int gemmScratchFloats() {
-    return PackedPanels.MR * PackedPanels.NR;
+    // the kernels' rows of a partial panel, then its residual rows
+    return 2 * PackedPanels.MR * PackedPanels.NR;
   }
 
   @Override
   public PackedGemm gemm(int n, int k, float[] b, int off, int sN, int sK, float[] bias, Gemm.Act act, float lo,
-      float hi) {
-    return new PackedPanels(n, k, b, off, sN, sK, bias, new Epilog(act, lo, hi));
+      float hi, boolean residualFirst) {
+    return new PackedPanels(n, k, b, off, sN, sK, bias, new Epilog(act, lo, hi), residualFirst);
   }
 
   @Override

@@ -55,21 +55,35 @@ final class PackedPanels implements VectorKernels.PackedGemm {
    */
   private final VectorMask<Float> tail;
   /**
-   * Bias and clamp are applied in registers by the kernels (every activation but hard-swish);
-   * otherwise {@link #finish} does the epilogue in a second pass. {@code fusedBias} is the bias
-   * padded to whole panels, or zeros; {@code lo, hi} the clamp bounds (±∞ without one).
+   * Bias, residual and clamp are applied in registers by the kernels (every activation but
+   * hard-swish); otherwise {@link #finish} does the epilogue in a second pass. {@code lo, hi} are the clamp
+   * bounds (±∞ without one).
    */
   private final boolean fused;
-  private final float[] fusedBias;
   private final float lo;
   private final float hi;
   /** The compare bounds for {@code lo} and {@code hi} ({@link FloatVectorKernels#lowerCmp}). */
   private final float loCmp;
   private final float hiCmp;
+  /**
+   * Which steps of the fused epilogue do anything: a bias, a lower and an upper clamp bound (RELU
+   * has no upper one). Each is skipped as a group, not done with a bound of ±∞: at a depth of 32
+   * the epilogue is a tenth of a tile's work.
+   */
+  private final boolean hasBias;
+  private final boolean hasLo;
+  private final boolean hasHi;
+  /** Whether a residual is added before the activation ({@code act(A·B + bias + R)}) or after it. */
+  private final boolean residualFirst;
 
-  /** Packs {@code B[kk][j] = b[off + j·sN + kk·sK]}, {@code k × n}. */
-  PackedPanels(int n, int k, float[] b, int off, int sN, int sK, float[] bias, FloatVectorKernels.Epilog epilog) {
+  /**
+   * Packs {@code B[kk][j] = b[off + j·sN + kk·sK]}, {@code k × n}. A residual handed to
+   * {@link #compute} is added before the activation when {@code residualFirst}, after it otherwise.
+   */
+  PackedPanels(int n, int k, float[] b, int off, int sN, int sK, float[] bias, FloatVectorKernels.Epilog epilog,
+      boolean residualFirst) {
     this.n = n;
+    this.residualFirst = residualFirst;
     this.k = k;
     this.panels = (n + NR - 1) / NR;
     this.epilog = epilog;
@@ -93,12 +107,14 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       this.bias = new float[panels * NR];
       System.arraycopy(bias, 0, this.bias, 0, n);
     }
-    this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
-    this.fusedBias = this.bias != null ? this.bias : new float[panels * NR];
+    this.fused = epilog.act != Gemm.Act.HARD_SWISH;
     this.lo = epilog.clampLo;
     this.hi = epilog.clampHi;
     this.loCmp = epilog.clampLoCmp;
     this.hiCmp = epilog.clampHiCmp;
+    this.hasBias = bias != null;
+    this.hasLo = lo != Float.NEGATIVE_INFINITY;
+    this.hasHi = hi != Float.POSITIVE_INFINITY;
   }
 
   /** Width of panel {@code p}: {@link #NR}, or one vector for a last panel of at most {@code L} columns. */
@@ -114,7 +130,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
 
   @Override
   public void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0,
-      int p1) {
+      int p1, float[] r, int rOff) {
     for (int p = p0; p < p1; p++) {
       int j0 = p * NR;
       int valid = Math.min(NR, n - j0);
@@ -125,34 +141,48 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       while (i < rows) {
         int block = rows - i >= MR ? MR : rows - i >= 4 ? 4 : 1;
         int co = cOff + i * ldc + j0;
+        int ro = rOff + i * ldc + j0;
         // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
-        // ever store whole vectors; then its valid columns are copied out.
+        // ever store whole vectors; then its valid columns are copied out. Its residual rows are
+        // copied in, behind them, for the same reason: a whole vector read past the last valid
+        // column could run off the end of the residual's array.
         float[] dst = partial ? s : c;
         int dOff = partial ? 0 : co;
         int dStride = partial ? NR : ldc;
+        float[] res = fused ? r : null;
+        int resOff = ro;
+        int resStride = ldc;
+        if (res != null && partial) {
+          for (int row = 0; row < block; row++) {
+            System.arraycopy(r, ro + row * ldc, s, (MR + row) * NR, valid);
+          }
+          res = s;
+          resOff = MR * NR;
+          resStride = NR;
+        }
         if (block == MR) {
           if (two) {
-            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
+            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
           } else {
-            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
+            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
           }
         } else if (block == 4) {
           if (two) {
-            rows4x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
+            rows4x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
           } else {
-            rows4x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0);
+            rows4x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
           }
         } else if (two) {
-          row1x2(a, aOff + i * lda, base, dst, dOff, j0);
+          row1x2(a, aOff + i * lda, base, dst, dOff, j0, res, resOff);
         } else {
-          row1x1(a, aOff + i * lda, base, dst, dOff, j0);
+          row1x1(a, aOff + i * lda, base, dst, dOff, j0, res, resOff);
         }
-        for (int r = 0; r < block; r++) {
+        for (int row = 0; row < block; row++) {
           if (partial) {
-            System.arraycopy(s, r * NR, c, co + r * ldc, valid);
+            System.arraycopy(s, row * NR, c, co + row * ldc, valid);
           }
           if (!fused) {
-            finish(c, co + r * ldc, j0, valid);
+            finish(c, co + row * ldc, j0, valid, r, ro + row * ldc);
           }
         }
         i += block;
@@ -161,7 +191,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** Six rows of a two-vector panel; {@code co} is C's row 0 at column {@code j0}. */
-  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+  private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
+      float[] r, int ro, int ldr) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -205,44 +236,80 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
-      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
-      c00 = c00.add(bias0);
-      c00 = c00.blend(FloatVector.broadcast(S, lo), c00.lt(loCmp));
-      c00 = c00.blend(FloatVector.broadcast(S, hi), c00.compare(VectorOperators.GT, hiCmp));
-      c10 = c10.add(bias0);
-      c10 = c10.blend(FloatVector.broadcast(S, lo), c10.lt(loCmp));
-      c10 = c10.blend(FloatVector.broadcast(S, hi), c10.compare(VectorOperators.GT, hiCmp));
-      c20 = c20.add(bias0);
-      c20 = c20.blend(FloatVector.broadcast(S, lo), c20.lt(loCmp));
-      c20 = c20.blend(FloatVector.broadcast(S, hi), c20.compare(VectorOperators.GT, hiCmp));
-      c30 = c30.add(bias0);
-      c30 = c30.blend(FloatVector.broadcast(S, lo), c30.lt(loCmp));
-      c30 = c30.blend(FloatVector.broadcast(S, hi), c30.compare(VectorOperators.GT, hiCmp));
-      c40 = c40.add(bias0);
-      c40 = c40.blend(FloatVector.broadcast(S, lo), c40.lt(loCmp));
-      c40 = c40.blend(FloatVector.broadcast(S, hi), c40.compare(VectorOperators.GT, hiCmp));
-      c50 = c50.add(bias0);
-      c50 = c50.blend(FloatVector.broadcast(S, lo), c50.lt(loCmp));
-      c50 = c50.blend(FloatVector.broadcast(S, hi), c50.compare(VectorOperators.GT, hiCmp));
-      c01 = c01.add(bias1);
-      c01 = c01.blend(FloatVector.broadcast(S, lo), c01.lt(loCmp));
-      c01 = c01.blend(FloatVector.broadcast(S, hi), c01.compare(VectorOperators.GT, hiCmp));
-      c11 = c11.add(bias1);
-      c11 = c11.blend(FloatVector.broadcast(S, lo), c11.lt(loCmp));
-      c11 = c11.blend(FloatVector.broadcast(S, hi), c11.compare(VectorOperators.GT, hiCmp));
-      c21 = c21.add(bias1);
-      c21 = c21.blend(FloatVector.broadcast(S, lo), c21.lt(loCmp));
-      c21 = c21.blend(FloatVector.broadcast(S, hi), c21.compare(VectorOperators.GT, hiCmp));
-      c31 = c31.add(bias1);
-      c31 = c31.blend(FloatVector.broadcast(S, lo), c31.lt(loCmp));
-      c31 = c31.blend(FloatVector.broadcast(S, hi), c31.compare(VectorOperators.GT, hiCmp));
-      c41 = c41.add(bias1);
-      c41 = c41.blend(FloatVector.broadcast(S, lo), c41.lt(loCmp));
-      c41 = c41.blend(FloatVector.broadcast(S, hi), c41.compare(VectorOperators.GT, hiCmp));
-      c51 = c51.add(bias1);
-      c51 = c51.blend(FloatVector.broadcast(S, lo), c51.lt(loCmp));
-      c51 = c51.blend(FloatVector.broadcast(S, hi), c51.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        c00 = c00.add(bias0);
+        c10 = c10.add(bias0);
+        c20 = c20.add(bias0);
+        c30 = c30.add(bias0);
+        c40 = c40.add(bias0);
+        c50 = c50.add(bias0);
+        c01 = c01.add(bias1);
+        c11 = c11.add(bias1);
+        c21 = c21.add(bias1);
+        c31 = c31.add(bias1);
+        c41 = c41.add(bias1);
+        c51 = c51.add(bias1);
+      }
+      if (r != null && residualFirst) {
+        c00 = c00.add(FloatVector.fromArray(S, r, ro));
+        c01 = c01.add(FloatVector.fromArray(S, r, ro + L));
+        c10 = c10.add(FloatVector.fromArray(S, r, ro + ldr));
+        c11 = c11.add(FloatVector.fromArray(S, r, ro + ldr + L));
+        c20 = c20.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c21 = c21.add(FloatVector.fromArray(S, r, ro + 2 * ldr + L));
+        c30 = c30.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c31 = c31.add(FloatVector.fromArray(S, r, ro + 3 * ldr + L));
+        c40 = c40.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c41 = c41.add(FloatVector.fromArray(S, r, ro + 4 * ldr + L));
+        c50 = c50.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+        c51 = c51.add(FloatVector.fromArray(S, r, ro + 5 * ldr + L));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c00 = c00.blend(lov, c00.lt(loCmp));
+        c10 = c10.blend(lov, c10.lt(loCmp));
+        c20 = c20.blend(lov, c20.lt(loCmp));
+        c30 = c30.blend(lov, c30.lt(loCmp));
+        c40 = c40.blend(lov, c40.lt(loCmp));
+        c50 = c50.blend(lov, c50.lt(loCmp));
+        c01 = c01.blend(lov, c01.lt(loCmp));
+        c11 = c11.blend(lov, c11.lt(loCmp));
+        c21 = c21.blend(lov, c21.lt(loCmp));
+        c31 = c31.blend(lov, c31.lt(loCmp));
+        c41 = c41.blend(lov, c41.lt(loCmp));
+        c51 = c51.blend(lov, c51.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c00 = c00.blend(hiv, c00.compare(VectorOperators.GT, hiCmp));
+        c10 = c10.blend(hiv, c10.compare(VectorOperators.GT, hiCmp));
+        c20 = c20.blend(hiv, c20.compare(VectorOperators.GT, hiCmp));
+        c30 = c30.blend(hiv, c30.compare(VectorOperators.GT, hiCmp));
+        c40 = c40.blend(hiv, c40.compare(VectorOperators.GT, hiCmp));
+        c50 = c50.blend(hiv, c50.compare(VectorOperators.GT, hiCmp));
+        c01 = c01.blend(hiv, c01.compare(VectorOperators.GT, hiCmp));
+        c11 = c11.blend(hiv, c11.compare(VectorOperators.GT, hiCmp));
+        c21 = c21.blend(hiv, c21.compare(VectorOperators.GT, hiCmp));
+        c31 = c31.blend(hiv, c31.compare(VectorOperators.GT, hiCmp));
+        c41 = c41.blend(hiv, c41.compare(VectorOperators.GT, hiCmp));
+        c51 = c51.blend(hiv, c51.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c00 = c00.add(FloatVector.fromArray(S, r, ro));
+        c01 = c01.add(FloatVector.fromArray(S, r, ro + L));
+        c10 = c10.add(FloatVector.fromArray(S, r, ro + ldr));
+        c11 = c11.add(FloatVector.fromArray(S, r, ro + ldr + L));
+        c20 = c20.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c21 = c21.add(FloatVector.fromArray(S, r, ro + 2 * ldr + L));
+        c30 = c30.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c31 = c31.add(FloatVector.fromArray(S, r, ro + 3 * ldr + L));
+        c40 = c40.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c41 = c41.add(FloatVector.fromArray(S, r, ro + 4 * ldr + L));
+        c50 = c50.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+        c51 = c51.add(FloatVector.fromArray(S, r, ro + 5 * ldr + L));
+      }
     }
     c00.intoArray(c, co);
     c01.intoArray(c, co + L);
@@ -263,7 +330,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
    * multiple of six (every spatial size of MobileNetV2 but the last: 112², 56², 28², 14²), which
    * the one-row kernel, two dependent chains per depth step, ran at a quarter of the speed.
    */
-  private void rows4x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+  private void rows4x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
+      float[] r, int ro, int ldr) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -295,32 +363,60 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
-      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
-      c00 = c00.add(bias0);
-      c00 = c00.blend(FloatVector.broadcast(S, lo), c00.lt(loCmp));
-      c00 = c00.blend(FloatVector.broadcast(S, hi), c00.compare(VectorOperators.GT, hiCmp));
-      c10 = c10.add(bias0);
-      c10 = c10.blend(FloatVector.broadcast(S, lo), c10.lt(loCmp));
-      c10 = c10.blend(FloatVector.broadcast(S, hi), c10.compare(VectorOperators.GT, hiCmp));
-      c20 = c20.add(bias0);
-      c20 = c20.blend(FloatVector.broadcast(S, lo), c20.lt(loCmp));
-      c20 = c20.blend(FloatVector.broadcast(S, hi), c20.compare(VectorOperators.GT, hiCmp));
-      c30 = c30.add(bias0);
-      c30 = c30.blend(FloatVector.broadcast(S, lo), c30.lt(loCmp));
-      c30 = c30.blend(FloatVector.broadcast(S, hi), c30.compare(VectorOperators.GT, hiCmp));
-      c01 = c01.add(bias1);
-      c01 = c01.blend(FloatVector.broadcast(S, lo), c01.lt(loCmp));
-      c01 = c01.blend(FloatVector.broadcast(S, hi), c01.compare(VectorOperators.GT, hiCmp));
-      c11 = c11.add(bias1);
-      c11 = c11.blend(FloatVector.broadcast(S, lo), c11.lt(loCmp));
-      c11 = c11.blend(FloatVector.broadcast(S, hi), c11.compare(VectorOperators.GT, hiCmp));
-      c21 = c21.add(bias1);
-      c21 = c21.blend(FloatVector.broadcast(S, lo), c21.lt(loCmp));
-      c21 = c21.blend(FloatVector.broadcast(S, hi), c21.compare(VectorOperators.GT, hiCmp));
-      c31 = c31.add(bias1);
-      c31 = c31.blend(FloatVector.broadcast(S, lo), c31.lt(loCmp));
-      c31 = c31.blend(FloatVector.broadcast(S, hi), c31.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        c00 = c00.add(bias0);
+        c10 = c10.add(bias0);
+        c20 = c20.add(bias0);
+        c30 = c30.add(bias0);
+        c01 = c01.add(bias1);
+        c11 = c11.add(bias1);
+        c21 = c21.add(bias1);
+        c31 = c31.add(bias1);
+      }
+      if (r != null && residualFirst) {
+        c00 = c00.add(FloatVector.fromArray(S, r, ro));
+        c01 = c01.add(FloatVector.fromArray(S, r, ro + L));
+        c10 = c10.add(FloatVector.fromArray(S, r, ro + ldr));
+        c11 = c11.add(FloatVector.fromArray(S, r, ro + ldr + L));
+        c20 = c20.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c21 = c21.add(FloatVector.fromArray(S, r, ro + 2 * ldr + L));
+        c30 = c30.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c31 = c31.add(FloatVector.fromArray(S, r, ro + 3 * ldr + L));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c00 = c00.blend(lov, c00.lt(loCmp));
+        c10 = c10.blend(lov, c10.lt(loCmp));
+        c20 = c20.blend(lov, c20.lt(loCmp));
+        c30 = c30.blend(lov, c30.lt(loCmp));
+        c01 = c01.blend(lov, c01.lt(loCmp));
+        c11 = c11.blend(lov, c11.lt(loCmp));
+        c21 = c21.blend(lov, c21.lt(loCmp));
+        c31 = c31.blend(lov, c31.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c00 = c00.blend(hiv, c00.compare(VectorOperators.GT, hiCmp));
+        c10 = c10.blend(hiv, c10.compare(VectorOperators.GT, hiCmp));
+        c20 = c20.blend(hiv, c20.compare(VectorOperators.GT, hiCmp));
+        c30 = c30.blend(hiv, c30.compare(VectorOperators.GT, hiCmp));
+        c01 = c01.blend(hiv, c01.compare(VectorOperators.GT, hiCmp));
+        c11 = c11.blend(hiv, c11.compare(VectorOperators.GT, hiCmp));
+        c21 = c21.blend(hiv, c21.compare(VectorOperators.GT, hiCmp));
+        c31 = c31.blend(hiv, c31.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c00 = c00.add(FloatVector.fromArray(S, r, ro));
+        c01 = c01.add(FloatVector.fromArray(S, r, ro + L));
+        c10 = c10.add(FloatVector.fromArray(S, r, ro + ldr));
+        c11 = c11.add(FloatVector.fromArray(S, r, ro + ldr + L));
+        c20 = c20.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c21 = c21.add(FloatVector.fromArray(S, r, ro + 2 * ldr + L));
+        c30 = c30.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c31 = c31.add(FloatVector.fromArray(S, r, ro + 3 * ldr + L));
+      }
     }
     c00.intoArray(c, co);
     c01.intoArray(c, co + L);
@@ -333,7 +429,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** Four rows of a one-vector panel (see {@link #rows4x2}). */
-  private void rows4x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+  private void rows4x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
+      float[] r, int ro, int ldr) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -351,19 +448,39 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
-      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      c0 = c0.add(bias0);
-      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
-      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
-      c1 = c1.add(bias0);
-      c1 = c1.blend(FloatVector.broadcast(S, lo), c1.lt(loCmp));
-      c1 = c1.blend(FloatVector.broadcast(S, hi), c1.compare(VectorOperators.GT, hiCmp));
-      c2 = c2.add(bias0);
-      c2 = c2.blend(FloatVector.broadcast(S, lo), c2.lt(loCmp));
-      c2 = c2.blend(FloatVector.broadcast(S, hi), c2.compare(VectorOperators.GT, hiCmp));
-      c3 = c3.add(bias0);
-      c3 = c3.blend(FloatVector.broadcast(S, lo), c3.lt(loCmp));
-      c3 = c3.blend(FloatVector.broadcast(S, hi), c3.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        c0 = c0.add(bias0);
+        c1 = c1.add(bias0);
+        c2 = c2.add(bias0);
+        c3 = c3.add(bias0);
+      }
+      if (r != null && residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + ldr));
+        c2 = c2.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c3 = c3.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c0 = c0.blend(lov, c0.lt(loCmp));
+        c1 = c1.blend(lov, c1.lt(loCmp));
+        c2 = c2.blend(lov, c2.lt(loCmp));
+        c3 = c3.blend(lov, c3.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c0 = c0.blend(hiv, c0.compare(VectorOperators.GT, hiCmp));
+        c1 = c1.blend(hiv, c1.compare(VectorOperators.GT, hiCmp));
+        c2 = c2.blend(hiv, c2.compare(VectorOperators.GT, hiCmp));
+        c3 = c3.blend(hiv, c3.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + ldr));
+        c2 = c2.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c3 = c3.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+      }
     }
     c0.intoArray(c, co);
     c1.intoArray(c, co + ldc);
@@ -372,7 +489,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** One row of a two-vector panel. */
-  private void row1x2(float[] a, int ao, int base, float[] c, int co, int j0) {
+  private void row1x2(float[] a, int ao, int base, float[] c, int co, int j0, float[] r, int ro) {
     float[] bp = packed;
     FloatVector c0 = FloatVector.zero(S);
     FloatVector c1 = c0;
@@ -384,21 +501,38 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
-      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      FloatVector bias1 = FloatVector.fromArray(S, fusedBias, j0 + L);
-      c0 = c0.add(bias0);
-      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
-      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
-      c1 = c1.add(bias1);
-      c1 = c1.blend(FloatVector.broadcast(S, lo), c1.lt(loCmp));
-      c1 = c1.blend(FloatVector.broadcast(S, hi), c1.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        c0 = c0.add(bias0);
+        c1 = c1.add(bias1);
+      }
+      if (r != null && residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + L));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c0 = c0.blend(lov, c0.lt(loCmp));
+        c1 = c1.blend(lov, c1.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c0 = c0.blend(hiv, c0.compare(VectorOperators.GT, hiCmp));
+        c1 = c1.blend(hiv, c1.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + L));
+      }
     }
     c0.intoArray(c, co);
     c1.intoArray(c, co + L);
   }
 
   /** Six rows of a one-vector panel. */
-  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+  private void rows6x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
+      float[] r, int ro, int ldr) {
     float[] bp = packed;
     int a1 = ao + lda;
     int a2 = a1 + lda;
@@ -422,25 +556,49 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
-      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      c0 = c0.add(bias0);
-      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
-      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
-      c1 = c1.add(bias0);
-      c1 = c1.blend(FloatVector.broadcast(S, lo), c1.lt(loCmp));
-      c1 = c1.blend(FloatVector.broadcast(S, hi), c1.compare(VectorOperators.GT, hiCmp));
-      c2 = c2.add(bias0);
-      c2 = c2.blend(FloatVector.broadcast(S, lo), c2.lt(loCmp));
-      c2 = c2.blend(FloatVector.broadcast(S, hi), c2.compare(VectorOperators.GT, hiCmp));
-      c3 = c3.add(bias0);
-      c3 = c3.blend(FloatVector.broadcast(S, lo), c3.lt(loCmp));
-      c3 = c3.blend(FloatVector.broadcast(S, hi), c3.compare(VectorOperators.GT, hiCmp));
-      c4 = c4.add(bias0);
-      c4 = c4.blend(FloatVector.broadcast(S, lo), c4.lt(loCmp));
-      c4 = c4.blend(FloatVector.broadcast(S, hi), c4.compare(VectorOperators.GT, hiCmp));
-      c5 = c5.add(bias0);
-      c5 = c5.blend(FloatVector.broadcast(S, lo), c5.lt(loCmp));
-      c5 = c5.blend(FloatVector.broadcast(S, hi), c5.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        c0 = c0.add(bias0);
+        c1 = c1.add(bias0);
+        c2 = c2.add(bias0);
+        c3 = c3.add(bias0);
+        c4 = c4.add(bias0);
+        c5 = c5.add(bias0);
+      }
+      if (r != null && residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + ldr));
+        c2 = c2.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c3 = c3.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c4 = c4.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c5 = c5.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c0 = c0.blend(lov, c0.lt(loCmp));
+        c1 = c1.blend(lov, c1.lt(loCmp));
+        c2 = c2.blend(lov, c2.lt(loCmp));
+        c3 = c3.blend(lov, c3.lt(loCmp));
+        c4 = c4.blend(lov, c4.lt(loCmp));
+        c5 = c5.blend(lov, c5.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c0 = c0.blend(hiv, c0.compare(VectorOperators.GT, hiCmp));
+        c1 = c1.blend(hiv, c1.compare(VectorOperators.GT, hiCmp));
+        c2 = c2.blend(hiv, c2.compare(VectorOperators.GT, hiCmp));
+        c3 = c3.blend(hiv, c3.compare(VectorOperators.GT, hiCmp));
+        c4 = c4.blend(hiv, c4.compare(VectorOperators.GT, hiCmp));
+        c5 = c5.blend(hiv, c5.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + ldr));
+        c2 = c2.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c3 = c3.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c4 = c4.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c5 = c5.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+      }
     }
     c0.intoArray(c, co);
     c1.intoArray(c, co + ldc);
@@ -451,7 +609,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /** One row of a one-vector panel. */
-  private void row1x1(float[] a, int ao, int base, float[] c, int co, int j0) {
+  private void row1x1(float[] a, int ao, int base, float[] c, int co, int j0, float[] r, int ro) {
     float[] bp = packed;
     FloatVector c0 = FloatVector.zero(S);
     for (int kk = 0; kk < k; kk++) {
@@ -459,22 +617,37 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
-      FloatVector bias0 = FloatVector.fromArray(S, fusedBias, j0);
-      c0 = c0.add(bias0);
-      c0 = c0.blend(FloatVector.broadcast(S, lo), c0.lt(loCmp));
-      c0 = c0.blend(FloatVector.broadcast(S, hi), c0.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        c0 = c0.add(bias0);
+      }
+      if (r != null && residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c0 = c0.blend(lov, c0.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c0 = c0.blend(hiv, c0.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+      }
     }
     c0.intoArray(c, co);
   }
 
   /**
    * The epilogue of one row of C in place: {@code valid} columns from column {@code j0} at
-   * {@code c[co]}, bias then activation, a vector at a time (the last one under a mask). A separate
-   * pass over the row, which is in L1, rather than part of the kernels: C2 inlines only so much,
-   * and a vector handed to a method it did not inline is boxed on the heap.
+   * {@code c[co]}, bias, the residual row at {@code r[ro]} (if any) and the activation in this
+   * GEMM's order, a vector at a time (the last one under a mask). A separate pass over the row,
+   * which is in L1, rather than part of the kernels: C2 inlines only so much, and a vector handed
+   * to a method it did not inline is boxed on the heap.
    */
-  private void finish(float[] c, int co, int j0, int valid) {
-    if (bias == null && !epilog.active()) {
+  private void finish(float[] c, int co, int j0, int valid, float[] r, int ro) {
+    if (bias == null && !epilog.active() && r == null) {
       return;
     }
     for (int at = 0; at < valid; at += L) {
@@ -483,14 +656,28 @@ final class PackedPanels implements VectorKernels.PackedGemm {
         if (bias != null) {
           v = v.add(FloatVector.fromArray(S, bias, j0 + at));
         }
-        epilog.apply(v).intoArray(c, co + at);
+        if (r != null && residualFirst) {
+          v = v.add(FloatVector.fromArray(S, r, ro + at));
+        }
+        v = epilog.apply(v);
+        if (r != null && !residualFirst) {
+          v = v.add(FloatVector.fromArray(S, r, ro + at));
+        }
+        v.intoArray(c, co + at);
       } else {
         VectorMask<Float> m = tail;
         FloatVector v = FloatVector.fromArray(S, c, co + at, m);
         if (bias != null) {
           v = v.add(FloatVector.fromArray(S, bias, j0 + at));
         }
-        epilog.apply(v).intoArray(c, co + at, m);
+        if (r != null && residualFirst) {
+          v = v.add(FloatVector.fromArray(S, r, ro + at, m));
+        }
+        v = epilog.apply(v);
+        if (r != null && !residualFirst) {
+          v = v.add(FloatVector.fromArray(S, r, ro + at, m));
+        }
+        v.intoArray(c, co + at, m);
       }
     }
   }

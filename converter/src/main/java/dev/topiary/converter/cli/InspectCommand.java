@@ -186,11 +186,15 @@ final class InspectCommand implements Command {
 
   private static int[] executionOrder(Graph g, Plan plan) {
     if (plan != null) {
-      int[] order = new int[plan.steps().size()];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = plan.steps().get(i).nodeIndex;
+      // the plan's steps, each followed by the nodes fused into it (a residual Add)
+      List<Integer> order = new ArrayList<>();
+      for (Plan.Step step : plan.steps()) {
+        order.add(step.nodeIndex);
+        for (int f : step.fusedNodes) {
+          order.add(f);
+        }
       }
-      return order;
+      return order.stream().mapToInt(Integer::intValue).toArray();
     }
     try {
       return TopologicalOrder.of(g);

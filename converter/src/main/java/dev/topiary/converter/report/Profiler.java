@@ -187,7 +187,11 @@ public final class Profiler {
         sum += times[i];
       }
       Arrays.sort(times);
-      layers.add(new Layer(s, step.nodeIndex, node.getName(), step.opType, weightType, outShape, params, bytes,
+      String op = step.opType;
+      for (int f : step.fusedNodes) {
+        op += "+" + g.getNodes(f).getOpType(); // e.g. Conv2D+Add: a residual Add fused by the planner
+      }
+      layers.add(new Layer(s, step.nodeIndex, node.getName(), op, weightType, outShape, params, bytes,
           params == 0 ? Double.NaN : (double) zeros / params, m, sum / times.length, percentile(times, 0.90),
           List.copyOf(producers)));
     }

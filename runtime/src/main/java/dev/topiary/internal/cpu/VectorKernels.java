@@ -37,7 +37,20 @@ public interface VectorKernels {
    *
    * @param bias {@code n} values, or null
    */
-  PackedGemm gemm(int n, int k, float[] b, int off, int sN, int sK, float[] bias, Gemm.Act act, float lo, float hi);
+  default PackedGemm gemm(int n, int k, float[] b, int off, int sN, int sK, float[] bias, Gemm.Act act, float lo,
+      float hi) {
+    return gemm(n, k, b, off, sN, sK, bias, act, lo, hi, false);
+  }
+
+  /**
+   * As {@link #gemm(int, int, float[], int, int, int, float[], Gemm.Act, float, float)}, for a
+   * product that may take a residual R at {@link PackedGemm#compute(float[], float[], int, int,
+   * float[], int, int, int, int, int, float[], int) compute}: {@code C = act(A·B + bias + R)} when
+   * {@code residualFirst}, {@code C = act(A·B + bias) + R} otherwise (a convolution followed by
+   * the Add of a residual connection, fused by the planner).
+   */
+  PackedGemm gemm(int n, int k, float[] b, int off, int sN, int sK, float[] bias, Gemm.Act act, float lo, float hi,
+      boolean residualFirst);
 
   /**
    * Prepares a depthwise convolution with one output per input channel ({@code O == C}) on NHWC
@@ -129,7 +142,17 @@ public interface VectorKernels {
      * Writes only the columns of those panels; allocates nothing; uses
      * {@code s[0, gemmScratchFloats())}.
      */
-    void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0, int p1);
+    default void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0,
+        int p1) {
+      compute(s, a, aOff, lda, c, cOff, ldc, rows, p0, p1, null, 0);
+    }
+
+    /**
+     * As above, adding the residual R, row {@code i} at {@code r[rOff + i·ldc]} (C's layout), in
+     * the order the GEMM was made with; {@code r} null: none. R may not overlap C.
+     */
+    void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0, int p1,
+        float[] r, int rOff);
   }
 
   /** A prepared depthwise convolution. */

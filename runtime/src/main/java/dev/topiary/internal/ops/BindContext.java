@@ -295,6 +295,67 @@ public final class BindContext {
     }
   }
 
+  // ---- a residual Add the planner offers to fuse ----
+
+  /**
+   * The Add of a residual connection that reads this node's only output: {@code output = t + tensor}
+   * with {@code activation} applied after the sum, {@code tensor} already computed when this node
+   * runs and of the same FLOAT32 shape as the Add's output. A kernel that takes it
+   * ({@link #takeResidual}) writes {@code output} itself, and the Add does not run.
+   */
+  public static final class Residual {
+    private final int tensor;
+    private final int output;
+    private final Activation activation;
+
+    public Residual(int tensor, int output, Activation activation) {
+      this.tensor = tensor;
+      this.output = output;
+      this.activation = activation;
+    }
+
+    /** The tensor added to this node's output. */
+    public int tensor() {
+      return tensor;
+    }
+
+    /** The Add's output, which a kernel that takes the residual writes. */
+    public int output() {
+      return output;
+    }
+
+    /** The Add's fused activation. */
+    public Activation activation() {
+      return activation;
+    }
+  }
+
+  private Residual residual;
+  private boolean residualTaken;
+
+  /** Offers the kernel a residual Add to fuse (the planner, before {@link OpFactory#bind}). */
+  public void offerResidual(Residual r) {
+    this.residual = r;
+  }
+
+  /** The residual Add on offer, or null. */
+  public Residual residualOffer() {
+    return residual;
+  }
+
+  /** Takes the residual on offer: the bound kernel adds it and writes the Add's output. */
+  public void takeResidual() {
+    if (residual == null) {
+      throw new IllegalStateException("no residual on offer");
+    }
+    residualTaken = true;
+  }
+
+  /** Whether the bound kernel took the residual on offer. */
+  public boolean residualTaken() {
+    return residualTaken;
+  }
+
   // ---- outputs ----
 
   public int outputCount() {

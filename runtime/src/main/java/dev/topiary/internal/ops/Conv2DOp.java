@@ -14,6 +14,8 @@ import dev.topiary.internal.cpu.VectorKernels;
  * the place of the last two (depthwise with multiplier 1, and every non-depthwise case), except that
  * ungrouped convolutions with few input channels (stems) go to {@link VectorDirectConvKernel}. INT8
  * inputs go to {@link Int8Conv}, FLOAT32 inputs with INT8 weights to {@link DynamicRange}.
+ * {@link VectorConvKernel} takes the residual Add the planner offers ({@link BindContext.Residual})
+ * when at most one of the convolution and the Add has an activation.
  */
 final class Conv2DOp implements OpFactory {
   @Override
@@ -55,7 +57,14 @@ final class Conv2DOp implements OpFactory {
       return new VectorDirectConvKernel(vk, p, w, b, act, x, y);
     }
     if (vk != null && !p.depthwise()) {
-      return new VectorConvKernel(ctx, vk, p, w, b, act, x, y);
+      BindContext.Residual r = ctx.residualOffer();
+      if (r != null && (act.isNone() || r.activation().isNone())) {
+        // act(conv) + r, or act'(conv + r) with the Add's activation: the order of the unfused pair
+        ctx.takeResidual();
+        boolean first = act.isNone();
+        return new VectorConvKernel(ctx, vk, p, w, b, first ? r.activation() : act, x, r.output(), r.tensor(), first);
+      }
+      return new VectorConvKernel(ctx, vk, p, w, b, act, x, y, -1, false);
     }
     if (p.depthwise()) {
       return new DepthwiseConvKernel(ctx, p, w, b, act, x, y);

@@ -13,6 +13,9 @@ import java.util.Arrays;
  * worker's scratch first. Unlike the C2 kernels there is no narrow-output variant: the
  * micro-kernel keeps its accumulators in registers whatever the width.
  *
+ * <p>A residual tensor of the output's shape (a fused Add, {@link BindContext.Residual}) is added
+ * in the micro-kernels' epilogue, before or after the activation.
+ *
  * <p>Work is split into tiles of (group, rows, panel range); every output value is computed the
  * same way whatever the split, so results do not depend on the thread count.
  */
@@ -32,12 +35,19 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
   private final VectorKernels.PackedGemm[] groups;
   private final int x;
   private final int y;
+  /** The residual added to the output ({@link BindContext.Residual}), or -1. */
+  private final int r;
 
+  /**
+   * @param r a residual tensor of the output's shape added before the activation when
+   *     {@code residualFirst}, after it otherwise; -1 for none
+   */
   VectorConvKernel(BindContext ctx, VectorKernels vk, ConvParams p, float[] w, float[] b, Activation act, int x,
-      int y) {
+      int y, int r, boolean residualFirst) {
     this.p = p;
     this.x = x;
     this.y = y;
+    this.r = r;
     this.depth = p.depth();
     this.direct = p.pointwise();
     this.block = vk.gemmRows();
@@ -45,7 +55,8 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
     for (int g = 0; g < p.group; g++) {
       float[] bias = b == null ? null : Arrays.copyOfRange(b, g * p.og, (g + 1) * p.og);
       // Weights [O, KH, KW, C/group]: B[kk][j] of group g at w[(g·og + j)·depth + kk].
-      groups[g] = vk.gemm(p.og, depth, w, g * p.og * depth, depth, 1, bias, Epilogue.kind(act), act.min(), act.max());
+      groups[g] = vk.gemm(p.og, depth, w, g * p.og * depth, depth, 1, bias, Epilogue.kind(act), act.min(), act.max(),
+          residualFirst);
     }
     int rows = direct ? MAX_ROWS : Math.max(1, Math.min(MAX_ROWS, IM2COL_FLOATS / Math.max(1, depth)));
     this.maxRows = rows > block ? rows / block * block : rows;
@@ -78,6 +89,8 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
     int xo = f.off(x);
     float[] out = f.f32(y);
     int yo = f.off(y);
+    float[] res = r < 0 ? null : f.f32(r);
+    int ro = r < 0 ? 0 : f.off(r) - yo;
     float[] s = f.scratch(worker);
     int m = p.rows();
     int rows = rows(f);
@@ -96,14 +109,14 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
       int p0 = Parallel.chunkStart(panels, split, splits);
       int p1 = Parallel.chunkStart(panels, split + 1, splits);
       if (direct) {
-        groups[g].compute(s, in, xo + i0 * p.c + g * p.cg, p.c, out, c0, p.o, n, p0, p1);
+        groups[g].compute(s, in, xo + i0 * p.c + g * p.cg, p.c, out, c0, p.o, n, p0, p1, res, c0 + ro);
       } else {
         if (g != gatheredGroup || rt != gatheredTile) {
           ConvGemmKernel.im2col(p, s, im2colAt, in, xo, g, i0, n);
           gatheredGroup = g;
           gatheredTile = rt;
         }
-        groups[g].compute(s, s, im2colAt, depth, out, c0, p.o, n, p0, p1);
+        groups[g].compute(s, s, im2colAt, depth, out, c0, p.o, n, p0, p1, res, c0 + ro);
       }
     }
   }

@@ -19,14 +19,21 @@ public final class Plan {
     public final Kernel kernel;
     public final int[] inputs;
     public final int[] outputs;
+    /**
+     * Nodes whose work this step's kernel does besides its own (a residual Add fused into the
+     * convolution before it), in execution order; usually none. Their outputs are this step's.
+     */
+    public final int[] fusedNodes;
 
-    Step(int nodeIndex, String nodeName, String opType, Kernel kernel, int[] inputs, int[] outputs) {
+    Step(int nodeIndex, String nodeName, String opType, Kernel kernel, int[] inputs, int[] outputs,
+        int[] fusedNodes) {
       this.nodeIndex = nodeIndex;
       this.nodeName = nodeName;
       this.opType = opType;
       this.kernel = kernel;
       this.inputs = inputs;
       this.outputs = outputs;
+      this.fusedNodes = fusedNodes;
     }
   }
 

@@ -15,6 +15,7 @@ import dev.topiary.internal.format.proto.Graph;
 import dev.topiary.internal.format.proto.Node;
 import dev.topiary.internal.format.proto.SparseEncoding;
 import dev.topiary.internal.format.proto.TensorDesc;
+import dev.topiary.internal.ops.Activation;
 import dev.topiary.internal.ops.BindContext;
 import dev.topiary.internal.ops.Kernel;
 import dev.topiary.internal.ops.OpFactory;
@@ -61,6 +62,13 @@ public final class Planner {
      * Default true; false keeps the C2-vectorised kernels. Ignored with {@link #referenceKernels}.
      */
     public boolean vectorKernels = true;
+    /**
+     * Fuse the Add of a residual connection into the convolution that feeds it when its kernel can
+     * add the residual in its epilogue ({@link BindContext.Residual}): one pass over the output
+     * fewer, and the convolution's own output never stored. Default true; the results are the same
+     * bits either way. Ignored with {@link #referenceKernels}.
+     */
+    public boolean fuseResidualAdds = true;
     /** Largest arena in bytes a plan may ask for. Default: the JVM's maximum heap. */
     public long maxArenaBytes = Runtime.getRuntime().maxMemory();
   }
@@ -144,7 +152,12 @@ public final class Planner {
       int scratchInts = 0;
       int scratchLongs = 0;
       int scratchBytes = 0;
+      int[] readers = readers();
+      boolean[] absorbed = new boolean[g.getNodesCount()];
       for (int n : order) {
+        if (absorbed[n]) {
+          continue; // an Add fused into the convolution before it
+        }
         Node node = g.getNodes(n);
         for (int k = 0; k < node.getInputsCount(); k++) {
           int t = node.getInputs(k);
@@ -155,16 +168,31 @@ public final class Planner {
         BindContext ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold, vector);
         OpFactory f = OpRegistry.builtin().get(node.getOpType());
         checkPrecision(ctx, node);
-        Kernel kernel;
-        try {
-          kernel = f.bind(ctx);
-        } catch (ModelFormatException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          // A kernel's checks missed something: still a bad file, not a crash.
-          throw new ModelFormatException(ctx.nodeName() + " (" + node.getOpType() + "): invalid node: " + e, e);
+        BindContext.Residual residual = residualCandidate(node, readers, vector);
+        if (residual != null) {
+          ctx.offerResidual(residual);
         }
-        for (int k = 0; k < node.getOutputsCount(); k++) {
+        Kernel kernel = bind(f, ctx, node);
+        if (ctx.residualTaken() && !Arrays.equals(ctx.outputShape(0), shapes[residual.tensor()])) {
+          // the Add broadcasts: bind the convolution alone
+          ctx = new BindContext(node, n, this, options.referenceKernels, options.sparseThreshold, vector);
+          kernel = bind(f, ctx, node);
+        }
+        int[] fused = new int[0];
+        int[] stepInputs = toArray(node.getInputsList());
+        int[] stepOutputs = toArray(node.getOutputsList());
+        if (ctx.residualTaken()) {
+          int add = readers[node.getOutputs(0)];
+          checkDeclared(ctx, node.getOutputs(0), ctx.outputType(0), ctx.outputShape(0));
+          checkDeclared(ctx, residual.output(), ctx.outputType(0), ctx.outputShape(0));
+          known[residual.output()] = true;
+          absorbed[add] = true;
+          fused = new int[] {add};
+          stepInputs = Arrays.copyOf(stepInputs, stepInputs.length + 1);
+          stepInputs[stepInputs.length - 1] = residual.tensor();
+          stepOutputs = new int[] {residual.output()};
+        }
+        for (int k = 0; k < node.getOutputsCount() && !ctx.residualTaken(); k++) {
           int t = node.getOutputs(k);
           if (ctx.outputType(k) == null) {
             throw ctx.error("has " + node.getOutputsCount() + " outputs; output " + k + " '" + name(t)
@@ -181,8 +209,7 @@ public final class Planner {
         scratchInts = Math.max(scratchInts, ctx.scratchInts());
         scratchLongs = Math.max(scratchLongs, ctx.scratchLongs());
         scratchBytes = Math.max(scratchBytes, ctx.scratchBytes());
-        steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel,
-            toArray(node.getInputsList()), toArray(node.getOutputsList())));
+        steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel, stepInputs, stepOutputs, fused));
       }
       for (int id : g.getOutputsList()) {
         if (!known[id]) {
@@ -193,6 +220,74 @@ public final class Planner {
         }
       }
       return layout(steps, scratch, scratchInts, scratchLongs, scratchBytes);
+    }
+
+    private static Kernel bind(OpFactory f, BindContext ctx, Node node) throws ModelFormatException {
+      try {
+        return f.bind(ctx);
+      } catch (ModelFormatException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // A kernel's checks missed something: still a bad file, not a crash.
+        throw new ModelFormatException(ctx.nodeName() + " (" + node.getOpType() + "): invalid node: " + e, e);
+      }
+    }
+
+    /**
+     * Per tensor: the one node that reads it, -1 if none, or -2 if it is read more than once or is a
+     * graph output (then no node may fuse it away).
+     */
+    private int[] readers() {
+      int[] readers = new int[nt];
+      Arrays.fill(readers, -1);
+      for (int n = 0; n < g.getNodesCount(); n++) {
+        for (int t : g.getNodes(n).getInputsList()) {
+          if (t >= 0 && t < nt) {
+            readers[t] = readers[t] == -1 ? n : -2;
+          }
+        }
+      }
+      for (int t : g.getOutputsList()) {
+        if (t >= 0 && t < nt) {
+          readers[t] = -2;
+        }
+      }
+      return readers;
+    }
+
+    /**
+     * The residual Add a FLOAT32 convolution may take into its epilogue: its output is read only by
+     * an Add of two same-typed FLOAT32 tensors whose other input is already computed, is not a
+     * constant, and has the Add's output shape. Whether the kernel takes it is the op's choice;
+     * the shapes are checked once the convolution is bound.
+     */
+    private BindContext.Residual residualCandidate(Node node, int[] readers, VectorKernels vector) {
+      if (!options.fuseResidualAdds || options.referenceKernels || vector == null
+          || !node.getOpType().equals("Conv2D") || node.getOutputsCount() != 1 || node.getInputsCount() < 2) {
+        return null;
+      }
+      int t = node.getOutputs(0);
+      int x = node.getInputs(0);
+      if (t < 0 || readers[t] < 0 || x < 0 || types[x] != DataType.FLOAT32) {
+        return null;
+      }
+      Node add = g.getNodes(readers[t]);
+      if (!add.getOpType().equals("Add") || add.getInputsCount() != 2 || add.getOutputsCount() != 1) {
+        return null;
+      }
+      int r = add.getInputs(0) == t ? add.getInputs(1) : add.getInputs(0);
+      int y = add.getOutputs(0);
+      if (r < 0 || r == t || !known[r] || g.getTensors(r).getConstant() || types[r] != DataType.FLOAT32
+          || types[y] != DataType.FLOAT32 || shapes[r] == null || !Arrays.equals(shapes[r], shapes[y])
+          && !(g.getTensors(y).getShapeCount() == 0 && options.inferShapes)) {
+        return null;
+      }
+      try {
+        return new BindContext.Residual(r, y,
+            Activation.fromNode(new BindContext(add, readers[t], this, false)));
+      } catch (ModelFormatException e) {
+        return null; // the Add, bound on its own, reports it
+      }
     }
 
     private Plan layout(List<Plan.Step> steps, int scratch, int scratchInts, int scratchLongs, int scratchBytes)
