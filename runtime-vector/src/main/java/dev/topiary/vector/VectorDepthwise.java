@@ -89,6 +89,13 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   /** The compare bounds for {@code lo} and {@code hi} ({@link FloatVectorKernels#lowerCmp}). */
   private final float loCmp;
   private final float hiCmp;
+  /**
+   * Which steps of the fused epilogue do anything (a bias, a lower and an upper clamp bound: RELU
+   * has no upper one), each skipped as a group rather than done with a zero bias or a bound of ±∞.
+   */
+  private final boolean hasBias;
+  private final boolean hasLo;
+  private final boolean hasHi;
 
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
     this.g = g;
@@ -114,6 +121,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     this.hi = epilog.clampHi;
     this.loCmp = epilog.clampLoCmp;
     this.hiCmp = epilog.clampHiCmp;
+    this.hasBias = bias != null;
+    this.hasLo = this.lo != Float.NEGATIVE_INFINITY;
+    this.hasHi = this.hi != Float.POSITIVE_INFINITY;
     // ow·sw − padLeft ≥ 0 and ow·sw − padLeft + (kw−1)·dw ≤ w − 1.
     int lo = (g.padLeft + g.sw - 1) / g.sw;
     int last = g.w - 1 + g.padLeft - (g.kw - 1) * g.dw;
@@ -377,30 +387,36 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         s5 = x7.fma(w2, s5);
         s6 = x8.fma(w2, s6);
         if (fused) {
-          FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-          FloatVector lov = FloatVector.broadcast(S, lo);
-          FloatVector hiv = FloatVector.broadcast(S, hi);
-          s0 = s0.add(bv);
-          s0 = s0.blend(lov, s0.lt(loCmp));
-          s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
-          s1 = s1.add(bv);
-          s1 = s1.blend(lov, s1.lt(loCmp));
-          s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
-          s2 = s2.add(bv);
-          s2 = s2.blend(lov, s2.lt(loCmp));
-          s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
-          s3 = s3.add(bv);
-          s3 = s3.blend(lov, s3.lt(loCmp));
-          s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
-          s4 = s4.add(bv);
-          s4 = s4.blend(lov, s4.lt(loCmp));
-          s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
-          s5 = s5.add(bv);
-          s5 = s5.blend(lov, s5.lt(loCmp));
-          s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
-          s6 = s6.add(bv);
-          s6 = s6.blend(lov, s6.lt(loCmp));
-          s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+          if (hasBias) {
+            FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+            s0 = s0.add(bv);
+            s1 = s1.add(bv);
+            s2 = s2.add(bv);
+            s3 = s3.add(bv);
+            s4 = s4.add(bv);
+            s5 = s5.add(bv);
+            s6 = s6.add(bv);
+          }
+          if (hasLo) {
+            FloatVector lov = FloatVector.broadcast(S, lo);
+            s0 = s0.blend(lov, s0.lt(loCmp));
+            s1 = s1.blend(lov, s1.lt(loCmp));
+            s2 = s2.blend(lov, s2.lt(loCmp));
+            s3 = s3.blend(lov, s3.lt(loCmp));
+            s4 = s4.blend(lov, s4.lt(loCmp));
+            s5 = s5.blend(lov, s5.lt(loCmp));
+            s6 = s6.blend(lov, s6.lt(loCmp));
+          }
+          if (hasHi) {
+            FloatVector hiv = FloatVector.broadcast(S, hi);
+            s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
+            s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
+            s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
+            s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
+            s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
+            s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
+            s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+          }
         }
         s0.intoArray(out, o);
         s1.intoArray(out, o + c);
@@ -556,30 +572,36 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         s5 = x12.fma(w2, s5);
         s6 = x14.fma(w2, s6);
         if (fused) {
-          FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-          FloatVector lov = FloatVector.broadcast(S, lo);
-          FloatVector hiv = FloatVector.broadcast(S, hi);
-          s0 = s0.add(bv);
-          s0 = s0.blend(lov, s0.lt(loCmp));
-          s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
-          s1 = s1.add(bv);
-          s1 = s1.blend(lov, s1.lt(loCmp));
-          s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
-          s2 = s2.add(bv);
-          s2 = s2.blend(lov, s2.lt(loCmp));
-          s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
-          s3 = s3.add(bv);
-          s3 = s3.blend(lov, s3.lt(loCmp));
-          s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
-          s4 = s4.add(bv);
-          s4 = s4.blend(lov, s4.lt(loCmp));
-          s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
-          s5 = s5.add(bv);
-          s5 = s5.blend(lov, s5.lt(loCmp));
-          s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
-          s6 = s6.add(bv);
-          s6 = s6.blend(lov, s6.lt(loCmp));
-          s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+          if (hasBias) {
+            FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+            s0 = s0.add(bv);
+            s1 = s1.add(bv);
+            s2 = s2.add(bv);
+            s3 = s3.add(bv);
+            s4 = s4.add(bv);
+            s5 = s5.add(bv);
+            s6 = s6.add(bv);
+          }
+          if (hasLo) {
+            FloatVector lov = FloatVector.broadcast(S, lo);
+            s0 = s0.blend(lov, s0.lt(loCmp));
+            s1 = s1.blend(lov, s1.lt(loCmp));
+            s2 = s2.blend(lov, s2.lt(loCmp));
+            s3 = s3.blend(lov, s3.lt(loCmp));
+            s4 = s4.blend(lov, s4.lt(loCmp));
+            s5 = s5.blend(lov, s5.lt(loCmp));
+            s6 = s6.blend(lov, s6.lt(loCmp));
+          }
+          if (hasHi) {
+            FloatVector hiv = FloatVector.broadcast(S, hi);
+            s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
+            s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
+            s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
+            s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
+            s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
+            s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
+            s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+          }
         }
         s0.intoArray(out, o);
         s1.intoArray(out, o + c);
@@ -662,18 +684,26 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       d = FloatVector.fromArray(S, in, s2 + row2 + 2 * tap).fma(w8, d);
       e = FloatVector.fromArray(S, in, s3 + row2 + 2 * tap).fma(w8, e);
       if (fused) {
-        a = a.add(bv);
-        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
-        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
-        b = b.add(bv);
-        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
-        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
-        d = d.add(bv);
-        d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
-        d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
-        e = e.add(bv);
-        e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
-        e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
+        if (hasBias) {
+          a = a.add(bv);
+          b = b.add(bv);
+          d = d.add(bv);
+          e = e.add(bv);
+        }
+        if (hasLo) {
+          FloatVector lov = FloatVector.broadcast(S, lo);
+          a = a.blend(lov, a.lt(loCmp));
+          b = b.blend(lov, b.lt(loCmp));
+          d = d.blend(lov, d.lt(loCmp));
+          e = e.blend(lov, e.lt(loCmp));
+        }
+        if (hasHi) {
+          FloatVector hiv = FloatVector.broadcast(S, hi);
+          a = a.blend(hiv, a.compare(VectorOperators.GT, hiCmp));
+          b = b.blend(hiv, b.compare(VectorOperators.GT, hiCmp));
+          d = d.blend(hiv, d.compare(VectorOperators.GT, hiCmp));
+          e = e.blend(hiv, e.compare(VectorOperators.GT, hiCmp));
+        }
       }
       a.intoArray(out, o);
       b.intoArray(out, o + c);
@@ -701,12 +731,20 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       a = FloatVector.fromArray(S, in, src + row2 + 2 * tap).fma(w8, a);
       b = FloatVector.fromArray(S, in, s1 + row2 + 2 * tap).fma(w8, b);
       if (fused) {
-        a = a.add(bv);
-        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
-        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
-        b = b.add(bv);
-        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
-        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
+        if (hasBias) {
+          a = a.add(bv);
+          b = b.add(bv);
+        }
+        if (hasLo) {
+          FloatVector lov = FloatVector.broadcast(S, lo);
+          a = a.blend(lov, a.lt(loCmp));
+          b = b.blend(lov, b.lt(loCmp));
+        }
+        if (hasHi) {
+          FloatVector hiv = FloatVector.broadcast(S, hi);
+          a = a.blend(hiv, a.compare(VectorOperators.GT, hiCmp));
+          b = b.blend(hiv, b.compare(VectorOperators.GT, hiCmp));
+        }
       }
       a.intoArray(out, o);
       b.intoArray(out, o + c);
@@ -803,19 +841,27 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     d = x4.fma(w8, d);
     e = x5.fma(w8, e);
     if (fused) {
-      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-      a = a.add(bv);
-      a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
-      a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
-      b = b.add(bv);
-      b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
-      b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
-      d = d.add(bv);
-      d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
-      d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
-      e = e.add(bv);
-      e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
-      e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+        a = a.add(bv);
+        b = b.add(bv);
+        d = d.add(bv);
+        e = e.add(bv);
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        a = a.blend(lov, a.lt(loCmp));
+        b = b.blend(lov, b.lt(loCmp));
+        d = d.blend(lov, d.lt(loCmp));
+        e = e.blend(lov, e.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        a = a.blend(hiv, a.compare(VectorOperators.GT, hiCmp));
+        b = b.blend(hiv, b.compare(VectorOperators.GT, hiCmp));
+        d = d.blend(hiv, d.compare(VectorOperators.GT, hiCmp));
+        e = e.blend(hiv, e.compare(VectorOperators.GT, hiCmp));
+      }
     }
     int o = outRow + ow * c + cb;
     if (mask == null) {
@@ -925,19 +971,27 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     d = x6.fma(w8, d);
     e = x8.fma(w8, e);
     if (fused) {
-      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-      a = a.add(bv);
-      a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
-      a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
-      b = b.add(bv);
-      b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
-      b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
-      d = d.add(bv);
-      d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
-      d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
-      e = e.add(bv);
-      e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
-      e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+        a = a.add(bv);
+        b = b.add(bv);
+        d = d.add(bv);
+        e = e.add(bv);
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        a = a.blend(lov, a.lt(loCmp));
+        b = b.blend(lov, b.lt(loCmp));
+        d = d.blend(lov, d.lt(loCmp));
+        e = e.blend(lov, e.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        a = a.blend(hiv, a.compare(VectorOperators.GT, hiCmp));
+        b = b.blend(hiv, b.compare(VectorOperators.GT, hiCmp));
+        d = d.blend(hiv, d.compare(VectorOperators.GT, hiCmp));
+        e = e.blend(hiv, e.compare(VectorOperators.GT, hiCmp));
+      }
     }
     int o = outRow + ow * c + cb;
     if (mask == null) {
@@ -1042,18 +1096,26 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       d = x4.fma(w8, d);
       e = x5.fma(w8, e);
       if (fused) {
-        a = a.add(bv);
-        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
-        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
-        b = b.add(bv);
-        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
-        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
-        d = d.add(bv);
-        d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
-        d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
-        e = e.add(bv);
-        e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
-        e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
+        if (hasBias) {
+          a = a.add(bv);
+          b = b.add(bv);
+          d = d.add(bv);
+          e = e.add(bv);
+        }
+        if (hasLo) {
+          FloatVector lov = FloatVector.broadcast(S, lo);
+          a = a.blend(lov, a.lt(loCmp));
+          b = b.blend(lov, b.lt(loCmp));
+          d = d.blend(lov, d.lt(loCmp));
+          e = e.blend(lov, e.lt(loCmp));
+        }
+        if (hasHi) {
+          FloatVector hiv = FloatVector.broadcast(S, hi);
+          a = a.blend(hiv, a.compare(VectorOperators.GT, hiCmp));
+          b = b.blend(hiv, b.compare(VectorOperators.GT, hiCmp));
+          d = d.blend(hiv, d.compare(VectorOperators.GT, hiCmp));
+          e = e.blend(hiv, e.compare(VectorOperators.GT, hiCmp));
+        }
       }
       if (mask == null) {
         a.intoArray(out, o);
@@ -1160,18 +1222,26 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       d = x6.fma(w8, d);
       e = x8.fma(w8, e);
       if (fused) {
-        a = a.add(bv);
-        a = a.blend(FloatVector.broadcast(S, lo), a.lt(loCmp));
-        a = a.blend(FloatVector.broadcast(S, hi), a.compare(VectorOperators.GT, hiCmp));
-        b = b.add(bv);
-        b = b.blend(FloatVector.broadcast(S, lo), b.lt(loCmp));
-        b = b.blend(FloatVector.broadcast(S, hi), b.compare(VectorOperators.GT, hiCmp));
-        d = d.add(bv);
-        d = d.blend(FloatVector.broadcast(S, lo), d.lt(loCmp));
-        d = d.blend(FloatVector.broadcast(S, hi), d.compare(VectorOperators.GT, hiCmp));
-        e = e.add(bv);
-        e = e.blend(FloatVector.broadcast(S, lo), e.lt(loCmp));
-        e = e.blend(FloatVector.broadcast(S, hi), e.compare(VectorOperators.GT, hiCmp));
+        if (hasBias) {
+          a = a.add(bv);
+          b = b.add(bv);
+          d = d.add(bv);
+          e = e.add(bv);
+        }
+        if (hasLo) {
+          FloatVector lov = FloatVector.broadcast(S, lo);
+          a = a.blend(lov, a.lt(loCmp));
+          b = b.blend(lov, b.lt(loCmp));
+          d = d.blend(lov, d.lt(loCmp));
+          e = e.blend(lov, e.lt(loCmp));
+        }
+        if (hasHi) {
+          FloatVector hiv = FloatVector.broadcast(S, hi);
+          a = a.blend(hiv, a.compare(VectorOperators.GT, hiCmp));
+          b = b.blend(hiv, b.compare(VectorOperators.GT, hiCmp));
+          d = d.blend(hiv, d.compare(VectorOperators.GT, hiCmp));
+          e = e.blend(hiv, e.compare(VectorOperators.GT, hiCmp));
+        }
       }
       if (mask == null) {
         a.intoArray(out, o);
@@ -1221,19 +1291,27 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       }
     }
     if (fused) {
-      FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
-      a0 = a0.add(bv);
-      a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
-      a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
-      a1 = a1.add(bv);
-      a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
-      a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
-      a2 = a2.add(bv);
-      a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
-      a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
-      a3 = a3.add(bv);
-      a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
-      a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
+      if (hasBias) {
+        FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+        a0 = a0.add(bv);
+        a1 = a1.add(bv);
+        a2 = a2.add(bv);
+        a3 = a3.add(bv);
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        a0 = a0.blend(lov, a0.lt(loCmp));
+        a1 = a1.blend(lov, a1.lt(loCmp));
+        a2 = a2.blend(lov, a2.lt(loCmp));
+        a3 = a3.blend(lov, a3.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        a0 = a0.blend(hiv, a0.compare(VectorOperators.GT, hiCmp));
+        a1 = a1.blend(hiv, a1.compare(VectorOperators.GT, hiCmp));
+        a2 = a2.blend(hiv, a2.compare(VectorOperators.GT, hiCmp));
+        a3 = a3.blend(hiv, a3.compare(VectorOperators.GT, hiCmp));
+      }
     }
     if (mask == null) {
       a0.intoArray(out, o);
