@@ -202,6 +202,20 @@ public class ResidualFusionTest {
       }
       assertNotFused(g.build(), in, 16);
     }
+    // The convolution's output is the broadcast side ([1,1,1,16] against [1,4,4,16]): offered (the
+    // addend has the Add's shape), taken, then bound again alone once the shapes are known.
+    {
+      GraphBuilder g = new GraphBuilder();
+      int x = g.input("x", DataType.FLOAT32, Shape.of(1, 1, 1, 16));
+      int s = g.input("s", DataType.FLOAT32, Shape.of(1, 4, 4, 16));
+      int t = g.node("Conv2D", "conv", x, g.constant("w", Shape.of(16, 1, 1, 16), random(r, 256)))
+          .attr("padding", "VALID").output("t");
+      g.output(g.node("Add", "add", t, s).output("y"));
+      Map<String, Tensor> in = new HashMap<>();
+      in.put("x", Tensor.ofFloats(Shape.of(1, 1, 1, 16), random(r, 16)));
+      in.put("s", Tensor.ofFloats(Shape.of(1, 4, 4, 16), random(r, 256)));
+      assertNotFused(g.build(), in, 16);
+    }
     // The convolution's output read twice (Add(t, t)).
     {
       GraphBuilder g = new GraphBuilder();
