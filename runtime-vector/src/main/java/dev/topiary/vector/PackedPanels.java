@@ -56,8 +56,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   private final VectorMask<Float> tail;
   /**
    * Bias, residual and clamp are applied in registers by the kernels (every activation but
-   * hard-swish); otherwise {@link #finish} does the epilogue in a second pass. {@code lo, hi} are the clamp
-   * bounds (±∞ without one).
+   * hard-swish); otherwise {@link #finish} does the epilogue in a second pass. {@code lo, hi} are
+   * the clamp bounds (±∞ without one).
    */
   private final boolean fused;
   private final float lo;
@@ -67,8 +67,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   private final float hiCmp;
   /**
    * Which steps of the fused epilogue do anything: a bias, a lower and an upper clamp bound (RELU
-   * has no upper one). Each is skipped as a group, not done with a bound of ±∞: at a depth of 32
-   * the epilogue is a tenth of a tile's work.
+   * has no upper one). Each is skipped as a group, not done with a bound of ±∞ (fewer operations;
+   * on the CNN's pointwise layers the difference measured below the noise, docs/BENCHMARKS.md).
    */
   private final boolean hasBias;
   private final boolean hasLo;
