@@ -61,7 +61,7 @@ final class FloatVectorKernels implements VectorKernels {
   @Override
   public int gemmScratchFloats() {
     // the kernels' rows of a partial panel, then its residual rows
-    return 2 * PackedPanels.MR * PackedPanels.NR;
+    return 2 * PackedPanels.MAX_BLOCK * PackedPanels.NR;
   }
 
   @Override

@@ -40,6 +40,13 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   static final int NR = 2 * L;
   /** Rows of the micro-kernel. */
   static final int MR = 6;
+  /**
+   * Whether the seven-row kernels run ({@link #rows7x2}): with 32 vector registers (AVX-512), not
+   * with AVX2's 16, where 17 live vectors would spill.
+   */
+  static final boolean SEVEN = L >= 16;
+  /** The most rows one kernel call computes: seven or {@link #MR}. */
+  static final int MAX_BLOCK = SEVEN ? 7 : MR;
 
   private final int n;
   private final int k;
@@ -139,7 +146,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       boolean partial = valid < (two ? NR : L);
       int i = 0;
       while (i < rows) {
-        int block = rows - i >= MR ? MR : rows - i >= 4 ? 4 : 1;
+        int block = block(rows - i);
         int co = cOff + i * ldc + j0;
         int ro = rOff + i * ldc + j0;
         // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
@@ -154,13 +161,19 @@ final class PackedPanels implements VectorKernels.PackedGemm {
         int resStride = ldc;
         if (res != null && partial) {
           for (int row = 0; row < block; row++) {
-            System.arraycopy(r, ro + row * ldc, s, (MR + row) * NR, valid);
+            System.arraycopy(r, ro + row * ldc, s, (MAX_BLOCK + row) * NR, valid);
           }
           res = s;
-          resOff = MR * NR;
+          resOff = MAX_BLOCK * NR;
           resStride = NR;
         }
-        if (block == MR) {
+        if (block == 7) {
+          if (two) {
+            rows7x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+          } else {
+            rows7x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+          }
+        } else if (block == MR) {
           if (two) {
             rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
           } else {
@@ -189,6 +202,28 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       }
     }
   }
+
+  /**
+   * Rows of the next kernel call, {@code left} rows of the tile being left: six, except at the end
+   * of a tile whose row count is not a multiple of six, which ends in blocks of seven and four
+   * rather than one-row blocks (two dependent chains per depth step, a quarter of the speed):
+   * {@code 6q + 1} rows end in 7, {@code + 2} in 4, 4, {@code + 3} in 7, 4, 4, {@code + 4} in 4 and
+   * {@code + 5} in 7, 4. Without {@link #SEVEN}, or too few rows for these ends, sixes, then a four,
+   * then ones.
+   */
+  static int block(int left) {
+    int end = SEVEN ? END[left % MR] : 0;
+    if (end != 0 && left > end) {
+      return MR;
+    }
+    if (end != 0 && left == end) {
+      return end == 4 || end == 8 ? 4 : 7;
+    }
+    return left >= MR ? MR : left >= 4 ? 4 : 1;
+  }
+
+  /** The rows the end blocks of {@link #block} cover, by the tile's rows mod six (0: none). */
+  private static final int[] END = {0, 7, 8, 15, 4, 11};
 
   /** Six rows of a two-vector panel; {@code co} is C's row 0 at column {@code j0}. */
   private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
@@ -606,6 +641,250 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     c3.intoArray(c, co + 3 * ldc);
     c4.intoArray(c, co + 4 * ldc);
     c5.intoArray(c, co + 5 * ldc);
+  }
+  /**
+   * Seven rows of a two-vector panel (AVX-512 only: its 14 accumulators, 2 panel vectors and a
+   * broadcast need 17 registers): the last block of a tile whose row count is one more than a
+   * multiple of six, such as the 49 pixels of a 7×7 image, which otherwise ended in a one-row
+   * block of two dependent chains per depth step ({@link #block}).
+   */
+  private void rows7x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
+      float[] r, int ro, int ldr) {
+    float[] bp = packed;
+    int a1 = ao + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    int a6 = a5 + lda;
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    for (int kk = 0; kk < k; kk++) {
+      int bo = base + kk * NR;
+      FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+      FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[a1 + kk]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[a2 + kk]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[a3 + kk]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[a4 + kk]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[a5 + kk]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[a6 + kk]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        c00 = c00.add(bias0);
+        c10 = c10.add(bias0);
+        c20 = c20.add(bias0);
+        c30 = c30.add(bias0);
+        c40 = c40.add(bias0);
+        c50 = c50.add(bias0);
+        c60 = c60.add(bias0);
+        c01 = c01.add(bias1);
+        c11 = c11.add(bias1);
+        c21 = c21.add(bias1);
+        c31 = c31.add(bias1);
+        c41 = c41.add(bias1);
+        c51 = c51.add(bias1);
+        c61 = c61.add(bias1);
+      }
+      if (r != null && residualFirst) {
+        c00 = c00.add(FloatVector.fromArray(S, r, ro));
+        c01 = c01.add(FloatVector.fromArray(S, r, ro + L));
+        c10 = c10.add(FloatVector.fromArray(S, r, ro + ldr));
+        c11 = c11.add(FloatVector.fromArray(S, r, ro + ldr + L));
+        c20 = c20.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c21 = c21.add(FloatVector.fromArray(S, r, ro + 2 * ldr + L));
+        c30 = c30.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c31 = c31.add(FloatVector.fromArray(S, r, ro + 3 * ldr + L));
+        c40 = c40.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c41 = c41.add(FloatVector.fromArray(S, r, ro + 4 * ldr + L));
+        c50 = c50.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+        c51 = c51.add(FloatVector.fromArray(S, r, ro + 5 * ldr + L));
+        c60 = c60.add(FloatVector.fromArray(S, r, ro + 6 * ldr));
+        c61 = c61.add(FloatVector.fromArray(S, r, ro + 6 * ldr + L));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c00 = c00.blend(lov, c00.lt(loCmp));
+        c10 = c10.blend(lov, c10.lt(loCmp));
+        c20 = c20.blend(lov, c20.lt(loCmp));
+        c30 = c30.blend(lov, c30.lt(loCmp));
+        c40 = c40.blend(lov, c40.lt(loCmp));
+        c50 = c50.blend(lov, c50.lt(loCmp));
+        c60 = c60.blend(lov, c60.lt(loCmp));
+        c01 = c01.blend(lov, c01.lt(loCmp));
+        c11 = c11.blend(lov, c11.lt(loCmp));
+        c21 = c21.blend(lov, c21.lt(loCmp));
+        c31 = c31.blend(lov, c31.lt(loCmp));
+        c41 = c41.blend(lov, c41.lt(loCmp));
+        c51 = c51.blend(lov, c51.lt(loCmp));
+        c61 = c61.blend(lov, c61.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c00 = c00.blend(hiv, c00.compare(VectorOperators.GT, hiCmp));
+        c10 = c10.blend(hiv, c10.compare(VectorOperators.GT, hiCmp));
+        c20 = c20.blend(hiv, c20.compare(VectorOperators.GT, hiCmp));
+        c30 = c30.blend(hiv, c30.compare(VectorOperators.GT, hiCmp));
+        c40 = c40.blend(hiv, c40.compare(VectorOperators.GT, hiCmp));
+        c50 = c50.blend(hiv, c50.compare(VectorOperators.GT, hiCmp));
+        c60 = c60.blend(hiv, c60.compare(VectorOperators.GT, hiCmp));
+        c01 = c01.blend(hiv, c01.compare(VectorOperators.GT, hiCmp));
+        c11 = c11.blend(hiv, c11.compare(VectorOperators.GT, hiCmp));
+        c21 = c21.blend(hiv, c21.compare(VectorOperators.GT, hiCmp));
+        c31 = c31.blend(hiv, c31.compare(VectorOperators.GT, hiCmp));
+        c41 = c41.blend(hiv, c41.compare(VectorOperators.GT, hiCmp));
+        c51 = c51.blend(hiv, c51.compare(VectorOperators.GT, hiCmp));
+        c61 = c61.blend(hiv, c61.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c00 = c00.add(FloatVector.fromArray(S, r, ro));
+        c01 = c01.add(FloatVector.fromArray(S, r, ro + L));
+        c10 = c10.add(FloatVector.fromArray(S, r, ro + ldr));
+        c11 = c11.add(FloatVector.fromArray(S, r, ro + ldr + L));
+        c20 = c20.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c21 = c21.add(FloatVector.fromArray(S, r, ro + 2 * ldr + L));
+        c30 = c30.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c31 = c31.add(FloatVector.fromArray(S, r, ro + 3 * ldr + L));
+        c40 = c40.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c41 = c41.add(FloatVector.fromArray(S, r, ro + 4 * ldr + L));
+        c50 = c50.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+        c51 = c51.add(FloatVector.fromArray(S, r, ro + 5 * ldr + L));
+        c60 = c60.add(FloatVector.fromArray(S, r, ro + 6 * ldr));
+        c61 = c61.add(FloatVector.fromArray(S, r, ro + 6 * ldr + L));
+      }
+    }
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
+    c60.intoArray(c, co + 6 * ldc);
+    c61.intoArray(c, co + 6 * ldc + L);
+  }
+
+  /** Seven rows of a one-vector panel (see {@link #rows7x2}). */
+  private void rows7x1(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,
+      float[] r, int ro, int ldr) {
+    float[] bp = packed;
+    int a1 = ao + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    int a6 = a5 + lda;
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    FloatVector c4 = c0;
+    FloatVector c5 = c0;
+    FloatVector c6 = c0;
+    for (int kk = 0; kk < k; kk++) {
+      FloatVector b0 = FloatVector.fromArray(S, bp, base + kk * L);
+      c0 = FloatVector.broadcast(S, a[ao + kk]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[a1 + kk]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[a2 + kk]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[a3 + kk]).fma(b0, c3);
+      c4 = FloatVector.broadcast(S, a[a4 + kk]).fma(b0, c4);
+      c5 = FloatVector.broadcast(S, a[a5 + kk]).fma(b0, c5);
+      c6 = FloatVector.broadcast(S, a[a6 + kk]).fma(b0, c6);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        c0 = c0.add(bias0);
+        c1 = c1.add(bias0);
+        c2 = c2.add(bias0);
+        c3 = c3.add(bias0);
+        c4 = c4.add(bias0);
+        c5 = c5.add(bias0);
+        c6 = c6.add(bias0);
+      }
+      if (r != null && residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + ldr));
+        c2 = c2.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c3 = c3.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c4 = c4.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c5 = c5.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+        c6 = c6.add(FloatVector.fromArray(S, r, ro + 6 * ldr));
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c0 = c0.blend(lov, c0.lt(loCmp));
+        c1 = c1.blend(lov, c1.lt(loCmp));
+        c2 = c2.blend(lov, c2.lt(loCmp));
+        c3 = c3.blend(lov, c3.lt(loCmp));
+        c4 = c4.blend(lov, c4.lt(loCmp));
+        c5 = c5.blend(lov, c5.lt(loCmp));
+        c6 = c6.blend(lov, c6.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c0 = c0.blend(hiv, c0.compare(VectorOperators.GT, hiCmp));
+        c1 = c1.blend(hiv, c1.compare(VectorOperators.GT, hiCmp));
+        c2 = c2.blend(hiv, c2.compare(VectorOperators.GT, hiCmp));
+        c3 = c3.blend(hiv, c3.compare(VectorOperators.GT, hiCmp));
+        c4 = c4.blend(hiv, c4.compare(VectorOperators.GT, hiCmp));
+        c5 = c5.blend(hiv, c5.compare(VectorOperators.GT, hiCmp));
+        c6 = c6.blend(hiv, c6.compare(VectorOperators.GT, hiCmp));
+      }
+      if (r != null && !residualFirst) {
+        c0 = c0.add(FloatVector.fromArray(S, r, ro));
+        c1 = c1.add(FloatVector.fromArray(S, r, ro + ldr));
+        c2 = c2.add(FloatVector.fromArray(S, r, ro + 2 * ldr));
+        c3 = c3.add(FloatVector.fromArray(S, r, ro + 3 * ldr));
+        c4 = c4.add(FloatVector.fromArray(S, r, ro + 4 * ldr));
+        c5 = c5.add(FloatVector.fromArray(S, r, ro + 5 * ldr));
+        c6 = c6.add(FloatVector.fromArray(S, r, ro + 6 * ldr));
+      }
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
+    c4.intoArray(c, co + 4 * ldc);
+    c5.intoArray(c, co + 5 * ldc);
+    c6.intoArray(c, co + 6 * ldc);
   }
 
   /** One row of a one-vector panel. */

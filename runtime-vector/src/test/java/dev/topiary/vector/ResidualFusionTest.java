@@ -139,12 +139,15 @@ public class ResidualFusionTest {
     Random r = new Random(0xadd);
     String[] acts = VectorConvTest.ACTIVATIONS;
     // 16: one vector; 24 and 40: a partial last panel (residual rows through the scratch); 64: whole
-    // panels. 13 × 7 pixels: six-row, four-row and one-row tiles.
+    // panels. Pixels (on one thread, tiles of up to 60 rows): 13 × 7 in blocks of six and a last
+    // seven; 5 × 3 in seven, four, four; 3 × 3 in six and three ones; 7 × 7 in six and a seven.
     int[] channels = {16, 24, 40, 64};
+    int[][] images = {{13, 7}, {5, 3}, {3, 3}, {7, 7}};
     int i = 0;
     for (String convAct : acts) {
       for (String addAct : new String[] {"NONE", "RELU", "HARD_SWISH"}) {
-        Case k = new Case(13, 7, channels[i % channels.length], 1);
+        int[] hw = images[i / 4 % images.length];
+        Case k = new Case(hw[0], hw[1], channels[i % channels.length], 1);
         k.convAct = convAct;
         k.addAct = addAct;
         k.residualIsInput = i % 2 == 0;

@@ -12,14 +12,16 @@ import dev.topiary.Shape;
 import dev.topiary.Tensor;
 import dev.topiary.internal.build.GraphBuilder;
 import dev.topiary.internal.cpu.VectorSupport;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Random;
 import org.junit.Test;
 
 /**
  * The vector GEMM (FullyConnected, MatMul with constant B) against the reference kernels: sizes 1,
- * primes, multiples and non-multiples of the vector width and of the 6-row micro-kernel, one- and
- * two-vector panels, every activation, batches, on 1–3 threads with bit-identical results.
+ * primes, multiples and non-multiples of the vector width and of the 6-row micro-kernel (so every
+ * end of a tile: blocks of seven, four and one), one- and two-vector panels, every activation, batches, on 1–3 threads with bit-identical results.
  */
 public class VectorGemmTest {
   private static final String[] ACTIVATIONS = {"NONE", "RELU", "RELU6", "CLIP", "HARD_SWISH"};
@@ -55,9 +57,29 @@ public class VectorGemmTest {
   }
 
   @Test
+  public void tilesEndInBlocksOfSevenAndFourRatherThanOnes() {
+    for (int rows = 1; rows <= 200; rows++) {
+      List<Integer> blocks = new ArrayList<>();
+      for (int left = rows; left > 0; left -= blocks.get(blocks.size() - 1)) {
+        blocks.add(PackedPanels.block(left));
+      }
+      assertEquals(rows + ": " + blocks, rows, blocks.stream().mapToInt(Integer::intValue).sum());
+      for (int b : blocks) {
+        assertTrue(rows + ": " + blocks, b == 1 || b == 4 || b == 6 || b == 7 && PackedPanels.SEVEN);
+      }
+      // With seven-row kernels, a one-row block only where no sum of 4, 6 and 7 makes the rows.
+      boolean ones = blocks.contains(1);
+      boolean avoidable = rows >= 4 && rows != 5 && rows != 9;
+      if (PackedPanels.SEVEN) {
+        assertEquals(rows + ": " + blocks, !avoidable, ones);
+      }
+    }
+  }
+
+  @Test
   public void fullyConnectedOverAwkwardSizes() throws Exception {
     Random r = new Random(0x7ec7);
-    int[] ms = {1, 2, 4, 5, 6, 7, 10, 13, 16, 61, 130};
+    int[] ms = {1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 16, 17, 49, 61, 130};
     int[] ns = {1, 3, 8, 15, 16, 17, 31, 32, 33, 48, 64, 97};
     int[] ks = {1, 2, 7, 16, 33, 300};
     int done = 0;

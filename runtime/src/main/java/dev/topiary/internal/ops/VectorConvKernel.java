@@ -61,7 +61,8 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
     int rows = direct ? MAX_ROWS : Math.max(1, Math.min(MAX_ROWS, IM2COL_FLOATS / Math.max(1, depth)));
     this.maxRows = rows > block ? rows / block * block : rows;
     this.im2colAt = vk.gemmScratchFloats();
-    ctx.requestScratch(im2colAt + (direct ? 0 : maxRows * depth));
+    // a last row tile takes up to block − 1 rows more (VectorGemmKernel.rowTiles)
+    ctx.requestScratch(im2colAt + (direct ? 0 : (maxRows + block - 1) * depth));
   }
 
   private int rows(Frame f) {
@@ -79,7 +80,7 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
       return;
     }
     int rows = rows(f);
-    int rowTiles = (m + rows - 1) / rows;
+    int rowTiles = VectorGemmKernel.rowTiles(m, rows, block);
     GemmKernel.dispatch(f, p.group * rowTiles * splits(f, rowTiles), (long) m * p.o * depth, this);
   }
 
@@ -94,7 +95,7 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
     float[] s = f.scratch(worker);
     int m = p.rows();
     int rows = rows(f);
-    int rowTiles = (m + rows - 1) / rows;
+    int rowTiles = VectorGemmKernel.rowTiles(m, rows, block);
     int splits = splits(f, rowTiles);
     int panels = groups[0].panels();
     int gatheredGroup = -1;
@@ -104,7 +105,7 @@ final class VectorConvKernel implements Kernel, Parallel.Task<Frame> {
       int g = t / splits / rowTiles;
       int rt = t / splits % rowTiles;
       int i0 = rt * rows;
-      int n = Math.min(rows, m - i0);
+      int n = VectorGemmKernel.tileRows(m, rows, rowTiles, rt);
       int c0 = yo + i0 * p.o + g * p.og;
       int p0 = Parallel.chunkStart(panels, split, splits);
       int p1 = Parallel.chunkStart(panels, split + 1, splits);

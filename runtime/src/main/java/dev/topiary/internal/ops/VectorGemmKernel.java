@@ -66,6 +66,24 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
   }
 
   /**
+   * How many row tiles of {@code rows} an {@code m}-row multiply makes: the last tile takes a
+   * remainder smaller than a micro-kernel block ({@code block} rows) rather than becoming a tile of
+   * its own, so it is at most {@code rows + block − 1} rows ({@link #tileRows}). A tile of one row
+   * ran its whole depth on a one-row kernel (two dependent chains per step); 49 rows in tiles of 12
+   * made tiles of 12, 12, 12 and 1, now 12, 12, 12 and 13, which the micro-kernels cut into a six
+   * and a seven.
+   */
+  static int rowTiles(int m, int rows, int block) {
+    int tiles = m / rows;
+    return tiles == 0 || m % rows >= block ? tiles + 1 : tiles;
+  }
+
+  /** Rows of tile {@code rt} of {@link #rowTiles}. */
+  static int tileRows(int m, int rows, int rowTiles, int rt) {
+    return rt == rowTiles - 1 ? m - rt * rows : rows;
+  }
+
+  /**
    * Into how many panel ranges each row tile is split: one when there are enough row tiles for the
    * workers, else up to one per panel (a matrix × vector product splits only over columns).
    */
@@ -87,7 +105,7 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
       return;
     }
     int rows = rows(f);
-    int rowTiles = (m + rows - 1) / rows;
+    int rowTiles = rowTiles(m, rows, block);
     int splits = panelSplits((long) gemms.length * rowTiles, gemms[0].panels(), f.parallel().workers());
     GemmKernel.dispatch(f, gemms.length * rowTiles * splits, GemmKernel.gemmWork(gemms.length, m, n, k), this);
   }
@@ -100,14 +118,16 @@ final class VectorGemmKernel implements Kernel, Parallel.Task<Frame> {
     int co = f.off(c);
     float[] s = f.scratch(worker);
     int rows = rows(f);
-    int rowTiles = (m + rows - 1) / rows;
+    int rowTiles = rowTiles(m, rows, block);
     int panels = gemms[0].panels();
     int splits = panelSplits((long) gemms.length * rowTiles, panels, f.parallel().workers());
     for (int t = from; t < to; t++) {
       int split = t % splits;
       int q = t / splits / rowTiles;
-      int i0 = t / splits % rowTiles * rows;
-      gemms[q].compute(s, av, ao + aOffs[q] + i0 * lda, lda, cv, co + cOffs[q] + i0 * ldc, ldc, Math.min(rows, m - i0),
+      int rt = t / splits % rowTiles;
+      int i0 = rt * rows;
+      gemms[q].compute(s, av, ao + aOffs[q] + i0 * lda, lda, cv, co + cOffs[q] + i0 * ldc, ldc,
+          tileRows(m, rows, rowTiles, rt),
           Parallel.chunkStart(panels, split, splits), Parallel.chunkStart(panels, split + 1, splits));
     }
   }
