@@ -356,6 +356,22 @@ public final class BindContext {
     return residualTaken;
   }
 
+  private boolean relabels;
+
+  /**
+   * Declares that output 0 holds input 0's elements in the same order and storage (Reshape,
+   * Flatten, Squeeze, Unsqueeze): the planner may then place the output on the input's memory and
+   * drop the copy, when the input is not a constant.
+   */
+  public void relabelsInput() {
+    relabels = true;
+  }
+
+  /** Whether the bound op declared {@link #relabelsInput}. */
+  public boolean relabels() {
+    return relabels;
+  }
+
   // ---- outputs ----
 
   public int outputCount() {

@@ -11,7 +11,8 @@ import java.util.EnumSet;
  * Registers the Reshape, Flatten, Transpose, Concat, Pad, Slice, Squeeze, Unsqueeze, Gather ops,
  * and holds the four that only relabel the shape ({@code Reshape}, {@code Flatten}, {@code Squeeze},
  * {@code Unsqueeze}): their output has the input's elements in the same order and the input's data
- * type, so the kernel is one {@link System#arraycopy} for every storage class. Semantics are those
+ * type, so the kernel is one {@link System#arraycopy} for every storage class, and the planner
+ * usually drops even that, placing the output on the input's memory ({@link BindContext#relabelsInput}). Semantics are those
  * of {@code docs/OPS.md}; every check happens at bind.
  */
 final class ShapeOps {
@@ -34,6 +35,7 @@ final class ShapeOps {
     DataType type = ctx.inputType(0);
     Int8Checks.movesData(ctx);
     ctx.setOutput(0, type, shape);
+    ctx.relabelsInput();
     final int x = ctx.inputId(0);
     final int y = ctx.outputId(0);
     final int n = Shape.of(shape).elementCount();

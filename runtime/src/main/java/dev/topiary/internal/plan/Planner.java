@@ -69,6 +69,13 @@ public final class Planner {
      * bits either way. Ignored with {@link #referenceKernels}.
      */
     public boolean fuseResidualAdds = true;
+    /**
+     * Place the output of an op that only relabels the shape (Reshape, Flatten, Squeeze, Unsqueeze;
+     * {@link BindContext#relabelsInput}) on its input's memory, so it copies nothing: the input's
+     * lifetime is extended to the output's, and the step's kernel does nothing. Default true; false
+     * gives every output memory of its own and a copy. Not for constant inputs.
+     */
+    public boolean relabelInPlace = true;
     /** Largest arena in bytes a plan may ask for. Default: the JVM's maximum heap. */
     public long maxArenaBytes = Runtime.getRuntime().maxMemory();
   }
@@ -107,6 +114,11 @@ public final class Planner {
     /** Tensors some kernel reads through the Frame at run time ({@link #readAtRunTime}). */
     final boolean[] readAtRunTime;
     final QuantParams[] quant;
+    /**
+     * Per tensor: the tensor whose memory it shares ({@link Options#relabelInPlace}), never itself
+     * an alias, or -1.
+     */
+    final int[] aliasOf;
 
     Run(Graph g, ConstantSource source, Options options) {
       this.g = g;
@@ -119,6 +131,8 @@ public final class Planner {
       this.known = new boolean[nt];
       this.readAtRunTime = new boolean[nt];
       this.quant = new QuantParams[nt];
+      this.aliasOf = new int[nt];
+      Arrays.fill(aliasOf, -1);
       for (int i = 0; i < nt; i++) {
         TensorDesc t = g.getTensors(i);
         types[i] = Types.fromProto(t.getDataType());
@@ -209,6 +223,13 @@ public final class Planner {
         scratchInts = Math.max(scratchInts, ctx.scratchInts());
         scratchLongs = Math.max(scratchLongs, ctx.scratchLongs());
         scratchBytes = Math.max(scratchBytes, ctx.scratchBytes());
+        if (ctx.relabels() && options.relabelInPlace && !ctx.residualTaken()) {
+          int x = node.getInputs(0);
+          if (x >= 0 && !g.getTensors(x).getConstant()) {
+            aliasOf[node.getOutputs(0)] = aliasOf[x] >= 0 ? aliasOf[x] : x;
+            kernel = IN_PLACE;
+          }
+        }
         steps.add(new Plan.Step(n, ctx.nodeName(), node.getOpType(), kernel, stepInputs, stepOutputs, fused));
       }
       for (int id : g.getOutputsList()) {
@@ -221,6 +242,9 @@ public final class Planner {
       }
       return layout(steps, scratch, scratchInts, scratchLongs, scratchBytes);
     }
+
+    /** The kernel of a step whose output is its input's memory ({@link Options#relabelInPlace}). */
+    private static final Kernel IN_PLACE = f -> { };
 
     private static Kernel bind(OpFactory f, BindContext ctx, Node node) throws ModelFormatException {
       try {
@@ -318,6 +342,14 @@ public final class Planner {
           last[id] = ns;
         }
       }
+      // An alias gets no memory of its own: its root lives as long as it does.
+      for (int t = 0; t < nt; t++) {
+        int root = aliasOf[t];
+        if (root >= 0 && first[t] >= 0) {
+          last[root] = Math.max(last[root], last[t]);
+          first[t] = -1;
+        }
+      }
       Storage[] storage = new Storage[nt];
       int[] offsets = new int[nt];
       int[] arenaElements = new int[Storage.values().length];
@@ -353,6 +385,12 @@ public final class Planner {
         arenaElements[cls.ordinal()] = (int) r.peak;
         arenaBytes += r.peak * cls.bytes;
         lowerBound += r.lowerBound * cls.bytes;
+      }
+      for (int t = 0; t < nt; t++) {
+        if (aliasOf[t] >= 0) {
+          storage[t] = storage[aliasOf[t]];
+          offsets[t] = offsets[aliasOf[t]];
+        }
       }
       for (int id : g.getInputsList()) {
         readAtRunTime[id] = true;
