@@ -4,6 +4,7 @@ import static dev.topiary.internal.ops.Precision.*;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import java.util.Arrays;
 import java.util.EnumSet;
 
 /** Registers the NHWC pools: MaxPool, AvgPool ({@link Pool2DOp}) and GlobalAvgPool. */
@@ -53,18 +54,26 @@ final class PoolOps {
       int c = s[3];
       int x = ctx.inputId(0);
       int y = ctx.outputId(0);
+      // Pixel by pixel into C int32 sums (a channel-major loop strided by C through the input and
+      // did not vectorise: 4.2 µs against fp32's 0.3 on 7×7×128).
+      ctx.requestScratchInts(c);
       return f -> {
         byte[] in = f.i8(x);
         byte[] out = f.i8(y);
+        int[] acc = f.scratchInts(0);
         int xo = f.off(x);
         int yo = f.off(y);
         for (int b = 0; b < n; b++) {
-          for (int ch = 0; ch < c; ch++) {
-            int acc = 0;
-            for (int p = 0; p < hw; p++) {
-              acc += in[xo + (b * hw + p) * c + ch];
+          Arrays.fill(acc, 0, c, 0);
+          for (int p = 0; p < hw; p++) {
+            int at = xo + (b * hw + p) * c;
+            for (int ch = 0; ch < c; ch++) {
+              acc[ch] += in[at + ch];
             }
-            out[yo + b * c + ch] = (byte) (acc > 0 ? (acc + hw / 2) / hw : (acc - hw / 2) / hw);
+          }
+          for (int ch = 0; ch < c; ch++) {
+            int sum = acc[ch];
+            out[yo + b * c + ch] = (byte) (sum > 0 ? (sum + hw / 2) / hw : (sum - hw / 2) / hw);
           }
         }
       };

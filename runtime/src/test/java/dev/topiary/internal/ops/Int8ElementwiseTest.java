@@ -8,6 +8,7 @@ import static dev.topiary.internal.ops.Int8Testing.int8Output;
 import static dev.topiary.internal.ops.Int8Testing.quantize;
 import static dev.topiary.internal.ops.Int8Testing.randomBytes;
 import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
 
 import dev.topiary.DataType;
 import dev.topiary.Shape;
@@ -197,6 +198,42 @@ public class Int8ElementwiseTest {
         n -> n.attrInts("kernel", 3, 3).attrInts("pads", 1, 1, 1, 1).attr("count_include_pad", 1L), in,
         new Shape[] {s}, new QuantParams[] {in}, r);
     checkAgainstFloat("GlobalAvgPool", "GlobalAvgPool", OpTesting.NONE, in, new Shape[] {s}, new QuantParams[] {in}, r);
+  }
+
+  @Test
+  public void globalAvgPoolRoundsEachChannelsSumHalfAwayFromZero() throws Exception {
+    // Two images of 4×4 pixels and 37 channels, against the sums done here channel by channel.
+    Random r = new Random(31);
+    int n = 2;
+    int hw = 16;
+    int c = 37;
+    byte[] x = new byte[n * hw * c];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (byte) (r.nextInt(256) - 128);
+    }
+    // Some channels at the extremes (sums of −128·16 and 127·16) and two ties (±8/16).
+    for (int p = 0; p < hw; p++) {
+      x[p * c] = -128;
+      x[p * c + 1] = 127;
+      x[p * c + 2] = (byte) (p < 8 ? 1 : 0);
+      x[p * c + 3] = (byte) (p < 8 ? -1 : 0);
+    }
+    byte[] want = new byte[n * c];
+    for (int b = 0; b < n; b++) {
+      for (int ch = 0; ch < c; ch++) {
+        long sum = 0;
+        for (int p = 0; p < hw; p++) {
+          sum += x[(b * hw + p) * c + ch];
+        }
+        want[b * c + ch] = (byte) (Math.signum(sum) * Math.round(Math.abs(sum) / (double) hw));
+      }
+    }
+    // 8 of 16 pixels at 1: 0.5 rounds away from zero to 1, −0.5 to −1.
+    assertEquals(1, want[2]);
+    assertEquals(-1, want[3]);
+    QuantParams p = q(0.05f, 3);
+    assertArrayEquals(want, runInt8("GlobalAvgPool", OpTesting.NONE, p, new Shape[] {Shape.of(n, 4, 4, c)},
+        new QuantParams[] {p}, new byte[][] {x}));
   }
 
   @Test
