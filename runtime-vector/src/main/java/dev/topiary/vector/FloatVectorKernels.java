@@ -132,6 +132,11 @@ final class FloatVectorKernels implements VectorKernels {
   public void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp) {
     Int8Quantize.run(in, inOff, out, outOff, n, scale, zp);
   }
+  @Override
+  public void int8ChannelSums(byte[] in, int off, int pixels, int c, int[] sums) {
+    Int8ChannelSums.run(in, off, pixels, c, sums);
+  }
+
 
   @Override
   public Elementwise binary(Binary op, Gemm.Act act, float lo, float hi) {

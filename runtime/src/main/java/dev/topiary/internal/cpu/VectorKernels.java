@@ -131,6 +131,13 @@ public interface VectorKernels {
    */
   void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp);
 
+  /**
+   * Per-channel sums of {@code pixels} int8 NHWC pixels of {@code c} channels from
+   * {@code in[off]}: {@code sums[ch] = Σ_p in[off + p·c + ch]} (exact while
+   * {@code pixels < 2^24}).
+   */
+  void int8ChannelSums(byte[] in, int off, int pixels, int c, int[] sums);
+
   /** A GEMM with B packed into column panels. */
   interface PackedGemm {
     /** Number of column panels; tiles split the columns at panel boundaries. */

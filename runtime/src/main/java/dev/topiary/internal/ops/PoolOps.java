@@ -4,6 +4,7 @@ import static dev.topiary.internal.ops.Precision.*;
 
 import dev.topiary.DataType;
 import dev.topiary.ModelFormatException;
+import dev.topiary.internal.cpu.VectorKernels;
 import java.util.Arrays;
 import java.util.EnumSet;
 
@@ -54,9 +55,11 @@ final class PoolOps {
       int c = s[3];
       int x = ctx.inputId(0);
       int y = ctx.outputId(0);
-      // Pixel by pixel into C int32 sums (a channel-major loop strided by C through the input and
-      // did not vectorise: 4.2 µs against fp32's 0.3 on 7×7×128).
+      // Per-channel int32 sums: on the Vector API a block of channels at a time in one register,
+      // else pixel by pixel into C sums (a channel-major loop strided by C through the input took
+      // 4.2 µs against fp32's 0.3 on 7×7×128).
       ctx.requestScratchInts(c);
+      VectorKernels vk = ctx.int8VectorKernels();
       return f -> {
         byte[] in = f.i8(x);
         byte[] out = f.i8(y);
@@ -64,11 +67,15 @@ final class PoolOps {
         int xo = f.off(x);
         int yo = f.off(y);
         for (int b = 0; b < n; b++) {
-          Arrays.fill(acc, 0, c, 0);
-          for (int p = 0; p < hw; p++) {
-            int at = xo + (b * hw + p) * c;
-            for (int ch = 0; ch < c; ch++) {
-              acc[ch] += in[at + ch];
+          if (vk != null) {
+            vk.int8ChannelSums(in, xo + b * hw * c, hw, c, acc);
+          } else {
+            Arrays.fill(acc, 0, c, 0);
+            for (int p = 0; p < hw; p++) {
+              int at = xo + (b * hw + p) * c;
+              for (int ch = 0; ch < c; ch++) {
+                acc[ch] += in[at + ch];
+              }
             }
           }
           for (int ch = 0; ch < c; ch++) {
