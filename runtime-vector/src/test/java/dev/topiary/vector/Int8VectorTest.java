@@ -319,10 +319,11 @@ public class Int8VectorTest {
   @Test
   public void depthwiseMatchesReferenceBitForBit() throws Exception {
     Random r = new Random(2028);
-    // input NHWC, kernel
+    // input NHWC, kernel (up to 23×23)
     int[][] shapes = {
       {1, 1, 1, 2, 1, 1}, {1, 5, 5, 16, 3, 3}, {1, 7, 7, 17, 3, 3}, {1, 9, 8, 32, 3, 3}, {2, 6, 7, 5, 5, 5},
       {1, 12, 11, 144, 3, 3}, {1, 4, 13, 31, 3, 2}, {1, 3, 3, 48, 1, 1}, {1, 14, 14, 96, 3, 3}, {1, 2, 2, 3, 3, 3},
+      {1, 9, 10, 24, 5, 3}, {1, 24, 24, 16, 23, 23},
     };
     int t = 0;
     for (int[] s : shapes) {
