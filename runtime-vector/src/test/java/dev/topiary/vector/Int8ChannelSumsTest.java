@@ -3,9 +3,6 @@ package dev.topiary.vector;
 import static org.junit.Assert.assertArrayEquals;
 
 import dev.topiary.DataType;
-import dev.topiary.Model;
-import dev.topiary.Session;
-import dev.topiary.SessionOptions;
 import dev.topiary.Shape;
 import dev.topiary.Tensor;
 import dev.topiary.internal.build.GraphBuilder;
@@ -67,15 +64,8 @@ public class Int8ChannelSumsTest {
       byte[] xv = new byte[shape.elementCount()];
       r.nextBytes(xv);
       Map<String, Tensor> in = Map.of("x", Tensor.ofBytes(DataType.INT8, shape, xv));
-      byte[][] outs = new byte[2][];
-      VectorTesting.Kernels[] kinds = {VectorTesting.Kernels.REFERENCE, VectorTesting.Kernels.VECTOR};
-      for (int i = 0; i < 2; i++) {
-        try (Model m = VectorTesting.load(artifact, kinds[i]);
-            Session se = m.newSession(SessionOptions.builder().threads(1).build())) {
-          outs[i] = se.run(in).get("y").toByteArray();
-        }
-      }
-      assertArrayEquals(shape.toString(), outs[0], outs[1]);
+      assertArrayEquals(shape.toString(), VectorTesting.runBytes(artifact, VectorTesting.Kernels.REFERENCE, 1, in),
+          VectorTesting.runBytes(artifact, VectorTesting.Kernels.VECTOR, 2, in));
     }
   }
 }

@@ -49,6 +49,15 @@ final class VectorTesting {
     }
   }
 
+  /** {@link #run} for an INT8 output {@code y}: its bytes. */
+  static byte[] runBytes(byte[] artifact, Kernels kernels, int threads, Map<String, Tensor> in) throws Exception {
+    try (Model m = load(artifact, kernels);
+        Session s = m.newSession(SessionOptions.builder().threads(threads).build())) {
+      dev.topiary.internal.ModelAccess.get().minParallelWork(s, 0);
+      return s.run(in).get("y").toByteArray();
+    }
+  }
+
   /**
    * Runs the vector kernels on 1, 2 and 3 threads against the reference: every output within
    * {@code 1e-5·depth·maxA·maxB + 1e-5·|ref|} (fused multiply-adds round once per step where the
