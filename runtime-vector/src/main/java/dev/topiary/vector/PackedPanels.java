@@ -25,11 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  * depth (no depth blocking: a panel of even 4608 × 32 floats streams from L2) and are stored
  * whole (a partial panel's rows into the caller's scratch, then copied). Bias and clamp (RELU,
  * RELU6, CLIP) are applied in registers before the store; hard-swish in a second pass over the
- * rows, still in L1. Rows left over below a multiple of six run through a four-row kernel when
- * there are four or five, the rest through a one-row kernel.
+ * rows, still in L1. A tile whose rows are not a multiple of six ends in blocks of seven (AVX-512
+ * only) and four rather than of one ({@link #block}); a one-row kernel is left for tiles too small
+ * for those ends.
  *
  * <p><b>Rounding.</b> Every element is {@code acc = 0; acc = fma(A[i][kk], B[kk][j], acc)} for kk
- * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (6, 4 or 1 rows, one
+ * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (7, 6, 4 or 1 rows, one
  * vector or two) computes it: results do not depend on the tiling or the thread count. Compared with
  * the reference (a rounded product, then a rounded sum) each step rounds once instead of twice.
  */
