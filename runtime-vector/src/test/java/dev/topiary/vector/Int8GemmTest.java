@@ -38,6 +38,20 @@ public class Int8GemmTest {
   }
 
   /**
+   * Every row count from 1 to 20, so that every remainder modulo {@code MR} ends a tile, and only
+   * the rows of the tile are written (the bytes around them are checked too).
+   */
+  @Test
+  public void everyTileEndMatchesScalarLoop() {
+    for (int rows = 1; rows <= 20; rows++) {
+      check(new Random(rows), rows, 40, 48, false);
+      if (Int8SwarPanels.supported()) {
+        check(new Random(rows + 100), rows, 80, 48, true);
+      }
+    }
+  }
+
+  /**
    * The largest magnitudes the packing must carry, exactly: every A value −128 or 127 (the same for
    * all rows), every weight −128 or 127, and rows and columns of −128 only, whose 64-bit sums reach
    * the limit of a chunk;
