@@ -88,6 +88,11 @@ public final class Int8VsFp32 {
     double ratio() {
       return int8.quantile(0.5) / fp32.quantile(0.5);
     }
+
+    /** The 95 % bootstrap interval of {@link #ratio()} over rounds ({@link RoundStatistics#ratioInterval}). */
+    double[] ratioInterval() {
+      return RoundStatistics.ratioInterval(int8.runsMs, fp32.runsMs, runsPerBlock, SideBySide.RATIO_SEED);
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -135,7 +140,7 @@ public final class Int8VsFp32 {
     }
     tableOut.print(table(results));
     tableOut.println(String.format(Locale.ROOT,
-        "Java %s, %d CPUs, load average %.2f at start, %.2f at end. ratio = int8 median / fp32 median (< 1: int8 faster).",
+        "Java %s, %d CPUs, load average %.2f at start, %.2f at end. ratio = int8 median / fp32 median (< 1: int8 faster); 95%% int. = bootstrap interval over rounds.",
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), loadStart, loadEnd));
     skipped.forEach((k, v) -> tableOut.println("skipped " + k + ": " + v));
   }
@@ -429,13 +434,16 @@ public final class Int8VsFp32 {
 
   static String table(List<Result> results) {
     StringBuilder sb = new StringBuilder();
-    String h = "%-12s %3s %-14s | %9s %19s | %9s %19s | %6s | %6s %6s%n";
+    String h = "%-12s %3s %-14s | %9s %19s | %9s %19s | %6s %11s | %6s %6s%n";
     sb.append(String.format(Locale.ROOT, h, "model", "thr", "input", "fp32 med", "fp32 p10-p90", "int8 med",
-        "int8 p10-p90", "ratio", "K", "rounds"));
+        "int8 p10-p90", "ratio", "95% int.", "K", "rounds"));
     for (Result r : results) {
-      sb.append(String.format(Locale.ROOT, "%-12s %3d %-14s | %9.4f %9.4f-%-9.4f | %9.4f %9.4f-%-9.4f | %6.2f | %6d %6d%n",
+      double[] ci = r.ratioInterval();
+      sb.append(String.format(Locale.ROOT,
+          "%-12s %3d %-14s | %9.4f %9.4f-%-9.4f | %9.4f %9.4f-%-9.4f | %6.2f %11s | %6d %6d%n",
           r.model, r.threads, Shape.of(r.shape), r.fp32.quantile(0.5), r.fp32.quantile(0.1), r.fp32.quantile(0.9),
-          r.int8.quantile(0.5), r.int8.quantile(0.1), r.int8.quantile(0.9), r.ratio(), r.runsPerBlock,
+          r.int8.quantile(0.5), r.int8.quantile(0.1), r.int8.quantile(0.9), r.ratio(),
+          String.format(Locale.ROOT, "%.2f-%.2f", ci[0], ci[1]), r.runsPerBlock,
           r.fp32.runsMs.length / Math.max(1, r.runsPerBlock)));
     }
     for (Result r : results) {
@@ -492,7 +500,9 @@ public final class Int8VsFp32 {
         }
         sb.append("},\n");
       }
-      sb.append("     \"ratioMedian\": ").append(num(r.ratio())).append("}");
+      double[] ci = r.ratioInterval();
+      sb.append("     \"ratioMedian\": ").append(num(r.ratio())).append(", \"ratioMedianInterval95\": [")
+          .append(num(ci[0])).append(", ").append(num(ci[1])).append("]}");
     }
     sb.append("\n  ],\n  \"skipped\": [");
     int i = 0;

@@ -51,11 +51,15 @@ import java.util.stream.Stream;
  * measure in alternating rounds: round r runs K inferences of one engine then K of the other, the
  * order swapped every round, so that whatever the machine does hits both engines. Both engines read
  * the inputs from memory they already hold and write the outputs into caller-owned direct buffers
- * (Topiary's {@link Session#run(Map, Map)}, ORT's pinned outputs). Reported: medians, p90, and the
- * ratio of the medians Topiary / ORT (below 1 means Topiary is faster). See docs/BENCHMARKS.md.
+ * (Topiary's {@link Session#run(Map, Map)}, ORT's pinned outputs). Reported: medians, p90, the
+ * ratio of the medians Topiary / ORT (below 1 means Topiary is faster) with its 95 % bootstrap
+ * interval over rounds ({@link RoundStatistics}), and in {@code --json} each round's own ratio. See
+ * docs/BENCHMARKS.md.
  */
 public final class SideBySide {
   static final String SCHEMA = "topiary.side-by-side/1";
+  /** Seed of the bootstrap draws behind the ratio intervals: the same samples give the same interval. */
+  static final long RATIO_SEED = 1;
 
   private SideBySide() {}
 
@@ -179,6 +183,16 @@ public final class SideBySide {
       return topiary.quantile(0.5) / ort.quantile(0.5);
     }
 
+    /** The 95 % bootstrap interval of {@link #ratio()} over rounds ({@link RoundStatistics#ratioInterval}). */
+    double[] ratioInterval() {
+      return RoundStatistics.ratioInterval(topiary.runsMs, ort.runsMs, runsPerBlock, RATIO_SEED);
+    }
+
+    /** Per round, Topiary's median over ORT's. */
+    double[] roundRatios() {
+      return RoundStatistics.roundRatios(topiary.runsMs, ort.runsMs, runsPerBlock);
+    }
+
     double ratioP90() {
       return topiary.quantile(0.9) / ort.quantile(0.9);
     }
@@ -221,9 +235,10 @@ public final class SideBySide {
           try {
             Result r = measure(env, o, spec, onnx, b, t);
             results.add(r);
+            double[] ci = r.ratioInterval();
             System.err.println(String.format(Locale.ROOT,
-                "  topiary median %.3f ms, ort median %.3f ms, ratio %.2f, max |diff| %.2g", r.topiary.quantile(0.5),
-                r.ort.quantile(0.5), r.ratio(), r.maxAbsError));
+                "  topiary median %.3f ms, ort median %.3f ms, ratio %.2f (95%% interval %.2f-%.2f), max |diff| %.2g",
+                r.topiary.quantile(0.5), r.ort.quantile(0.5), r.ratio(), ci[0], ci[1], r.maxAbsError));
           } catch (Exception | LinkageError e) {
             skipped.put(label, e.toString());
             System.err.println("failed " + label + ": " + e);
@@ -241,7 +256,7 @@ public final class SideBySide {
       tableOut.print(table(results));
       tableOut.println(String.format(Locale.ROOT,
           "ONNX Runtime %s, Java %s, %d CPUs, load average %.2f at start, %.2f at end. "
-              + "ratio = Topiary median / ORT median (< 1: Topiary faster).",
+              + "ratio = Topiary median / ORT median (< 1: Topiary faster); 95%% int. = bootstrap interval over rounds.",
           env.getVersion(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
           loadStart, loadEnd));
       skipped.forEach((k, v) -> tableOut.println("skipped " + k + ": " + v));
@@ -546,16 +561,18 @@ public final class SideBySide {
 
   static String table(List<Result> results) {
     StringBuilder sb = new StringBuilder();
-    String h = "%-12s %5s %3s %9s %8s %8s | %9s %9s | %9s %9s %9s | %9s %9s %9s | %6s %6s %9s%n";
+    String h = "%-12s %5s %3s %9s %8s %8s | %9s %9s | %9s %9s %9s %11s | %9s %9s %9s | %6s %6s %9s%n";
     sb.append(String.format(Locale.ROOT, h, "model", "batch", "thr", "convert", "load", "ortSess", "1st top", "1st ort",
-        "med top", "med ort", "ratio", "p90 top", "p90 ort", "ratio90", "K", "rounds", "max|diff|"));
-    sb.append(String.format(Locale.ROOT, h, "", "", "", "ms", "ms", "ms", "ms", "ms", "ms", "ms", "T/O", "ms", "ms",
-        "T/O", "", "", ""));
+        "med top", "med ort", "ratio", "95% int.", "p90 top", "p90 ort", "ratio90", "K", "rounds", "max|diff|"));
+    sb.append(String.format(Locale.ROOT, h, "", "", "", "ms", "ms", "ms", "ms", "ms", "ms", "ms", "T/O", "T/O", "ms",
+        "ms", "T/O", "", "", ""));
     for (Result r : results) {
+      double[] ci = r.ratioInterval();
       sb.append(String.format(Locale.ROOT,
-          "%-12s %5d %3d %9.1f %8.2f %8.1f | %9.3f %9.3f | %9.4f %9.4f %9.2f | %9.4f %9.4f %9.2f | %6d %6d %9.2g%n",
+          "%-12s %5d %3d %9.1f %8.2f %8.1f | %9.3f %9.3f | %9.4f %9.4f %9.2f %11s | %9.4f %9.4f %9.2f | %6d %6d %9.2g%n",
           r.model, r.batch, r.threads, r.convertMs, r.loadMs, r.ortSessionMs, r.topiary.firstMs, r.ort.firstMs,
-          r.topiary.quantile(0.5), r.ort.quantile(0.5), r.ratio(), r.topiary.quantile(0.9), r.ort.quantile(0.9),
+          r.topiary.quantile(0.5), r.ort.quantile(0.5), r.ratio(),
+          String.format(Locale.ROOT, "%.2f-%.2f", ci[0], ci[1]), r.topiary.quantile(0.9), r.ort.quantile(0.9),
           r.ratioP90(), r.runsPerBlock, r.rounds, r.maxAbsError));
     }
     return sb.toString();
@@ -595,8 +612,10 @@ public final class SideBySide {
           .append(num(r.loadAvgStart)).append(", \"end\": ").append(num(r.loadAvgEnd)).append("},\n");
       sb.append("     \"topiary\": ").append(stats(r.topiary)).append(",\n");
       sb.append("     \"ort\": ").append(stats(r.ort)).append(",\n");
-      sb.append("     \"ratioMedian\": ").append(num(r.ratio())).append(", \"ratioP90\": ").append(num(r.ratioP90()))
-          .append("}");
+      double[] ci = r.ratioInterval();
+      sb.append("     \"ratioMedian\": ").append(num(r.ratio())).append(", \"ratioMedianInterval95\": [")
+          .append(num(ci[0])).append(", ").append(num(ci[1])).append("], \"ratioP90\": ").append(num(r.ratioP90()))
+          .append(",\n     \"roundRatios\": ").append(nums(r.roundRatios())).append("}");
     }
     sb.append("\n  ],\n  \"skipped\": [");
     int i = 0;
@@ -611,6 +630,14 @@ public final class SideBySide {
   private static String stats(Stats s) {
     return "{\"firstRunMs\": " + num(s.firstMs) + ", \"medianMs\": " + num(s.quantile(0.5)) + ", \"p90Ms\": "
         + num(s.quantile(0.9)) + ", \"minMs\": " + num(s.min()) + ", \"runs\": " + s.runsMs.length + "}";
+  }
+
+  private static String nums(double[] v) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < v.length; i++) {
+      sb.append(i == 0 ? "" : ", ").append(num(v[i]));
+    }
+    return sb.append(']').toString();
   }
 
   private static String num(double v) {
