@@ -146,15 +146,9 @@ public final class SideBySide {
     double[] runsMs = new double[0];
 
     double quantile(double q) {
-      if (runsMs.length == 0) {
-        return Double.NaN;
-      }
       double[] s = runsMs.clone();
       Arrays.sort(s);
-      double pos = q * (s.length - 1);
-      int lo = (int) Math.floor(pos);
-      int hi = Math.min(s.length - 1, lo + 1);
-      return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+      return RoundStatistics.quantile(s, q);
     }
 
     double min() {
