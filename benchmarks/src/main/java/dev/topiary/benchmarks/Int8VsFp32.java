@@ -89,9 +89,17 @@ public final class Int8VsFp32 {
       return int8.quantile(0.5) / fp32.quantile(0.5);
     }
 
-    /** The 95 % bootstrap interval of {@link #ratio()} over rounds ({@link RoundStatistics#ratioInterval}). */
+    private double[] ratioInterval;
+
+    /**
+     * The 95 % bootstrap interval of {@link #ratio()} over rounds ({@link RoundStatistics#ratioInterval}),
+     * drawn once: the table and the JSON both print it.
+     */
     double[] ratioInterval() {
-      return RoundStatistics.ratioInterval(int8.runsMs, fp32.runsMs, runsPerBlock, SideBySide.RATIO_SEED);
+      if (ratioInterval == null) {
+        ratioInterval = RoundStatistics.ratioInterval(int8.runsMs, fp32.runsMs, runsPerBlock, SideBySide.RATIO_SEED);
+      }
+      return ratioInterval;
     }
   }
 

@@ -177,9 +177,17 @@ public final class SideBySide {
       return topiary.quantile(0.5) / ort.quantile(0.5);
     }
 
-    /** The 95 % bootstrap interval of {@link #ratio()} over rounds ({@link RoundStatistics#ratioInterval}). */
+    private double[] ratioInterval;
+
+    /**
+     * The 95 % bootstrap interval of {@link #ratio()} over rounds ({@link RoundStatistics#ratioInterval}),
+     * drawn once: the progress line, the table and the JSON all print it.
+     */
     double[] ratioInterval() {
-      return RoundStatistics.ratioInterval(topiary.runsMs, ort.runsMs, runsPerBlock, RATIO_SEED);
+      if (ratioInterval == null) {
+        ratioInterval = RoundStatistics.ratioInterval(topiary.runsMs, ort.runsMs, runsPerBlock, RATIO_SEED);
+      }
+      return ratioInterval;
     }
 
     /** Per round, Topiary's median over ORT's. */
