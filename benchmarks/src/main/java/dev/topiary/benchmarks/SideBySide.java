@@ -114,6 +114,7 @@ public final class SideBySide {
     Path torchvision = Path.of(System.getProperty("user.home"), ".cache", "topiary", "fixtures");
     Path npmCache = Path.of(System.getProperty("user.home"), ".cache", "topiary", "npm");
     int[] shape; // --shape: the first input's shape for models given as .onnx files
+    int processes = 1; // --processes: fresh JVMs, one after another (SideBySideProcesses)
   }
 
   /**
@@ -214,6 +215,13 @@ public final class SideBySide {
       System.out.println(usage());
       return;
     }
+    if (o.processes > 1) {
+      int status = SideBySideProcesses.run(args, o);
+      if (status != 0) {
+        System.exit(status);
+      }
+      return;
+    }
     OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "side-by-side");
     String started = Instant.now().toString();
     double loadStart = loadAverage();
@@ -252,7 +260,7 @@ public final class SideBySide {
     // With --json the JSON goes to stdout and the table to stderr, so one run gives both.
     java.io.PrintStream tableOut = o.json ? System.err : System.out;
     if (o.json) {
-      System.out.println(json(env, o, started, loadStart, loadEnd, results, skipped));
+      System.out.println(json(env.getVersion(), o, started, loadStart, loadEnd, results, skipped));
     }
     {
       tableOut.print(table(results));
@@ -271,6 +279,8 @@ public final class SideBySide {
         + "      (or paths to .onnx files, with [--shape 1,3,224,224] for their first input;\n"
         + "       without it the declared shape, symbolic dimensions 1)\n"
         + "    [--batches 1,32] [--seed 42] [--no-ort-spin] [--json]\n"
+        + "    [--processes N]  (the whole run in N fresh JVMs, one after another: each ratio's median,\n"
+        + "                      smallest and largest over the processes)\n"
         + "    [--fixtures DIR] [--torchvision DIR] [--npm-cache DIR]";
   }
 
@@ -339,6 +349,12 @@ public final class SideBySide {
               break;
             case "--npm-cache":
               o.npmCache = Path.of(v);
+              break;
+            case "--processes":
+              o.processes = Integer.parseInt(v);
+              if (o.processes < 1 || o.processes > SideBySideProcesses.MAX_PROCESSES) {
+                throw new IllegalArgumentException("--processes: 1.." + SideBySideProcesses.MAX_PROCESSES + ", got " + v);
+              }
               break;
             default:
               throw new IllegalArgumentException("unknown option " + a);
@@ -580,7 +596,7 @@ public final class SideBySide {
     return sb.toString();
   }
 
-  static String json(OrtEnvironment env, Options o, String started, double loadStart, double loadEnd,
+  static String json(String ortVersion, Options o, String started, double loadStart, double loadEnd,
       List<Result> results, Map<String, String> skipped) {
     StringBuilder sb = new StringBuilder();
     sb.append("{\n  \"schema\": ").append(str(SCHEMA)).append(",\n");
@@ -589,7 +605,7 @@ public final class SideBySide {
         .append(",\n");
     sb.append("  \"os\": ").append(str(System.getProperty("os.name") + " " + System.getProperty("os.arch"))).append(",\n");
     sb.append("  \"cpus\": ").append(Runtime.getRuntime().availableProcessors()).append(",\n");
-    sb.append("  \"onnxruntime\": ").append(str(env.getVersion())).append(",\n");
+    sb.append("  \"onnxruntime\": ").append(str(ortVersion)).append(",\n");
     sb.append("  \"loadAverage\": {\"start\": ").append(num(loadStart)).append(", \"end\": ").append(num(loadEnd))
         .append("},\n");
     sb.append("  \"settings\": {\"rounds\": ").append(o.rounds).append(", \"roundMs\": ").append(num(o.roundMs))
@@ -634,7 +650,7 @@ public final class SideBySide {
         + num(s.quantile(0.9)) + ", \"minMs\": " + num(s.min()) + ", \"runs\": " + s.runsMs.length + "}";
   }
 
-  private static String nums(double[] v) {
+  static String nums(double[] v) {
     StringBuilder sb = new StringBuilder("[");
     for (int i = 0; i < v.length; i++) {
       sb.append(i == 0 ? "" : ", ").append(num(v[i]));
@@ -642,14 +658,14 @@ public final class SideBySide {
     return sb.append(']').toString();
   }
 
-  private static String num(double v) {
+  static String num(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       return "null";
     }
     return String.format(Locale.ROOT, "%.6g", v);
   }
 
-  private static String str(String s) {
+  static String str(String s) {
     StringBuilder sb = new StringBuilder("\"");
     for (char c : s.toCharArray()) {
       if (c == '"' || c == '\\') {
