@@ -83,7 +83,7 @@ final class SideBySideProcesses {
 
     /** The median of the processes' ratios (the mean of the middle two for an even count). */
     double medianRatio() {
-      return median(ratios());
+      return RoundStatistics.median(ratios());
     }
 
     double minRatio() {
@@ -95,18 +95,12 @@ final class SideBySideProcesses {
     }
 
     double medianTopiaryMs() {
-      return median(rows.stream().mapToDouble(r -> r.topiaryMs).toArray());
+      return RoundStatistics.median(rows.stream().mapToDouble(r -> r.topiaryMs).toArray());
     }
 
     double medianOrtMs() {
-      return median(rows.stream().mapToDouble(r -> r.ortMs).toArray());
+      return RoundStatistics.median(rows.stream().mapToDouble(r -> r.ortMs).toArray());
     }
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return RoundStatistics.quantile(s, 0.5);
   }
 
   /** Runs {@code o.processes} children and prints the pooled result; the exit status (0: all children ran). */
