@@ -1,7 +1,9 @@
 package dev.topiary;
 
+import dev.topiary.internal.cpu.ArenaPlacement;
 import dev.topiary.internal.cpu.Parallel;
 import dev.topiary.internal.cpu.ThreadPool;
+import dev.topiary.internal.cpu.VectorSupport;
 import dev.topiary.internal.ops.Frame;
 import dev.topiary.internal.plan.Plan;
 import java.nio.Buffer;
@@ -34,6 +36,8 @@ public final class Session implements AutoCloseable {
   private final Parallel parallel;
   private final Object[] arrays;
   private final int[] offsets;
+  /** Bytes of the arena arrays, placement padding included. */
+  private final long arenaBytes;
   private final Frame frame;
   private final AtomicBoolean busy = new AtomicBoolean();
   /** Per-step wall times of the last run when profiling (see {@link #timeSteps}), else null. */
@@ -44,8 +48,12 @@ public final class Session implements AutoCloseable {
     this.plan = plan;
     this.options = options;
     this.parallel = options.threads() == 1 ? Parallel.sequential() : new ThreadPool(options.threads());
-    this.arrays = plan.newFrameArrays();
-    this.offsets = plan.frameOffsets();
+    ArenaPlacement placement = options.placeArena() && plan.usesVectorKernels()
+        ? VectorSupport.arenaPlacement() : ArenaPlacement.UNKNOWN;
+    Plan.Arena arena = plan.newArena(placement);
+    this.arrays = arena.arrays;
+    this.offsets = arena.offsets;
+    this.arenaBytes = arena.allocatedBytes;
     float[][] scratch = new float[parallel.workers()][];
     for (int w = 0; w < scratch.length; w++) {
       scratch[w] = new float[plan.scratchFloats()];
@@ -72,6 +80,15 @@ public final class Session implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /**
+   * Bytes of this session's arena, the arrays holding intermediate tensors: the plan's
+   * {@link Model#arenaBytes()}, plus what placing them on cache lines added
+   * ({@link SessionOptions.Builder#placeArena}).
+   */
+  public long arenaBytes() {
+    return arenaBytes;
   }
 
   /** The options this session was opened with. */

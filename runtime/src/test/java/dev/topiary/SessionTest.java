@@ -2,6 +2,7 @@ package dev.topiary;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -210,10 +211,12 @@ public class SessionTest {
     SessionOptions o = SessionOptions.builder().threads(3).backend(Backend.CPU).build();
     assertEquals(3, o.threads());
     assertEquals(Backend.CPU, o.backend());
-    assertEquals("SessionOptions{threads=3, backend=CPU, warmUpRuns=0}", o.toString());
+    assertTrue(o.placeArena());
+    assertEquals("SessionOptions{threads=3, backend=CPU, warmUpRuns=0, placeArena=true}", o.toString());
     assertEquals(o.toString(), o.toBuilder().build().toString());
-    SessionOptions w = o.toBuilder().warmUpRuns(12).build();
+    SessionOptions w = o.toBuilder().warmUpRuns(12).placeArena(false).build();
     assertEquals(12, w.warmUpRuns());
+    assertFalse(w.placeArena());
     assertEquals(w.toString(), w.toBuilder().build().toString());
     try {
       SessionOptions.builder().threads(0);

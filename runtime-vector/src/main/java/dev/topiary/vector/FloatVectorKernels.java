@@ -1,5 +1,6 @@
 package dev.topiary.vector;
 
+import dev.topiary.internal.cpu.ArenaPlacement;
 import dev.topiary.internal.cpu.Conv2DShape;
 import dev.topiary.internal.cpu.Gemm;
 import dev.topiary.internal.cpu.VectorKernels;
@@ -51,6 +52,11 @@ final class FloatVectorKernels implements VectorKernels {
   @Override
   public String description() {
     return "jdk.incubator.vector, " + S.length() + " floats" + (hasInt8() ? ", int8" : "");
+  }
+
+  @Override
+  public ArenaPlacement arenaPlacement() {
+    return HeapPlacement.probe();
   }
 
   @Override

@@ -65,6 +65,7 @@ final class ProfileJson {
     t.put("macs", p.macs());
     t.put("arena_bytes", p.arenaBytes());
     t.put("arena_lower_bound_bytes", p.arenaLowerBoundBytes());
+    t.put("session_arena_bytes", p.sessionArenaBytes());
     t.put("load_ms", ms(p.loadNanos()));
     t.put("first_run_ms", ms(p.firstRunNanos()));
     t.put("median_ms", ms(p.steadyMedianNanos()));

@@ -38,7 +38,9 @@ final class ProfileText {
     out.printf(Locale.ROOT, kv, "MACs", Fmt.grouped(p.macs()) + " per run");
     long lb = p.arenaLowerBoundBytes();
     out.printf(Locale.ROOT, kv, "arena", Fmt.grouped(p.arenaBytes()) + " bytes (" + Fmt.bytes(p.arenaBytes()) + ") per session;"
-        + " lower bound " + Fmt.grouped(lb) + (lb > 0 ? String.format(Locale.ROOT, " (%.1f%% over)", 100.0 * (p.arenaBytes() - lb) / lb) : ""));
+        + " lower bound " + Fmt.grouped(lb) + (lb > 0 ? String.format(Locale.ROOT, " (%.1f%% over)", 100.0 * (p.arenaBytes() - lb) / lb) : "")
+        + (p.sessionArenaBytes() != p.arenaBytes() ? "; allocated " + Fmt.grouped(p.sessionArenaBytes())
+            + " (" + Fmt.bytes(p.sessionArenaBytes()) + "), placed on cache lines" : ""));
     out.printf(Locale.ROOT, kv, "load", Fmt.ms(p.loadNanos()) + "  (verify, plan, pack weights)");
     out.printf(Locale.ROOT, kv, "first run", Fmt.ms(p.firstRunNanos()) + "  (fresh session)");
     out.printf(Locale.ROOT, kv, "steady", "median " + Fmt.ms(p.steadyMedianNanos()) + ", mean " + Fmt.ms(p.steadyMeanNanos())

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param macs multiply-accumulates of one run, all layers
  * @param arenaBytes bytes of intermediate tensors one session allocates (memory planner)
  * @param arenaLowerBoundBytes most bytes alive at one step: no plan can use less
+ * @param sessionArenaBytes bytes of arena the measured session allocated: {@code arenaBytes}, plus
+ *     padding where it placed the arena on cache lines ({@code SessionOptions.Builder#placeArena})
  * @param threads threads of the session
  * @param warmup untimed runs before measuring
  * @param iterations timed runs (each phase: whole runs, then per-layer runs)
@@ -50,6 +52,7 @@ public record ModelProfile(
     long macs,
     long arenaBytes,
     long arenaLowerBoundBytes,
+    long sessionArenaBytes,
     int threads,
     int warmup,
     int iterations,

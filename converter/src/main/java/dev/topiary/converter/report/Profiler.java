@@ -75,12 +75,14 @@ public final class Profiler {
     long[][] stepNanos = new long[options.iterations()][steps];
     long[] steady = new long[options.iterations()];
     long firstRun;
+    long sessionArena;
     int warmups = 0;
     int total = 1 + options.warmup() + 2 * options.iterations();
     int done = 0;
     Map<String, ByteBuffer> inputs = RunBuffers.random(model.inputs(), new Random(options.seed()));
     Map<String, ByteBuffer> outputs = RunBuffers.buffers(model.outputs());
     try (Session session = model.newSession(SessionOptions.builder().threads(options.threads()).build())) {
+      sessionArena = session.arenaBytes();
       long t = System.nanoTime();
       session.run(inputs, outputs);
       firstRun = System.nanoTime() - t;
@@ -199,7 +201,7 @@ public final class Profiler {
     return new ModelProfile(path, onnx, optimized, fileBytes.length, deflatedSize(fileBytes),
         a.majorVersion() + "." + a.minorVersion(), a.fileSize(), a.headerSize(), a.dataSize(), constantBytes,
         fileBytes == artifactBytes ? deflatedSize(fileBytes) : deflatedSize(artifactBytes), parameters, byDtype,
-        unattributed, macs, plan.arenaBytes(), plan.arenaLowerBoundBytes(), options.threads(), warmups,
+        unattributed, macs, plan.arenaBytes(), plan.arenaLowerBoundBytes(), sessionArena, options.threads(), warmups,
         options.iterations(), loadNanos, firstRun, steady, layers);
   }
 

@@ -119,6 +119,7 @@ public class ProfilerTest {
     }
     assertTrue(p.layersNanos() > 0);
     assertTrue(p.arenaBytes() >= p.arenaLowerBoundBytes() && p.arenaLowerBoundBytes() > 0);
+    assertTrue(p.sessionArenaBytes() >= p.arenaBytes());
     assertTrue(p.artifactDeflateBytes() > 0 && p.artifactDeflateBytes() < p.artifactBytes());
     assertEquals(List.of(0), layer(p, ProfileModels.HOSTILE_NAME).producers());
     assertArrayEquals(new int[] {1, 4, 4, 4}, layer(p, "dw").outputShape());

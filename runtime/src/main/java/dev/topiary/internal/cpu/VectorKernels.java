@@ -22,6 +22,15 @@ public interface VectorKernels {
   String description();
 
   /**
+   * Where this JVM puts large arrays ({@link ArenaPlacement}), for sessions bound to these kernels
+   * to place their arenas on cache lines; {@link ArenaPlacement#UNKNOWN} by default. May take some
+   * milliseconds the first time: callers cache it ({@link VectorSupport#arenaPlacement()}).
+   */
+  default ArenaPlacement arenaPlacement() {
+    return ArenaPlacement.UNKNOWN;
+  }
+
+  /**
    * Rows of A the GEMM micro-kernel computes at once. Callers make row tiles multiples of it where
    * they can: the rows left over run one at a time.
    */

@@ -20,8 +20,35 @@ public final class VectorSupport {
     return Holder.KERNELS;
   }
 
+  /**
+   * Where this JVM puts large arrays, as the vector kernels found it
+   * ({@link VectorKernels#arenaPlacement()}); {@link ArenaPlacement#UNKNOWN} without them. Found
+   * once, at the first call (about 16 ms on HotSpot 25: the management API starts), not at load.
+   */
+  public static ArenaPlacement arenaPlacement() {
+    return PlacementHolder.PLACEMENT;
+  }
+
   private static final class Holder {
     static final VectorKernels KERNELS = find();
+  }
+
+  private static final class PlacementHolder {
+    static final ArenaPlacement PLACEMENT = placement();
+  }
+
+  private static ArenaPlacement placement() {
+    VectorKernels k = kernels();
+    if (k == null) {
+      return ArenaPlacement.UNKNOWN;
+    }
+    try {
+      ArenaPlacement p = k.arenaPlacement();
+      return p == null ? ArenaPlacement.UNKNOWN : p;
+    } catch (RuntimeException | LinkageError e) {
+      // No management API in this runtime image, or a JVM that answers otherwise: place nothing.
+      return ArenaPlacement.UNKNOWN;
+    }
   }
 
   private static VectorKernels find() {

@@ -2,6 +2,8 @@ package dev.topiary.internal.plan;
 
 import dev.topiary.DataType;
 import dev.topiary.TensorInfo;
+import dev.topiary.internal.cpu.ArenaPlacement;
+import dev.topiary.internal.cpu.VectorKernels;
 import dev.topiary.internal.ops.Kernel;
 import java.lang.reflect.Array;
 import java.util.List;
@@ -64,6 +66,8 @@ public final class Plan {
   final int[] outputIds;
   final List<TensorInfo> inputs;
   final List<TensorInfo> outputs;
+  /** Whether any step is bound to the vector kernels ({@link VectorKernels}). */
+  final boolean vectorKernels;
 
   Plan(
       List<Step> steps,
@@ -84,7 +88,8 @@ public final class Plan {
       int[] inputIds,
       int[] outputIds,
       List<TensorInfo> inputs,
-      List<TensorInfo> outputs) {
+      List<TensorInfo> outputs,
+      boolean vectorKernels) {
     this.steps = steps;
     this.names = names;
     this.types = types;
@@ -104,6 +109,7 @@ public final class Plan {
     this.outputIds = outputIds;
     this.inputs = inputs;
     this.outputs = outputs;
+    this.vectorKernels = vectorKernels;
   }
 
   public List<Step> steps() {
@@ -183,22 +189,89 @@ public final class Plan {
     return scratchBytes;
   }
 
-  /** Creates the storage of one session: arena arrays per class and the frame's array table. */
-  public Object[] newFrameArrays() {
-    Object[] arenas = new Object[Storage.values().length];
-    for (Storage s : Storage.values()) {
-      arenas[s.ordinal()] = s.newArray(arenaElements[s.ordinal()]);
-    }
-    Object[] arrays = new Object[names.length];
-    for (int id = 0; id < names.length; id++) {
-      arrays[id] = constant[id] ? constants[id] : arenas[storage[id].ordinal()];
-    }
-    return arrays;
+  /** Whether the plan was bound with the vector kernels, whose arenas are worth placing ({@link ArenaPlacement}). */
+  public boolean usesVectorKernels() {
+    return vectorKernels;
   }
 
-  /** Element offsets per tensor id (constants start at 0). */
+  /**
+   * Creates the storage of one session at the planned offsets, without placement: arena arrays per
+   * class and the frame's array table ({@link #newArena}, {@link ArenaPlacement#UNKNOWN}).
+   */
+  public Object[] newFrameArrays() {
+    return newArena(ArenaPlacement.UNKNOWN).arrays;
+  }
+
+  /** Element offsets per tensor id (constants start at 0), without placement. */
   public int[] frameOffsets() {
     return offsets.clone();
+  }
+
+  /**
+   * An arena class is placed when its planned size is at least this (smaller arenas are left as
+   * they are: their accesses are few).
+   */
+  static final long PLACE_FROM_BYTES = 16 << 10;
+  /**
+   * Most bytes an arena array is grown by to reach {@link ArenaPlacement#minBytes} (4 MiB: with
+   * G1 half a region of up to 8 MiB, that is heaps up to 16 GiB by G1's sizing).
+   */
+  static final long MAX_PAD_BYTES = 4 << 20;
+
+  /**
+   * Creates the storage of one session: arena arrays per class, the frame's array table and each
+   * tensor's element offset. With a known {@code placement}, an arena class of at least
+   * {@link #PLACE_FROM_BYTES} is allocated at no less than {@link ArenaPlacement#minBytes} (when
+   * that grows it by at most {@link #MAX_PAD_BYTES}), and its tensors are shifted by
+   * {@link ArenaPlacement#lead} elements, so that every tensor starts a cache line: the planner
+   * puts them at multiples of {@link MemoryPlanner#ALIGN} elements, whole cache lines for 4-byte
+   * elements. Element values and results are the same either way.
+   */
+  public Arena newArena(ArenaPlacement placement) {
+    Storage[] classes = Storage.values();
+    Object[] arenas = new Object[classes.length];
+    int[] leads = new int[classes.length];
+    long allocated = 0;
+    for (Storage s : classes) {
+      long planned = arenaElements[s.ordinal()];
+      long length = planned;
+      if (placement.known() && planned * s.bytes >= PLACE_FROM_BYTES) {
+        int lead = placement.lead(s.bytes);
+        long minElements = (placement.minBytes() + s.bytes - 1) / s.bytes;
+        long placed = Math.max(planned + lead, minElements);
+        if ((placed - planned) * s.bytes <= MAX_PAD_BYTES && placed <= Integer.MAX_VALUE - 16) {
+          leads[s.ordinal()] = lead;
+          length = placed;
+        }
+      }
+      arenas[s.ordinal()] = s.newArray((int) length);
+      allocated += length * s.bytes;
+    }
+    Object[] arrays = new Object[names.length];
+    int[] at = offsets.clone();
+    for (int id = 0; id < names.length; id++) {
+      arrays[id] = constant[id] ? constants[id] : arenas[storage[id].ordinal()];
+      if (!constant[id] && storage[id] != null) {
+        at[id] += leads[storage[id].ordinal()];
+      }
+    }
+    return new Arena(arrays, at, allocated);
+  }
+
+  /** One session's storage ({@link #newArena}). */
+  public static final class Arena {
+    /** Per tensor id: the array holding it (its class's arena, or a constant's array). */
+    public final Object[] arrays;
+    /** Per tensor id: its first element's index in {@code arrays[id]}. */
+    public final int[] offsets;
+    /** Bytes of the arena arrays, padding for placement included. */
+    public final long allocatedBytes;
+
+    Arena(Object[] arrays, int[] offsets, long allocatedBytes) {
+      this.arrays = arrays;
+      this.offsets = offsets;
+      this.allocatedBytes = allocatedBytes;
+    }
   }
 
   public int inputId(int k) {

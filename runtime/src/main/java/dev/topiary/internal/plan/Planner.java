@@ -415,7 +415,7 @@ public final class Planner {
       }
       return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constant, constants, storage, offsets,
           arenaElements, arenaBytes, lowerBound, scratch, scratchInts, scratchLongs, scratchBytes, toArray(g.getInputsList()), toArray(g.getOutputsList()),
-          infos(g.getInputsList()), infos(g.getOutputsList()));
+          infos(g.getInputsList()), infos(g.getOutputsList()), options.vectorKernels && !options.referenceKernels && VectorSupport.kernels() != null);
     }
 
     private List<TensorInfo> infos(List<Integer> ids) {
