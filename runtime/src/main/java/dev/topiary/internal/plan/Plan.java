@@ -251,7 +251,7 @@ public final class Plan {
     int[] at = offsets.clone();
     for (int id = 0; id < names.length; id++) {
       arrays[id] = constant[id] ? constants[id] : arenas[storage[id].ordinal()];
-      if (!constant[id] && storage[id] != null) {
+      if (!constant[id]) {
         at[id] += leads[storage[id].ordinal()];
       }
     }

@@ -119,11 +119,14 @@ public final class Planner {
      * an alias, or -1.
      */
     final int[] aliasOf;
+    /** The vector kernels fast paths may bind ({@link Options#vectorKernels}), or null. */
+    final VectorKernels vector;
 
     Run(Graph g, ConstantSource source, Options options) {
       this.g = g;
       this.source = source;
       this.options = options;
+      this.vector = options.vectorKernels && !options.referenceKernels ? VectorSupport.kernels() : null;
       this.nt = g.getTensorsCount();
       this.types = new DataType[nt];
       this.shapes = new int[nt][];
@@ -161,7 +164,6 @@ public final class Planner {
         known[id] = true;
       }
       List<Plan.Step> steps = new ArrayList<>(order.length);
-      VectorKernels vector = options.vectorKernels && !options.referenceKernels ? VectorSupport.kernels() : null;
       int scratch = 0;
       int scratchInts = 0;
       int scratchLongs = 0;
@@ -415,7 +417,7 @@ public final class Planner {
       }
       return new Plan(Collections.unmodifiableList(steps), names, types, shapes, constant, constants, storage, offsets,
           arenaElements, arenaBytes, lowerBound, scratch, scratchInts, scratchLongs, scratchBytes, toArray(g.getInputsList()), toArray(g.getOutputsList()),
-          infos(g.getInputsList()), infos(g.getOutputsList()), options.vectorKernels && !options.referenceKernels && VectorSupport.kernels() != null);
+          infos(g.getInputsList()), infos(g.getOutputsList()), vector != null);
     }
 
     private List<TensorInfo> infos(List<Integer> ids) {
