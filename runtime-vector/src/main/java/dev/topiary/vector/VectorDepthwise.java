@@ -239,12 +239,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int b1 = a1 == in ? imageBase + (ih0 + g.dh) * rowStride : c;
     int b2 = a2 == in ? imageBase + (ih0 + 2 * g.dh) * rowStride : c;
     int full = c / L * L;
-    for (int ow = 0; ow < g.ow; ow += 7) {
-      if (g.sw == 1) {
-        strip7(a0, b0, a1, b1, a2, b2, full, out, outRow, ow, ow > 0);
-      } else {
-        strip7s2(a0, b0, a1, b1, a2, b2, full, out, outRow, ow, ow > 0);
-      }
+    if (g.sw == 1) {
+      strip7(a0, b0, a1, b1, a2, b2, full, out, outRow);
+    } else {
+      strip7s2(a0, b0, a1, b1, a2, b2, full, out, outRow);
     }
     if (full < c) {
       for (int ow = 0; ow < g.ow; ow++) {
@@ -254,29 +252,30 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   }
 
   /**
-   * Seven outputs {@code [ow, ow + 7)} of a row of a 3×3 kernel at stride 1, for each full channel
-   * block ({@code cb < full}): each kernel row loads the nine input columns
+   * One output row of a 3×3 kernel at stride 1 as strips of seven outputs {@code [ow, ow + 7)},
+   * for each full channel block ({@code cb < full}): each kernel row loads the nine input columns
    * {@code ow − 1 … ow + 7} once (a zero vector for a column outside the image) and makes 21 fused
    * multiply-adds, so seven independent chains cover the latency and no input column is loaded
    * twice. A kernel row outside the image reads {@link #zeros} instead ({@code fma(0, w, acc)} is
    * {@code acc} for finite weights, as in {@link #edgeGroup1}). For the small images of late layers
    * (7 or 14 columns), where the groups of four spent two groups on seven outputs.
    *
-   * <p>The channel blocks are a loop in this method, not a call each: a call per strip kept the
-   * out-of-order core from overlapping one strip's epilogue and stores with the next strip's
-   * products (measured on Zen 4: 7×7×128 2.3–2.7 → 1.9–2.1 µs, 14×14×32 2.6–2.9 → 1.8–2.2 µs).
-   * The column strips are a call each, from {@link #stripRow}: when they were a loop inside the channel
-   * loop, a 7-column image ran its one strip through a one-trip inner loop, and the CNN ran 2–3 %
-   * slower (session 11, docs/BENCHMARKS.md).
+   * <p>The strips and channel blocks are one loop in one call (channel blocks inner): a call per
+   * strip kept the out-of-order core from overlapping one strip's epilogue and stores with the next
+   * strip's products (measured on Zen 4: 7×7×128 2.3–2.7 → 1.9–2.1 µs), and a call per column strip
+   * with a short channel loop inside cost 14×14×32 a quarter of its time (2.5 → 1.9 µs, session 12,
+   * docs/BENCHMARKS.md). A nested loop would give a 7-column image a one-trip loop.
    *
    * @param a0 array of kernel row 0 ({@code in} or {@link #zeros}), {@code b0} the offset of its
    *     column 0, channel 0; likewise rows 1 and 2
-   * @param left whether column {@code ow − 1} is inside the image ({@code ow > 0})
    */
   private void strip7(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, int full, float[] out,
-      int outRow, int ow, boolean left) {
+      int outRow) {
     int c = g.c;
-    for (int cb = 0; cb < full; cb += L) {
+    int ow = 0;
+    int cb = 0;
+    while (ow < g.ow) {
+      boolean left = ow > 0;
       int at = ow * c + cb;
       int o0 = b0 + at;
       int o1 = b1 + at;
@@ -429,17 +428,26 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s4.intoArray(out, o + 4 * c);
       s5.intoArray(out, o + 5 * c);
       s6.intoArray(out, o + 6 * c);
+      cb += L;
+      if (cb == full) {
+        cb = 0;
+        ow += 7;
+      }
     }
   }
 
   /**
    * {@link #strip7} at stride 2: seven outputs read the fifteen input columns {@code 2·ow − 1 …
-   * 2·ow + 13} of each kernel row once (a zero vector for the first or last outside the image).
+   * 2·ow + 13} of each kernel row once (a zero vector for the first or last outside the image);
+   * strips and channel blocks are one loop, as there.
    */
   private void strip7s2(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, int full, float[] out,
-      int outRow, int ow, boolean left) {
+      int outRow) {
     int c = g.c;
-    for (int cb = 0; cb < full; cb += L) {
+    int ow = 0;
+    int cb = 0;
+    while (ow < g.ow) {
+      boolean left = ow > 0;
       int at = ow * c + cb;
       int from = 2 * ow * c + cb;
       int o0 = b0 + from;
@@ -611,6 +619,11 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s4.intoArray(out, o + 4 * c);
       s5.intoArray(out, o + 5 * c);
       s6.intoArray(out, o + 6 * c);
+      cb += L;
+      if (cb == full) {
+        cb = 0;
+        ow += 7;
+      }
     }
   }
 
