@@ -159,7 +159,7 @@ final class FloatVectorKernels implements VectorKernels {
     VectorBinary.meanColumns(x, xo, y, yo, rows, inner, i0, i1, block);
   }
 
-  /** The fused activation on one vector: a clamp (bounds at ±∞ skipped) or hard-swish. */
+  /** The fused activation: a clamp (bounds at ±∞ skipped) or hard-swish. */
   static final class Epilog {
     final Gemm.Act act;
     final float lo;
@@ -183,37 +183,37 @@ final class FloatVectorKernels implements VectorKernels {
       this.clampHiCmp = upperCmp(clampHi);
     }
 
-    /** Whether {@link #apply} changes anything. */
+    /** Whether the activation changes anything. */
     boolean active() {
       return act != Gemm.Act.NONE;
     }
 
     /**
-     * {@code Math.max/min} semantics lane by lane (NaN propagates), so RELU, RELU6 and CLIP equal
-     * the reference's clamp up to the sign of zero; hard-swish as {@code x·min(max(x+3,0),6)·(1/6)},
-     * the reference's order. The clamps are compares and blends ({@link #lowerCmp}).
+     * Hard-swish in place over {@code a[off, off + n)}, as {@code x·min(max(x+3,0),6)·(1/6)} in the
+     * reference's order: whole vectors (the {@code max} and {@code min} as compares and blends,
+     * {@link FloatVectorKernels#lowerCmp}), then the last values one at a time with the same
+     * operations ({@link #apply(float)}, bit for bit). A pass over an array rather than a method on a
+     * vector: no vector crosses a call, so nothing is boxed whether C2 inlines it or not (a method
+     * taking a vector, once compiled on its own, can be too big to inline anywhere after; then every
+     * kernel calling it boxes each vector, as {@code VectorKernelAllocationTest} caught).
      */
-    FloatVector apply(FloatVector v) {
-      switch (act) {
-        case CLAMP:
-          if (clampLo != Float.NEGATIVE_INFINITY) {
-            v = v.blend(FloatVector.broadcast(S, clampLo), v.lt(clampLoCmp));
-          }
-          if (clampHi != Float.POSITIVE_INFINITY) {
-            v = v.blend(FloatVector.broadcast(S, clampHi), v.compare(VectorOperators.GT, clampHiCmp));
-          }
-          return v;
-        case HARD_SWISH:
-          FloatVector t = v.add(3f);
-          t = t.blend(FloatVector.broadcast(S, 0f), t.lt(Float.MIN_VALUE));
-          t = t.blend(FloatVector.broadcast(S, 6f), t.compare(VectorOperators.GT, 6f));
-          return v.mul(t).mul(1f / 6f);
-        default:
-          return v;
+    static void hardSwish(float[] a, int off, int n) {
+      int i = 0;
+      int l = S.length();
+      for (; i + l <= n; i += l) {
+        FloatVector v = FloatVector.fromArray(S, a, off + i);
+        FloatVector t = v.add(3f);
+        t = t.blend(FloatVector.broadcast(S, 0f), t.lt(Float.MIN_VALUE));
+        t = t.blend(FloatVector.broadcast(S, 6f), t.compare(VectorOperators.GT, 6f));
+        v.mul(t).mul(1f / 6f).intoArray(a, off + i);
+      }
+      for (; i < n; i++) {
+        float v = a[off + i];
+        a[off + i] = v * Math.min(Math.max(v + 3f, 0f), 6f) * (1f / 6f);
       }
     }
 
-    /** {@link #apply} on one value, with the same operations. */
+    /** The activation on one value: the clamp as {@code Math.min(Math.max(v, lo), hi)}, or hard-swish. */
     float apply(float v) {
       switch (act) {
         case CLAMP:

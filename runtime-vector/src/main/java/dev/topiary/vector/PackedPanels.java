@@ -56,7 +56,6 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   private final float[] packed;
   /** The bias padded with zeros to {@code panels·NR}, or null. */
   private final float[] bias;
-  private final FloatVectorKernels.Epilog epilog;
   /**
    * Lanes of the last, partial vector of the last panel (only that panel can be partial), or null.
    * Made once: a mask made per row would be boxed wherever C2 does not inline.
@@ -94,7 +93,6 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     this.residualFirst = residualFirst;
     this.k = k;
     this.panels = (n + NR - 1) / NR;
-    this.epilog = epilog;
     int full = n / NR;
     this.tail = n % L == 0 ? null : S.indexInRange(0, n % L);
     this.packed = new float[Math.multiplyExact(k, full * NR + (n == full * NR ? 0 : width(full)))];
@@ -920,18 +918,17 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   }
 
   /**
-   * The epilogue of one row of C in place: {@code valid} columns from column {@code j0} at
-   * {@code c[co]}, bias, the residual row at {@code r[ro]} (if any) and the activation in this
-   * GEMM's order, a vector at a time (the last one under a mask). A separate pass over the row,
-   * which is in L1, rather than part of the kernels: C2 inlines only so much, and a vector handed
-   * to a method it did not inline is boxed on the heap.
+   * The epilogue of a hard-swish GEMM (the one activation the kernels leave to this pass) over one
+   * row of C in place: {@code valid} columns from column {@code j0} at {@code c[co]}, bias and the
+   * residual row at {@code r[ro]} (if any) in this GEMM's order, then hard-swish, while the row is in
+   * L1. A separate pass rather than part of the kernels, and no vector handed to a method
+   * ({@link FloatVectorKernels.Epilog#hardSwish} works on the array): C2 inlines only so much, and a
+   * vector handed to a method it did not inline is boxed on the heap.
    */
   private void finish(float[] c, int co, int j0, int valid, float[] r, int ro) {
-    if (bias == null && !epilog.active() && r == null) {
-      return;
-    }
-    for (int at = 0; at < valid; at += L) {
-      if (at + L <= valid) {
+    int whole = valid / L * L;
+    if (bias != null || (r != null && residualFirst)) {
+      for (int at = 0; at < whole; at += L) {
         FloatVector v = FloatVector.fromArray(S, c, co + at);
         if (bias != null) {
           v = v.add(FloatVector.fromArray(S, bias, j0 + at));
@@ -939,25 +936,27 @@ final class PackedPanels implements VectorKernels.PackedGemm {
         if (r != null && residualFirst) {
           v = v.add(FloatVector.fromArray(S, r, ro + at));
         }
-        v = epilog.apply(v);
-        if (r != null && !residualFirst) {
-          v = v.add(FloatVector.fromArray(S, r, ro + at));
-        }
         v.intoArray(c, co + at);
-      } else {
-        VectorMask<Float> m = tail;
-        FloatVector v = FloatVector.fromArray(S, c, co + at, m);
+      }
+      if (whole < valid) {
+        FloatVector v = FloatVector.fromArray(S, c, co + whole, tail);
         if (bias != null) {
-          v = v.add(FloatVector.fromArray(S, bias, j0 + at));
+          v = v.add(FloatVector.fromArray(S, bias, j0 + whole));
         }
         if (r != null && residualFirst) {
-          v = v.add(FloatVector.fromArray(S, r, ro + at, m));
+          v = v.add(FloatVector.fromArray(S, r, ro + whole, tail));
         }
-        v = epilog.apply(v);
-        if (r != null && !residualFirst) {
-          v = v.add(FloatVector.fromArray(S, r, ro + at, m));
-        }
-        v.intoArray(c, co + at, m);
+        v.intoArray(c, co + whole, tail);
+      }
+    }
+    FloatVectorKernels.Epilog.hardSwish(c, co, valid);
+    if (r != null && !residualFirst) {
+      for (int at = 0; at < whole; at += L) {
+        FloatVector.fromArray(S, c, co + at).add(FloatVector.fromArray(S, r, ro + at)).intoArray(c, co + at);
+      }
+      if (whole < valid) {
+        FloatVector.fromArray(S, c, co + whole, tail).add(FloatVector.fromArray(S, r, ro + whole, tail))
+            .intoArray(c, co + whole, tail);
       }
     }
   }

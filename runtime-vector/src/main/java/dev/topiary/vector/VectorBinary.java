@@ -48,10 +48,25 @@ final class VectorBinary implements VectorKernels.Elementwise {
     for (; i + L <= n; i += L) {
       FloatVector va = aVec ? FloatVector.fromArray(S, a, ao + i) : ca;
       FloatVector vb = bVec ? FloatVector.fromArray(S, b, bo + i) : cb;
-      FloatVector r = apply(va, vb);
-      // The activation written out here rather than through Epilog.apply: a method that takes a
-      // vector, once compiled on its own for a call site C2 did not inline, is compiled without the
-      // intrinsics and then too big to inline anywhere, and every kernel calling it boxes vectors.
+      // The operation and the activation written out here rather than in helpers: a method that
+      // takes a vector, once compiled on its own for a call site C2 did not inline, can be too big
+      // to inline anywhere after, and every kernel calling it then boxes vectors. The switch on the
+      // final field is the same branch every time, once per L floats.
+      FloatVector r;
+      switch (op) {
+        case ADD:
+          r = va.add(vb);
+          break;
+        case SUB:
+          r = va.sub(vb);
+          break;
+        case MUL:
+          r = va.mul(vb);
+          break;
+        default:
+          r = va.div(vb);
+          break;
+      }
       if (hardSwish) {
         FloatVector t = r.add(3f);
         t = t.blend(FloatVector.broadcast(S, 0f), t.lt(Float.MIN_VALUE));
@@ -65,23 +80,6 @@ final class VectorBinary implements VectorKernels.Elementwise {
     }
     for (; i < n; i++) {
       y[yo + i] = epilog.apply(apply(a[aVec ? ao + i : ao], b[bVec ? bo + i : bo]));
-    }
-  }
-
-  /**
-   * The operation on two vectors. Each case names its operation, so the Vector API intrinsifies it;
-   * the switch on the final field is the same branch every time, once per {@code L} floats.
-   */
-  private FloatVector apply(FloatVector a, FloatVector b) {
-    switch (op) {
-      case ADD:
-        return a.add(b);
-      case SUB:
-        return a.sub(b);
-      case MUL:
-        return a.mul(b);
-      default:
-        return a.div(b);
     }
   }
 

@@ -1422,31 +1422,30 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   }
 
   /**
-   * Bias and activation over one output row in place, while it is in L1: a pass of its own because
-   * C2 inlines only so much, and a vector handed to a method it did not inline is boxed.
+   * Bias and hard-swish (the one activation the kernels leave to this pass) over one output row in
+   * place, while it is in L1: a pass of its own because C2 inlines only so much, and a vector handed
+   * to a method it did not inline is boxed ({@link FloatVectorKernels.Epilog#hardSwish} works on the
+   * array).
    */
   private void finishRow(float[] out, int row) {
     if (fused || (bias == null && !epilog.active())) {
       return;
     }
     int c = g.c;
-    for (int px = 0; px < g.ow; px++) {
-      int o = row + px * c;
-      int cb = 0;
-      for (; cb + L <= c; cb += L) {
-        FloatVector v = FloatVector.fromArray(S, out, o + cb);
-        if (bias != null) {
-          v = v.add(FloatVector.fromArray(S, bias, cb));
+    if (bias != null) {
+      for (int px = 0; px < g.ow; px++) {
+        int o = row + px * c;
+        int cb = 0;
+        for (; cb + L <= c; cb += L) {
+          FloatVector.fromArray(S, out, o + cb).add(FloatVector.fromArray(S, bias, cb)).intoArray(out, o + cb);
         }
-        epilog.apply(v).intoArray(out, o + cb);
-      }
-      if (tail != null) {
-        FloatVector v = FloatVector.fromArray(S, out, o + cb, tail);
-        if (bias != null) {
-          v = v.add(FloatVector.fromArray(S, bias, cb));
+        if (tail != null) {
+          FloatVector.fromArray(S, out, o + cb, tail).add(FloatVector.fromArray(S, bias, cb))
+              .intoArray(out, o + cb, tail);
         }
-        epilog.apply(v).intoArray(out, o + cb, tail);
       }
     }
+    FloatVectorKernels.Epilog.hardSwish(out, row, g.ow * c);
   }
+
 }

@@ -50,8 +50,6 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   private final float[] wp;
   /** Bias padded to {@code op}, zeros without one. */
   private final float[] bias;
-  /** The activation; a clamp is applied in registers, hard-swish by {@link #hardSwishRow}. */
-  private final FloatVectorKernels.Epilog epilog;
   private final boolean hardSwish;
   /** The clamp's bounds in registers; ±∞ without one. */
   private final float lo;
@@ -97,7 +95,6 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     if (bias != null) {
       System.arraycopy(bias, 0, this.bias, 0, o);
     }
-    this.epilog = epilog;
     this.hardSwish = epilog.act == Gemm.Act.HARD_SWISH;
     this.lo = epilog.clampLo;
     this.hi = epilog.clampHi;
@@ -554,20 +551,12 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   }
 
   /**
-   * Hard-swish over one output row in place, while it is in L1, as
-   * {@link FloatVectorKernels.Epilog#apply} does it: a pass of its own because with it in the
-   * blocks above C2 stops inlining there (its node budget) and boxes the vectors left over.
+   * Hard-swish over one output row in place, while it is in L1
+   * ({@link FloatVectorKernels.Epilog#hardSwish}): a pass of its own because with it in the blocks
+   * above C2 stops inlining there (its node budget) and boxes the vectors left over.
    */
   private void hardSwishRow(float[] out, int row) {
-    for (int px = 0; px < g.ow; px++) {
-      int dst = row + px * o;
-      int cb = 0;
-      for (; cb + L <= o; cb += L) {
-        epilog.apply(FloatVector.fromArray(S, out, dst + cb)).intoArray(out, dst + cb);
-      }
-      if (tail != null) {
-        epilog.apply(FloatVector.fromArray(S, out, dst + cb, tail)).intoArray(out, dst + cb, tail);
-      }
-    }
+    FloatVectorKernels.Epilog.hardSwish(out, row, g.ow * o);
   }
+
 }
