@@ -138,11 +138,11 @@ final class FloatVectorKernels implements VectorKernels {
   public void quantize(float[] in, int inOff, byte[] out, int outOff, int n, float scale, int zp) {
     Int8Quantize.run(in, inOff, out, outOff, n, scale, zp);
   }
+
   @Override
   public void int8ChannelSums(byte[] in, int off, int pixels, int c, int[] sums) {
     Int8ChannelSums.run(in, off, pixels, c, sums);
   }
-
 
   @Override
   public Elementwise binary(Binary op, Gemm.Act act, float lo, float hi) {
@@ -192,7 +192,7 @@ final class FloatVectorKernels implements VectorKernels {
      * Hard-swish in place over {@code a[off, off + n)}, as {@code x·min(max(x+3,0),6)·(1/6)} in the
      * reference's order: whole vectors (the {@code max} and {@code min} as compares and blends,
      * {@link FloatVectorKernels#lowerCmp}), then the last values one at a time with the same
-     * operations ({@link #apply(float)}, bit for bit). A pass over an array rather than a method on a
+     * operations ({@link #hardSwish(float)}, bit for bit). A pass over an array rather than a method on a
      * vector: no vector crosses a call, so nothing is boxed whether C2 inlines it or not (a method
      * taking a vector, once compiled on its own, can be too big to inline anywhere after; then every
      * kernel calling it boxes each vector, as {@code VectorKernelAllocationTest} caught).
@@ -208,9 +208,13 @@ final class FloatVectorKernels implements VectorKernels {
         v.mul(t).mul(1f / 6f).intoArray(a, off + i);
       }
       for (; i < n; i++) {
-        float v = a[off + i];
-        a[off + i] = v * Math.min(Math.max(v + 3f, 0f), 6f) * (1f / 6f);
+        a[off + i] = hardSwish(a[off + i]);
       }
+    }
+
+    /** Hard-swish on one value: {@code x·min(max(x+3,0),6)·(1/6)}, the reference's order. */
+    static float hardSwish(float x) {
+      return x * Math.min(Math.max(x + 3f, 0f), 6f) * (1f / 6f);
     }
 
     /** The activation on one value: the clamp as {@code Math.min(Math.max(v, lo), hi)}, or hard-swish. */
@@ -219,7 +223,7 @@ final class FloatVectorKernels implements VectorKernels {
         case CLAMP:
           return Math.min(Math.max(v, lo), hi);
         case HARD_SWISH:
-          return v * Math.min(Math.max(v + 3f, 0f), 6f) * (1f / 6f);
+          return hardSwish(v);
         default:
           return v;
       }

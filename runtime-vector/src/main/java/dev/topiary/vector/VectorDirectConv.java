@@ -558,5 +558,4 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   private void hardSwishRow(float[] out, int row) {
     FloatVectorKernels.Epilog.hardSwish(out, row, g.ow * o);
   }
-
 }
