@@ -19,9 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * side, each sequentially.
  *
  * <p><b>Micro-kernel.</b> {@link #MR} = 6 rows × 2 vectors: 12 accumulators, 2 panel vectors and
- * one broadcast make 15 live vector registers, which fits AVX2's 16 (AVX-512 has 32). Per depth
- * step it does 2 vector loads, 6 broadcasts and 12 fused multiply-adds, against the C2 kernels'
- * load, multiply, add and store per product. The accumulators live in registers over the whole
+ * one broadcast make 15 live vector registers, which fits AVX2's 16. Per depth step it does 2
+ * vector loads, 6 broadcasts and 12 fused multiply-adds, against the C2 kernels' load, multiply,
+ * add and store per product. With AVX-512's 32 registers two whole panels run together, 6 rows × 4
+ * vectors ({@link #rows6x4}: 24 accumulators, six broadcasts per 24 multiply-adds), except where a
+ * residual is added in the kernel. The accumulators live in registers over the whole
  * depth (no depth blocking: a panel of even 4608 × 32 floats streams from L2) and are stored
  * whole (a partial panel's rows into the caller's scratch, then copied). Bias and clamp (RELU,
  * RELU6, CLIP) are applied in registers before the store; hard-swish in a second pass over the
@@ -48,6 +50,11 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   static final boolean SEVEN = L >= 16;
   /** The most rows one kernel call computes: seven or {@link #MR}. */
   static final int MAX_BLOCK = SEVEN ? 7 : MR;
+  /**
+   * Whether six-row blocks of two adjacent whole panels run as one {@link #rows6x4} call: with 32
+   * vector registers (AVX-512), not with AVX2's 16.
+   */
+  static final boolean QUAD = L >= 16;
 
   private final int n;
   private final int k;
@@ -138,66 +145,94 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   public void compute(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int rows, int p0,
       int p1, float[] r, int rOff) {
     for (int p = p0; p < p1; p++) {
-      int j0 = p * NR;
-      int valid = Math.min(NR, n - j0);
-      int base = p * k * NR;
-      boolean two = width(p) == NR;
-      boolean partial = valid < (two ? NR : L);
+      // Two whole two-vector panels run together where a block has six rows (rows6x4), unless a
+      // residual is added in the kernel: with its 48 residual loads the kernel was too large for C1
+      // (out of virtual registers) and never reached C2.
+      boolean pair = QUAD && p + 1 < p1 && (p + 2) * NR <= n && (r == null || !fused);
       int i = 0;
       while (i < rows) {
         int block = block(rows - i);
-        int co = cOff + i * ldc + j0;
-        int ro = rOff + i * ldc + j0;
-        // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
-        // ever store whole vectors; then its valid columns are copied out. Its residual rows are
-        // copied in, behind them, for the same reason: a whole vector read past the last valid
-        // column could run off the end of the residual's array.
-        float[] dst = partial ? s : c;
-        int dOff = partial ? 0 : co;
-        int dStride = partial ? NR : ldc;
-        float[] res = fused ? r : null;
-        int resOff = ro;
-        int resStride = ldc;
-        if (res != null && partial) {
-          for (int row = 0; row < block; row++) {
-            System.arraycopy(r, ro + row * ldc, s, (MAX_BLOCK + row) * NR, valid);
-          }
-          res = s;
-          resOff = MAX_BLOCK * NR;
-          resStride = NR;
-        }
-        if (block == 7) {
-          if (two) {
-            rows7x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
-          } else {
-            rows7x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
-          }
-        } else if (block == MR) {
-          if (two) {
-            rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
-          } else {
-            rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
-          }
-        } else if (block == 4) {
-          if (two) {
-            rows4x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
-          } else {
-            rows4x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
-          }
-        } else if (two) {
-          row1x2(a, aOff + i * lda, base, dst, dOff, j0, res, resOff);
-        } else {
-          row1x1(a, aOff + i * lda, base, dst, dOff, j0, res, resOff);
-        }
-        for (int row = 0; row < block; row++) {
-          if (partial) {
-            System.arraycopy(s, row * NR, c, co + row * ldc, valid);
-          }
+        if (pair && block == MR) {
+          int j0 = p * NR;
+          int co = cOff + i * ldc + j0;
+          int ro = rOff + i * ldc + j0;
+          rows6x4(a, aOff + i * lda, lda, p * k * NR, c, co, ldc, j0);
           if (!fused) {
-            finish(c, co + row * ldc, j0, valid, r, ro + row * ldc);
+            for (int row = 0; row < block; row++) {
+              finish(c, co + row * ldc, j0, 2 * NR, r, ro + row * ldc);
+            }
+          }
+        } else {
+          tile(s, a, aOff, lda, c, cOff, ldc, p, i, block, r, rOff);
+          if (pair) {
+            tile(s, a, aOff, lda, c, cOff, ldc, p + 1, i, block, r, rOff);
           }
         }
         i += block;
+      }
+      if (pair) {
+        p++;
+      }
+    }
+  }
+
+  /** Rows {@code [i, i + block)} of panel {@code p}, by the kernel for {@code block} rows and the panel's width. */
+  private void tile(float[] s, float[] a, int aOff, int lda, float[] c, int cOff, int ldc, int p, int i, int block,
+      float[] r, int rOff) {
+    int j0 = p * NR;
+    int valid = Math.min(NR, n - j0);
+    int base = p * k * NR;
+    boolean two = width(p) == NR;
+    boolean partial = valid < (two ? NR : L);
+    int co = cOff + i * ldc + j0;
+    int ro = rOff + i * ldc + j0;
+    // A partial panel's rows go through the scratch (row stride NR), so that the kernels only
+    // ever store whole vectors; then its valid columns are copied out. Its residual rows are
+    // copied in, behind them, for the same reason: a whole vector read past the last valid
+    // column could run off the end of the residual's array.
+    float[] dst = partial ? s : c;
+    int dOff = partial ? 0 : co;
+    int dStride = partial ? NR : ldc;
+    float[] res = fused ? r : null;
+    int resOff = ro;
+    int resStride = ldc;
+    if (res != null && partial) {
+      for (int row = 0; row < block; row++) {
+        System.arraycopy(r, ro + row * ldc, s, (MAX_BLOCK + row) * NR, valid);
+      }
+      res = s;
+      resOff = MAX_BLOCK * NR;
+      resStride = NR;
+    }
+    if (block == 7) {
+      if (two) {
+        rows7x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+      } else {
+        rows7x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+      }
+    } else if (block == MR) {
+      if (two) {
+        rows6x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+      } else {
+        rows6x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+      }
+    } else if (block == 4) {
+      if (two) {
+        rows4x2(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+      } else {
+        rows4x1(a, aOff + i * lda, lda, base, dst, dOff, dStride, j0, res, resOff, resStride);
+      }
+    } else if (two) {
+      row1x2(a, aOff + i * lda, base, dst, dOff, j0, res, resOff);
+    } else {
+      row1x1(a, aOff + i * lda, base, dst, dOff, j0, res, resOff);
+    }
+    for (int row = 0; row < block; row++) {
+      if (partial) {
+        System.arraycopy(s, row * NR, c, co + row * ldc, valid);
+      }
+      if (!fused) {
+        finish(c, co + row * ldc, j0, valid, r, ro + row * ldc);
       }
     }
   }
@@ -223,6 +258,197 @@ final class PackedPanels implements VectorKernels.PackedGemm {
 
   /** The rows the end blocks of {@link #block} cover, by the tile's rows mod six (0: none). */
   private static final int[] END = {0, 7, 8, 15, 4, 11};
+
+  /**
+   * Six rows of two adjacent two-vector panels, {@code p} at {@code base} and {@code p + 1} at
+   * {@code base + k·NR}: 24 accumulators, four panel vectors and one broadcast make 29 live vector
+   * registers (AVX-512 only, {@link #QUAD}). Per depth step four vector loads and six broadcasts
+   * feed 24 fused multiply-adds, against two and six for 12 in {@link #rows6x2}: shallow 1×1
+   * layers (a depth of 32 or 64), where a call's fixed cost and the broadcasts weigh most, gain
+   * most. Same rounding as the other kernels. {@code co} is C's row 0 at column {@code j0}.
+   */
+  private void rows6x4(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0) {
+    float[] bp = packed;
+    int base2 = base + k * NR;
+    int a1 = ao + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c02 = c00;
+    FloatVector c03 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c12 = c00;
+    FloatVector c13 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c22 = c00;
+    FloatVector c23 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c32 = c00;
+    FloatVector c33 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c42 = c00;
+    FloatVector c43 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c52 = c00;
+    FloatVector c53 = c00;
+    for (int kk = 0; kk < k; kk++) {
+      int bo = base + kk * NR;
+      int bo2 = base2 + kk * NR;
+      FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+      FloatVector b2 = FloatVector.fromArray(S, bp, bo2);
+      FloatVector b3 = FloatVector.fromArray(S, bp, bo2 + L);
+      FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      c02 = x.fma(b2, c02);
+      c03 = x.fma(b3, c03);
+      x = FloatVector.broadcast(S, a[a1 + kk]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      c12 = x.fma(b2, c12);
+      c13 = x.fma(b3, c13);
+      x = FloatVector.broadcast(S, a[a2 + kk]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      c22 = x.fma(b2, c22);
+      c23 = x.fma(b3, c23);
+      x = FloatVector.broadcast(S, a[a3 + kk]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      c32 = x.fma(b2, c32);
+      c33 = x.fma(b3, c33);
+      x = FloatVector.broadcast(S, a[a4 + kk]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      c42 = x.fma(b2, c42);
+      c43 = x.fma(b3, c43);
+      x = FloatVector.broadcast(S, a[a5 + kk]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      c52 = x.fma(b2, c52);
+      c53 = x.fma(b3, c53);
+    }
+    if (fused) {
+      // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
+      if (hasBias) {
+        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        FloatVector bias2 = FloatVector.fromArray(S, bias, j0 + 2 * L);
+        FloatVector bias3 = FloatVector.fromArray(S, bias, j0 + 3 * L);
+        c00 = c00.add(bias0);
+        c01 = c01.add(bias1);
+        c02 = c02.add(bias2);
+        c03 = c03.add(bias3);
+        c10 = c10.add(bias0);
+        c11 = c11.add(bias1);
+        c12 = c12.add(bias2);
+        c13 = c13.add(bias3);
+        c20 = c20.add(bias0);
+        c21 = c21.add(bias1);
+        c22 = c22.add(bias2);
+        c23 = c23.add(bias3);
+        c30 = c30.add(bias0);
+        c31 = c31.add(bias1);
+        c32 = c32.add(bias2);
+        c33 = c33.add(bias3);
+        c40 = c40.add(bias0);
+        c41 = c41.add(bias1);
+        c42 = c42.add(bias2);
+        c43 = c43.add(bias3);
+        c50 = c50.add(bias0);
+        c51 = c51.add(bias1);
+        c52 = c52.add(bias2);
+        c53 = c53.add(bias3);
+      }
+      if (hasLo) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        c00 = c00.blend(lov, c00.lt(loCmp));
+        c01 = c01.blend(lov, c01.lt(loCmp));
+        c02 = c02.blend(lov, c02.lt(loCmp));
+        c03 = c03.blend(lov, c03.lt(loCmp));
+        c10 = c10.blend(lov, c10.lt(loCmp));
+        c11 = c11.blend(lov, c11.lt(loCmp));
+        c12 = c12.blend(lov, c12.lt(loCmp));
+        c13 = c13.blend(lov, c13.lt(loCmp));
+        c20 = c20.blend(lov, c20.lt(loCmp));
+        c21 = c21.blend(lov, c21.lt(loCmp));
+        c22 = c22.blend(lov, c22.lt(loCmp));
+        c23 = c23.blend(lov, c23.lt(loCmp));
+        c30 = c30.blend(lov, c30.lt(loCmp));
+        c31 = c31.blend(lov, c31.lt(loCmp));
+        c32 = c32.blend(lov, c32.lt(loCmp));
+        c33 = c33.blend(lov, c33.lt(loCmp));
+        c40 = c40.blend(lov, c40.lt(loCmp));
+        c41 = c41.blend(lov, c41.lt(loCmp));
+        c42 = c42.blend(lov, c42.lt(loCmp));
+        c43 = c43.blend(lov, c43.lt(loCmp));
+        c50 = c50.blend(lov, c50.lt(loCmp));
+        c51 = c51.blend(lov, c51.lt(loCmp));
+        c52 = c52.blend(lov, c52.lt(loCmp));
+        c53 = c53.blend(lov, c53.lt(loCmp));
+      }
+      if (hasHi) {
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        c00 = c00.blend(hiv, c00.compare(VectorOperators.GT, hiCmp));
+        c01 = c01.blend(hiv, c01.compare(VectorOperators.GT, hiCmp));
+        c02 = c02.blend(hiv, c02.compare(VectorOperators.GT, hiCmp));
+        c03 = c03.blend(hiv, c03.compare(VectorOperators.GT, hiCmp));
+        c10 = c10.blend(hiv, c10.compare(VectorOperators.GT, hiCmp));
+        c11 = c11.blend(hiv, c11.compare(VectorOperators.GT, hiCmp));
+        c12 = c12.blend(hiv, c12.compare(VectorOperators.GT, hiCmp));
+        c13 = c13.blend(hiv, c13.compare(VectorOperators.GT, hiCmp));
+        c20 = c20.blend(hiv, c20.compare(VectorOperators.GT, hiCmp));
+        c21 = c21.blend(hiv, c21.compare(VectorOperators.GT, hiCmp));
+        c22 = c22.blend(hiv, c22.compare(VectorOperators.GT, hiCmp));
+        c23 = c23.blend(hiv, c23.compare(VectorOperators.GT, hiCmp));
+        c30 = c30.blend(hiv, c30.compare(VectorOperators.GT, hiCmp));
+        c31 = c31.blend(hiv, c31.compare(VectorOperators.GT, hiCmp));
+        c32 = c32.blend(hiv, c32.compare(VectorOperators.GT, hiCmp));
+        c33 = c33.blend(hiv, c33.compare(VectorOperators.GT, hiCmp));
+        c40 = c40.blend(hiv, c40.compare(VectorOperators.GT, hiCmp));
+        c41 = c41.blend(hiv, c41.compare(VectorOperators.GT, hiCmp));
+        c42 = c42.blend(hiv, c42.compare(VectorOperators.GT, hiCmp));
+        c43 = c43.blend(hiv, c43.compare(VectorOperators.GT, hiCmp));
+        c50 = c50.blend(hiv, c50.compare(VectorOperators.GT, hiCmp));
+        c51 = c51.blend(hiv, c51.compare(VectorOperators.GT, hiCmp));
+        c52 = c52.blend(hiv, c52.compare(VectorOperators.GT, hiCmp));
+        c53 = c53.blend(hiv, c53.compare(VectorOperators.GT, hiCmp));
+      }
+    }
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c02.intoArray(c, co + 2 * L);
+    c03.intoArray(c, co + 3 * L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c12.intoArray(c, co + ldc + 2 * L);
+    c13.intoArray(c, co + ldc + 3 * L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c22.intoArray(c, co + 2 * ldc + 2 * L);
+    c23.intoArray(c, co + 2 * ldc + 3 * L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c32.intoArray(c, co + 3 * ldc + 2 * L);
+    c33.intoArray(c, co + 3 * ldc + 3 * L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c42.intoArray(c, co + 4 * ldc + 2 * L);
+    c43.intoArray(c, co + 4 * ldc + 3 * L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
+    c52.intoArray(c, co + 5 * ldc + 2 * L);
+    c53.intoArray(c, co + 5 * ldc + 3 * L);
+  }
 
   /** Six rows of a two-vector panel; {@code co} is C's row 0 at column {@code j0}. */
   private void rows6x2(float[] a, int ao, int lda, int base, float[] c, int co, int ldc, int j0,

@@ -76,6 +76,33 @@ public class VectorGemmTest {
     }
   }
 
+  /**
+   * Six-row blocks of two whole panels run as one kernel ({@code PackedPanels.rows6x4}, AVX-512):
+   * widths of two whole panels, of four and a partial one, and of six (which three threads split
+   * into pairs and two threads into a pair and a single panel), every activation, with and without
+   * a bias, depths from one to past a cache line.
+   */
+  @Test
+  public void panelPairsMatchTheReference() throws Exception {
+    Random r = new Random(0x6464);
+    int[] ns = {64, 130, 192};
+    int[] ms = {6, 13, 49};
+    int[] ks = {1, 32, 65};
+    int i = 0;
+    for (int n : ns) {
+      for (int m : ms) {
+        for (String act : ACTIVATIONS) {
+          int k = ks[i % ks.length];
+          boolean bias = i % 2 == 0;
+          byte[] a = fullyConnected(r, m, n, k, bias, act);
+          assertVectorMatchesReference("FC " + m + "x" + n + "x" + k + (bias ? " bias " : " ") + act, a,
+              java.util.Map.of("x", Tensor.ofFloats(Shape.of(m, k), random(r, m * k))), k, 1, 1);
+          i++;
+        }
+      }
+    }
+  }
+
   @Test
   public void fullyConnectedOverAwkwardSizes() throws Exception {
     Random r = new Random(0x7ec7);
