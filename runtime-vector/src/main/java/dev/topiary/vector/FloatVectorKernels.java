@@ -56,7 +56,16 @@ final class FloatVectorKernels implements VectorKernels {
 
   @Override
   public ArenaPlacement arenaPlacement() {
-    return HeapPlacement.probe();
+    return placement();
+  }
+
+  /** This JVM's {@link HeapPlacement}, probed once (for arenas and for {@link AlignedFloats}). */
+  static ArenaPlacement placement() {
+    return Placement.VALUE;
+  }
+
+  private static final class Placement {
+    static final ArenaPlacement VALUE = HeapPlacement.probe();
   }
 
   @Override

@@ -59,8 +59,13 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   private final int n;
   private final int k;
   private final int panels;
-  /** Panel {@code p} at {@code p·k·NR}; row {@code kk} of a panel of width {@code pw} at {@code kk·pw}. */
+  /**
+   * Panel {@code p} at {@code po + p·k·NR}; row {@code kk} of a panel of width {@code pw} at
+   * {@code kk·pw} from there.
+   */
   private final float[] packed;
+  /** Where panel 0 starts in {@link #packed}: a cache line ({@link AlignedFloats}). */
+  private final int po;
   /** The bias padded with zeros to {@code panels·NR}, or null. */
   private final float[] bias;
   /**
@@ -102,12 +107,15 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     this.panels = (n + NR - 1) / NR;
     int full = n / NR;
     this.tail = n % L == 0 ? null : S.indexInRange(0, n % L);
-    this.packed = new float[Math.multiplyExact(k, full * NR + (n == full * NR ? 0 : width(full)))];
+    AlignedFloats.Slice slice = AlignedFloats.allocate(
+        Math.multiplyExact(k, full * NR + (n == full * NR ? 0 : width(full))));
+    this.packed = slice.array;
+    this.po = slice.offset;
     for (int p = 0; p < panels; p++) {
       int j0 = p * NR;
       int pw = width(p);
       int valid = Math.min(pw, n - j0);
-      int base = p * k * NR;
+      int base = po + p * k * NR;
       for (int kk = 0; kk < k; kk++) {
         for (int jj = 0; jj < valid; jj++) {
           packed[base + kk * pw + jj] = b[off + (j0 + jj) * sN + kk * sK];
@@ -156,7 +164,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
           int j0 = p * NR;
           int co = cOff + i * ldc + j0;
           int ro = rOff + i * ldc + j0;
-          rows6x4(a, aOff + i * lda, lda, p * k * NR, c, co, ldc, j0);
+          rows6x4(a, aOff + i * lda, lda, po + p * k * NR, c, co, ldc, j0);
           if (!fused) {
             for (int row = 0; row < block; row++) {
               finish(c, co + row * ldc, j0, 2 * NR, r, ro + row * ldc);
@@ -181,7 +189,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       float[] r, int rOff) {
     int j0 = p * NR;
     int valid = Math.min(NR, n - j0);
-    int base = p * k * NR;
+    int base = po + p * k * NR;
     boolean two = width(p) == NR;
     boolean partial = valid < (two ? NR : L);
     int co = cOff + i * ldc + j0;

@@ -49,8 +49,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   private final Conv2DShape g;
   /** Channels rounded up to whole vectors. */
   private final int cp;
-  /** {@code wp[tap·cp + ch] = w[ch·taps + tap]}. */
+  /** {@code wp[wo + tap·cp + ch] = w[ch·taps + tap]}, {@code wo} a cache line ({@link AlignedFloats}). */
   private final float[] wp;
+  private final int wo;
   /** Bias padded to {@code cp}, or null. */
   private final float[] bias;
   private final FloatVectorKernels.Epilog epilog;
@@ -70,8 +71,12 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
    * {@code W = OW} or stride 2 with {@code W = 2·OW} or {@code 2·OW − 1}.
    */
   private final boolean strips;
-  /** A zero row of the input's layout, read by {@link #strip7} for kernel rows outside the image. */
+  /**
+   * A zero row of the input's layout from {@code zo + c} (one zero column before it), read by
+   * {@link #strip7} for kernel rows outside the image; {@code zo} a cache line ({@link AlignedFloats}).
+   */
   private final float[] zeros;
+  private final int zo;
   /**
    * Lanes of the last channel block when {@code C} is not a multiple of {@code L}, else null. Made
    * once: a mask made in the loops and handed to a method C2 does not inline is boxed each time.
@@ -103,10 +108,12 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     this.cp = (g.c + L - 1) / L * L;
     this.tail = g.c % L == 0 ? null : S.indexInRange(g.c / L * L, g.c);
     int taps = g.kh * g.kw;
-    this.wp = new float[taps * cp];
+    AlignedFloats.Slice slice = AlignedFloats.allocate(Math.multiplyExact(taps, cp));
+    this.wp = slice.array;
+    this.wo = slice.offset;
     for (int ch = 0; ch < g.c; ch++) {
       for (int t = 0; t < taps; t++) {
-        wp[t * cp + ch] = w[ch * taps + t];
+        wp[wo + t * cp + ch] = w[ch * taps + t];
       }
     }
     if (bias == null) {
@@ -138,7 +145,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         && (g.c < 4 * L || (owHi - owLo) % 4 != 0);
     this.strips = g.kh == 3 && g.kw == 3 && g.dw == 1 && g.padLeft == 1 && (g.ow == 7 || g.ow == 14) && g.c >= L
         && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
-    this.zeros = strips ? new float[(g.w + 2) * g.c] : null;
+    AlignedFloats.Slice zeroRow = strips ? AlignedFloats.allocate(Math.multiplyExact(g.w + 2, g.c)) : null;
+    this.zeros = strips ? zeroRow.array : null;
+    this.zo = strips ? zeroRow.offset : 0;
   }
 
   @Override
@@ -235,9 +244,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     float[] a0 = r0 <= 0 && r1 > 0 ? in : zeros;
     float[] a1 = r0 <= 1 && r1 > 1 ? in : zeros;
     float[] a2 = r0 <= 2 && r1 > 2 ? in : zeros;
-    int b0 = a0 == in ? imageBase + ih0 * rowStride : c;
-    int b1 = a1 == in ? imageBase + (ih0 + g.dh) * rowStride : c;
-    int b2 = a2 == in ? imageBase + (ih0 + 2 * g.dh) * rowStride : c;
+    int b0 = a0 == in ? imageBase + ih0 * rowStride : zo + c;
+    int b1 = a1 == in ? imageBase + (ih0 + g.dh) * rowStride : zo + c;
+    int b2 = a2 == in ? imageBase + (ih0 + 2 * g.dh) * rowStride : zo + c;
     int full = c / L * L;
     if (g.sw == 1) {
       strip7(a0, b0, a1, b1, a2, b2, full, out, outRow);
@@ -290,9 +299,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       FloatVector s4 = zero;
       FloatVector s5 = zero;
       FloatVector s6 = zero;
-      FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-      FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-      FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
+      FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+      FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
       FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
       FloatVector x1 = FloatVector.fromArray(S, a0, o0);
       FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
@@ -323,9 +332,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s4 = x6.fma(w2, s4);
       s5 = x7.fma(w2, s5);
       s6 = x8.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, 5 * cp + cb);
+      w0 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
       x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
       x1 = FloatVector.fromArray(S, a1, o1);
       x2 = FloatVector.fromArray(S, a1, o1 + c);
@@ -356,9 +365,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s4 = x6.fma(w2, s4);
       s5 = x7.fma(w2, s5);
       s6 = x8.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+      w0 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
       x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
       x1 = FloatVector.fromArray(S, a2, o2);
       x2 = FloatVector.fromArray(S, a2, o2 + c);
@@ -463,9 +472,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       FloatVector s4 = zero;
       FloatVector s5 = zero;
       FloatVector s6 = zero;
-      FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-      FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-      FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
+      FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+      FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
       FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
       FloatVector x1 = FloatVector.fromArray(S, a0, o0);
       FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
@@ -502,9 +511,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s4 = x10.fma(w2, s4);
       s5 = x12.fma(w2, s5);
       s6 = x14.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, 5 * cp + cb);
+      w0 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
       x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
       x1 = FloatVector.fromArray(S, a1, o1);
       x2 = FloatVector.fromArray(S, a1, o1 + c);
@@ -541,9 +550,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s4 = x10.fma(w2, s4);
       s5 = x12.fma(w2, s5);
       s6 = x14.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+      w0 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
       x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
       x1 = FloatVector.fromArray(S, a2, o2);
       x2 = FloatVector.fromArray(S, a2, o2 + c);
@@ -643,15 +652,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int row2 = 2 * row1;
     int tap = g.dw * c;
     int step = g.sw * c;
-    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
-    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
-    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
     FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
     int src = top + (ow * g.sw - g.padLeft) * c + cb;
@@ -777,15 +786,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int c = g.c;
     int row1 = g.dh * g.w * c;
     int row2 = 2 * row1;
-    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
-    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
-    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
     int col = ow - g.padLeft;
     boolean v0 = col >= 0 && col < g.w;
@@ -895,15 +904,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int c = g.c;
     int row1 = g.dh * g.w * c;
     int row2 = 2 * row1;
-    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
-    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
-    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
     int col = ow * 2 - g.padLeft;
     boolean v0 = col >= 0 && col < g.w;
@@ -1036,15 +1045,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int c = g.c;
     int row1 = g.dh * g.w * c;
     int row2 = 2 * row1;
-    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
-    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
-    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
     FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
     int src = top + (ow - g.padLeft) * c + cb;
@@ -1153,15 +1162,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int c = g.c;
     int row1 = g.dh * g.w * c;
     int row2 = 2 * row1;
-    FloatVector w0 = FloatVector.fromArray(S, wp, cb);
-    FloatVector w1 = FloatVector.fromArray(S, wp, cp + cb);
-    FloatVector w2 = FloatVector.fromArray(S, wp, 2 * cp + cb);
-    FloatVector w3 = FloatVector.fromArray(S, wp, 3 * cp + cb);
-    FloatVector w4 = FloatVector.fromArray(S, wp, 4 * cp + cb);
-    FloatVector w5 = FloatVector.fromArray(S, wp, 5 * cp + cb);
-    FloatVector w6 = FloatVector.fromArray(S, wp, 6 * cp + cb);
-    FloatVector w7 = FloatVector.fromArray(S, wp, 7 * cp + cb);
-    FloatVector w8 = FloatVector.fromArray(S, wp, 8 * cp + cb);
+    FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+    FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+    FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+    FloatVector w3 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+    FloatVector w4 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+    FloatVector w5 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+    FloatVector w6 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+    FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+    FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
     FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
     int src = top + (ow * 2 - g.padLeft) * c + cb;
@@ -1289,7 +1298,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       int src = imageBase + ((ih0 + r * g.dh) * g.w + ow * g.sw - g.padLeft) * c + cb;
       int wt = r * g.kw * cp + cb;
       for (int q = 0; q < g.kw; q++, src += g.dw * c, wt += cp) {
-        FloatVector wv = FloatVector.fromArray(S, wp, wt);
+        FloatVector wv = FloatVector.fromArray(S, wp, wo + wt);
         if (mask == null) {
           a0 = FloatVector.fromArray(S, in, src).fma(wv, a0);
           a1 = FloatVector.fromArray(S, in, src + step).fma(wv, a1);
@@ -1363,10 +1372,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         for (int q = q0; q < q1; q++) {
           int src = row + (iw0 + q * g.dw) * c;
           int wt = (r * g.kw + q) * cp + cb;
-          a0 = FloatVector.fromArray(S, in, src).fma(FloatVector.fromArray(S, wp, wt), a0);
-          a1 = FloatVector.fromArray(S, in, src + L).fma(FloatVector.fromArray(S, wp, wt + L), a1);
-          a2 = FloatVector.fromArray(S, in, src + 2 * L).fma(FloatVector.fromArray(S, wp, wt + 2 * L), a2);
-          a3 = FloatVector.fromArray(S, in, src + 3 * L).fma(FloatVector.fromArray(S, wp, wt + 3 * L), a3);
+          a0 = FloatVector.fromArray(S, in, src).fma(FloatVector.fromArray(S, wp, wo + wt), a0);
+          a1 = FloatVector.fromArray(S, in, src + L).fma(FloatVector.fromArray(S, wp, wo + wt + L), a1);
+          a2 = FloatVector.fromArray(S, in, src + 2 * L).fma(FloatVector.fromArray(S, wp, wo + wt + 2 * L), a2);
+          a3 = FloatVector.fromArray(S, in, src + 3 * L).fma(FloatVector.fromArray(S, wp, wo + wt + 3 * L), a3);
         }
       }
       if (fused) {
@@ -1406,7 +1415,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       for (int q = q0; q < q1; q++) {
         int src = row + (iw0 + q * g.dw) * c;
         FloatVector x = mask == null ? FloatVector.fromArray(S, in, src) : FloatVector.fromArray(S, in, src, mask);
-        acc = x.fma(FloatVector.fromArray(S, wp, (r * g.kw + q) * cp + cb), acc);
+        acc = x.fma(FloatVector.fromArray(S, wp, wo + (r * g.kw + q) * cp + cb), acc);
       }
     }
     if (fused) {

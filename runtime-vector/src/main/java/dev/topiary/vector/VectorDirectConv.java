@@ -46,8 +46,12 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   private final int o;
   /** Output channels rounded up to whole vectors. */
   private final int op;
-  /** {@code wp[k·op + j] = w[j·depth + k]} for depth index {@code k = (kh·KW + kw)·C + c}. */
+  /**
+   * {@code wp[wo + k·op + j] = w[j·depth + k]} for depth index {@code k = (kh·KW + kw)·C + c};
+   * {@code wo} a cache line ({@link AlignedFloats}).
+   */
   private final float[] wp;
+  private final int wo;
   /** Bias padded to {@code op}, zeros without one. */
   private final float[] bias;
   private final boolean hardSwish;
@@ -85,10 +89,12 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     this.op = (o + L - 1) / L * L;
     this.tail = o % L == 0 ? null : S.indexInRange(o / L * L, o);
     int depth = g.kh * g.kw * g.c;
-    this.wp = new float[depth * op];
+    AlignedFloats.Slice slice = AlignedFloats.allocate(Math.multiplyExact(depth, op));
+    this.wp = slice.array;
+    this.wo = slice.offset;
     for (int j = 0; j < o; j++) {
       for (int k = 0; k < depth; k++) {
-        wp[k * op + j] = w[j * depth + k];
+        wp[wo + k * op + j] = w[j * depth + k];
       }
     }
     this.bias = new float[op];
@@ -223,8 +229,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
           int x = imageBase + (ih0 + r * g.dh) * g.w + ow * sw - 1;
           int wk = r * 3 * op + cb;
           for (int q = 0; q < 3; q++, x++, wk += op) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wk);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wk + L);
+            FloatVector w0 = FloatVector.fromArray(S, wp, wo + wk);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wo + wk + L);
             FloatVector x0 = FloatVector.broadcast(S, q > 0 || left ? in[x] : 0f);
             FloatVector x1 = FloatVector.broadcast(S, in[x + sw]);
             FloatVector x2 = FloatVector.broadcast(S, in[x + 2 * sw]);
@@ -335,8 +341,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
       int wk = r * g.kw * c * op + cb;
       for (int s = 0; s < segs; s++, src += g.dw * c) {
         for (int k = 0; k < span; k++, wk += op) {
-          FloatVector w0 = FloatVector.fromArray(S, wp, wk);
-          FloatVector w1 = FloatVector.fromArray(S, wp, wk + L);
+          FloatVector w0 = FloatVector.fromArray(S, wp, wo + wk);
+          FloatVector w1 = FloatVector.fromArray(S, wp, wo + wk + L);
           int x = src + k;
           FloatVector x0 = FloatVector.broadcast(S, in[x]);
           FloatVector x1 = FloatVector.broadcast(S, in[x + step]);
@@ -414,8 +420,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
       int wk = r * g.kw * c * op + cb;
       for (int s = 0; s < segs; s++, src += g.dw * c) {
         for (int k = 0; k < span; k++, wk += op) {
-          FloatVector w0 = FloatVector.fromArray(S, wp, wk);
-          FloatVector w1 = FloatVector.fromArray(S, wp, wk + L);
+          FloatVector w0 = FloatVector.fromArray(S, wp, wo + wk);
+          FloatVector w1 = FloatVector.fromArray(S, wp, wo + wk + L);
           int x = src + k;
           FloatVector x0 = FloatVector.broadcast(S, in[x]);
           FloatVector x1 = FloatVector.broadcast(S, in[x + step]);
@@ -484,7 +490,7 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
       int wk = r * g.kw * c * op + cb;
       for (int s = 0; s < segs; s++, src += g.dw * c) {
         for (int k = 0; k < span; k++, wk += op) {
-          FloatVector w0 = FloatVector.fromArray(S, wp, wk);
+          FloatVector w0 = FloatVector.fromArray(S, wp, wo + wk);
           int x = src + k;
           a0 = FloatVector.broadcast(S, in[x]).fma(w0, a0);
           a1 = FloatVector.broadcast(S, in[x + step]).fma(w0, a1);
@@ -535,7 +541,7 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         int src = row + (iw0 + q * g.dw) * c;
         int wk = (r * g.kw + q) * c * op + cb;
         for (int ch = 0; ch < c; ch++, wk += op) {
-          acc = FloatVector.broadcast(S, in[src + ch]).fma(FloatVector.fromArray(S, wp, wk), acc);
+          acc = FloatVector.broadcast(S, in[src + ch]).fma(FloatVector.fromArray(S, wp, wo + wk), acc);
         }
       }
     }
