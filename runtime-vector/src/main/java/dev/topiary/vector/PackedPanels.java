@@ -68,6 +68,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
   private final int po;
   /** The bias padded with zeros to {@code panels·NR}, or null. */
   private final float[] bias;
+  /** Where {@link #bias} starts (a cache line, {@link AlignedFloats}). */
+  private final int bo;
   /**
    * Lanes of the last, partial vector of the last panel (only that panel can be partial), or null.
    * Made once: a mask made per row would be boxed wherever C2 does not inline.
@@ -124,9 +126,12 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     }
     if (bias == null) {
       this.bias = null;
+      this.bo = 0;
     } else {
-      this.bias = new float[panels * NR];
-      System.arraycopy(bias, 0, this.bias, 0, n);
+      AlignedFloats.Slice biasSlice = AlignedFloats.allocate(panels * NR);
+      this.bias = biasSlice.array;
+      this.bo = biasSlice.offset;
+      System.arraycopy(bias, 0, this.bias, bo, n);
     }
     this.fused = epilog.act != Gemm.Act.HARD_SWISH;
     this.lo = epilog.clampLo;
@@ -348,10 +353,10 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
-        FloatVector bias2 = FloatVector.fromArray(S, bias, j0 + 2 * L);
-        FloatVector bias3 = FloatVector.fromArray(S, bias, j0 + 3 * L);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + j0 + L);
+        FloatVector bias2 = FloatVector.fromArray(S, bias, bo + j0 + 2 * L);
+        FloatVector bias3 = FloatVector.fromArray(S, bias, bo + j0 + 3 * L);
         c00 = c00.add(bias0);
         c01 = c01.add(bias1);
         c02 = c02.add(bias2);
@@ -505,8 +510,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + j0 + L);
         c00 = c00.add(bias0);
         c10 = c10.add(bias0);
         c20 = c20.add(bias0);
@@ -632,8 +637,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + j0 + L);
         c00 = c00.add(bias0);
         c10 = c10.add(bias0);
         c20 = c20.add(bias0);
@@ -717,7 +722,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
         c0 = c0.add(bias0);
         c1 = c1.add(bias0);
         c2 = c2.add(bias0);
@@ -770,8 +775,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + j0 + L);
         c0 = c0.add(bias0);
         c1 = c1.add(bias1);
       }
@@ -825,7 +830,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
         c0 = c0.add(bias0);
         c1 = c1.add(bias0);
         c2 = c2.add(bias0);
@@ -933,8 +938,8 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, j0 + L);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + j0 + L);
         c00 = c00.add(bias0);
         c10 = c10.add(bias0);
         c20 = c20.add(bias0);
@@ -1063,7 +1068,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
         c0 = c0.add(bias0);
         c1 = c1.add(bias0);
         c2 = c2.add(bias0);
@@ -1130,7 +1135,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
     if (fused) {
       // Written out here, not in a helper: a vector handed to a method C2 does not inline is boxed.
       if (hasBias) {
-        FloatVector bias0 = FloatVector.fromArray(S, bias, j0);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + j0);
         c0 = c0.add(bias0);
       }
       if (r != null && residualFirst) {
@@ -1165,7 +1170,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       for (int at = 0; at < whole; at += L) {
         FloatVector v = FloatVector.fromArray(S, c, co + at);
         if (bias != null) {
-          v = v.add(FloatVector.fromArray(S, bias, j0 + at));
+          v = v.add(FloatVector.fromArray(S, bias, bo + j0 + at));
         }
         if (r != null && residualFirst) {
           v = v.add(FloatVector.fromArray(S, r, ro + at));
@@ -1175,7 +1180,7 @@ final class PackedPanels implements VectorKernels.PackedGemm {
       if (whole < valid) {
         FloatVector v = FloatVector.fromArray(S, c, co + whole, tail);
         if (bias != null) {
-          v = v.add(FloatVector.fromArray(S, bias, j0 + whole));
+          v = v.add(FloatVector.fromArray(S, bias, bo + j0 + whole));
         }
         if (r != null && residualFirst) {
           v = v.add(FloatVector.fromArray(S, r, ro + whole, tail));

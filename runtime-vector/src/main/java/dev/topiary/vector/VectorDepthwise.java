@@ -54,6 +54,8 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   private final int wo;
   /** Bias padded to {@code cp}, or null. */
   private final float[] bias;
+  /** Where {@link #bias} and {@link #fusedBias} start (a cache line, {@link AlignedFloats}). */
+  private final int bo;
   private final FloatVectorKernels.Epilog epilog;
   /** Output columns whose taps are all inside the image: {@code [owLo, owHi)}. */
   private final int owLo;
@@ -116,14 +118,17 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         wp[wo + t * cp + ch] = w[ch * taps + t];
       }
     }
+    // The bias (or zeros) padded to cp, on a cache line: read once per strip or pixel group.
+    AlignedFloats.Slice biasSlice = AlignedFloats.allocate(cp);
+    this.bo = biasSlice.offset;
     if (bias == null) {
       this.bias = null;
     } else {
-      this.bias = new float[cp];
-      System.arraycopy(bias, 0, this.bias, 0, g.c);
+      this.bias = biasSlice.array;
+      System.arraycopy(bias, 0, this.bias, bo, g.c);
     }
     this.fused = epilog.act != Gemm.Act.HARD_SWISH && (bias != null || epilog.act == Gemm.Act.CLAMP);
-    this.fusedBias = this.bias != null ? this.bias : new float[cp];
+    this.fusedBias = biasSlice.array;
     this.lo = epilog.clampLo;
     this.hi = epilog.clampHi;
     this.loCmp = epilog.clampLoCmp;
@@ -400,7 +405,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s6 = x8.fma(w2, s6);
       if (fused) {
         if (hasBias) {
-          FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+          FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
           s0 = s0.add(bv);
           s1 = s1.add(bv);
           s2 = s2.add(bv);
@@ -591,7 +596,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       s6 = x14.fma(w2, s6);
       if (fused) {
         if (hasBias) {
-          FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+          FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
           s0 = s0.add(bv);
           s1 = s1.add(bv);
           s2 = s2.add(bv);
@@ -662,7 +667,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
     FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
-    FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+    FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
     int src = top + (ow * g.sw - g.padLeft) * c + cb;
     int o = outRow + ow * c + cb;
     for (; ow + 4 <= owHi; ow += 4, src += 4 * step, o += 4 * c) {
@@ -864,7 +869,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     e = x5.fma(w8, e);
     if (fused) {
       if (hasBias) {
-        FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+        FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
         a = a.add(bv);
         b = b.add(bv);
         d = d.add(bv);
@@ -994,7 +999,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     e = x8.fma(w8, e);
     if (fused) {
       if (hasBias) {
-        FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+        FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
         a = a.add(bv);
         b = b.add(bv);
         d = d.add(bv);
@@ -1055,7 +1060,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
     FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
-    FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+    FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
     int src = top + (ow - g.padLeft) * c + cb;
     int o = outRow + ow * c + cb;
     for (; ow + 4 <= owHi; ow += 4, src += 4 * c, o += 4 * c) {
@@ -1172,7 +1177,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     FloatVector w7 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
     FloatVector w8 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
     FloatVector zero = FloatVector.zero(S);
-    FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+    FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
     int src = top + (ow * 2 - g.padLeft) * c + cb;
     int o = outRow + ow * c + cb;
     for (; ow + 4 <= owHi; ow += 4, src += 8 * c, o += 4 * c) {
@@ -1314,7 +1319,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     }
     if (fused) {
       if (hasBias) {
-        FloatVector bv = FloatVector.fromArray(S, fusedBias, cb);
+        FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
         a0 = a0.add(bv);
         a1 = a1.add(bv);
         a2 = a2.add(bv);
@@ -1379,16 +1384,16 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         }
       }
       if (fused) {
-        a0 = a0.add(FloatVector.fromArray(S, fusedBias, cb));
+        a0 = a0.add(FloatVector.fromArray(S, fusedBias, bo + cb));
         a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
         a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
-        a1 = a1.add(FloatVector.fromArray(S, fusedBias, cb + L));
+        a1 = a1.add(FloatVector.fromArray(S, fusedBias, bo + cb + L));
         a1 = a1.blend(FloatVector.broadcast(S, lo), a1.lt(loCmp));
         a1 = a1.blend(FloatVector.broadcast(S, hi), a1.compare(VectorOperators.GT, hiCmp));
-        a2 = a2.add(FloatVector.fromArray(S, fusedBias, cb + 2 * L));
+        a2 = a2.add(FloatVector.fromArray(S, fusedBias, bo + cb + 2 * L));
         a2 = a2.blend(FloatVector.broadcast(S, lo), a2.lt(loCmp));
         a2 = a2.blend(FloatVector.broadcast(S, hi), a2.compare(VectorOperators.GT, hiCmp));
-        a3 = a3.add(FloatVector.fromArray(S, fusedBias, cb + 3 * L));
+        a3 = a3.add(FloatVector.fromArray(S, fusedBias, bo + cb + 3 * L));
         a3 = a3.blend(FloatVector.broadcast(S, lo), a3.lt(loCmp));
         a3 = a3.blend(FloatVector.broadcast(S, hi), a3.compare(VectorOperators.GT, hiCmp));
       }
@@ -1419,7 +1424,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
       }
     }
     if (fused) {
-      acc = acc.add(FloatVector.fromArray(S, fusedBias, cb));
+      acc = acc.add(FloatVector.fromArray(S, fusedBias, bo + cb));
       acc = acc.blend(FloatVector.broadcast(S, lo), acc.lt(loCmp));
       acc = acc.blend(FloatVector.broadcast(S, hi), acc.compare(VectorOperators.GT, hiCmp));
     }
@@ -1446,10 +1451,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         int o = row + px * c;
         int cb = 0;
         for (; cb + L <= c; cb += L) {
-          FloatVector.fromArray(S, out, o + cb).add(FloatVector.fromArray(S, bias, cb)).intoArray(out, o + cb);
+          FloatVector.fromArray(S, out, o + cb).add(FloatVector.fromArray(S, bias, bo + cb)).intoArray(out, o + cb);
         }
         if (tail != null) {
-          FloatVector.fromArray(S, out, o + cb, tail).add(FloatVector.fromArray(S, bias, cb))
+          FloatVector.fromArray(S, out, o + cb, tail).add(FloatVector.fromArray(S, bias, bo + cb))
               .intoArray(out, o + cb, tail);
         }
       }

@@ -54,6 +54,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   private final int wo;
   /** Bias padded to {@code op}, zeros without one. */
   private final float[] bias;
+  /** Where {@link #bias} starts (a cache line, {@link AlignedFloats}). */
+  private final int bo;
   private final boolean hardSwish;
   /** The clamp's bounds in registers; ±∞ without one. */
   private final float lo;
@@ -97,9 +99,11 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         wp[wo + k * op + j] = w[j * depth + k];
       }
     }
-    this.bias = new float[op];
+    AlignedFloats.Slice biasSlice = AlignedFloats.allocate(op);
+    this.bias = biasSlice.array;
+    this.bo = biasSlice.offset;
     if (bias != null) {
-      System.arraycopy(bias, 0, this.bias, 0, o);
+      System.arraycopy(bias, 0, this.bias, bo, o);
     }
     this.hardSwish = epilog.act == Gemm.Act.HARD_SWISH;
     this.lo = epilog.clampLo;
@@ -254,8 +258,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
             b6 = x6.fma(w1, b6);
           }
         }
-        FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
+        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + cb);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + cb + L);
         FloatVector lov = FloatVector.broadcast(S, lo);
         FloatVector hiv = FloatVector.broadcast(S, hi);
         a0 = a0.add(bias0);
@@ -359,8 +363,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         }
       }
     }
-    FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
-    FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
+    FloatVector bias0 = FloatVector.fromArray(S, bias, bo + cb);
+    FloatVector bias1 = FloatVector.fromArray(S, bias, bo + cb + L);
     a0 = a0.add(bias0);
     a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
     a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
@@ -438,8 +442,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         }
       }
     }
-    FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
-    FloatVector bias1 = FloatVector.fromArray(S, bias, cb + L);
+    FloatVector bias0 = FloatVector.fromArray(S, bias, bo + cb);
+    FloatVector bias1 = FloatVector.fromArray(S, bias, bo + cb + L);
     a0 = a0.add(bias0);
     a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
     a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
@@ -499,7 +503,7 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         }
       }
     }
-    FloatVector bias0 = FloatVector.fromArray(S, bias, cb);
+    FloatVector bias0 = FloatVector.fromArray(S, bias, bo + cb);
     a0 = a0.add(bias0);
     a0 = a0.blend(FloatVector.broadcast(S, lo), a0.lt(loCmp));
     a0 = a0.blend(FloatVector.broadcast(S, hi), a0.compare(VectorOperators.GT, hiCmp));
@@ -545,7 +549,7 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         }
       }
     }
-    acc = acc.add(FloatVector.fromArray(S, bias, cb));
+    acc = acc.add(FloatVector.fromArray(S, bias, bo + cb));
     acc = acc.blend(FloatVector.broadcast(S, lo), acc.lt(loCmp));
     acc = acc.blend(FloatVector.broadcast(S, hi), acc.compare(VectorOperators.GT, hiCmp));
     int dst = outRow + ow * o + cb;
