@@ -59,13 +59,27 @@ final class FloatVectorKernels implements VectorKernels {
     return placement();
   }
 
-  /** This JVM's {@link HeapPlacement}, probed once (for arenas and for {@link AlignedFloats}). */
+  /**
+   * This JVM's {@link HeapPlacement}, probed once, for arenas and for {@link AlignedFloats} (which
+   * asks while the first model's kernels are built); {@link ArenaPlacement#UNKNOWN} where it cannot
+   * be found.
+   */
   static ArenaPlacement placement() {
     return Placement.VALUE;
   }
 
   private static final class Placement {
-    static final ArenaPlacement VALUE = HeapPlacement.probe();
+    static final ArenaPlacement VALUE = probe();
+
+    private static ArenaPlacement probe() {
+      try {
+        return HeapPlacement.probe();
+      } catch (RuntimeException | LinkageError e) {
+        // No jdk.management in this runtime image, or a JVM that answers otherwise: the weights
+        // and arenas are then allocated as plain arrays rather than a model failing to load.
+        return ArenaPlacement.UNKNOWN;
+      }
+    }
   }
 
   @Override

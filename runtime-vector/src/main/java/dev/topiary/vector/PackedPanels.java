@@ -32,9 +32,10 @@ import jdk.incubator.vector.VectorSpecies;
  * for those ends.
  *
  * <p><b>Rounding.</b> Every element is {@code acc = 0; acc = fma(A[i][kk], B[kk][j], acc)} for kk
- * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (7, 6, 4 or 1 rows, one
- * vector or two) computes it: results do not depend on the tiling or the thread count. Compared with
- * the reference (a rounded product, then a rounded sum) each step rounds once instead of twice.
+ * ascending, then {@code acc + bias[j]}, then the activation, whichever kernel (7, 6, 4 or 1 rows;
+ * one, two or four vectors) computes it: results do not depend on the tiling or the thread count.
+ * Compared with the reference (a rounded product, then a rounded sum) each step rounds once instead
+ * of twice.
  */
 final class PackedPanels implements VectorKernels.PackedGemm {
   private static final VectorSpecies<Float> S = FloatVectorKernels.S;

@@ -23,7 +23,8 @@ public final class VectorSupport {
   /**
    * Where this JVM puts large arrays, as the vector kernels found it
    * ({@link VectorKernels#arenaPlacement()}); {@link ArenaPlacement#UNKNOWN} without them. Found
-   * once, at the first call (about 16 ms on HotSpot 25: the management API starts), not at load.
+   * once (about 16 ms on HotSpot 25: the management API starts); the vector kernels may already
+   * have probed it while the first model's weights were packed.
    */
   public static ArenaPlacement arenaPlacement() {
     return PlacementHolder.PLACEMENT;
