@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * other paths would leave short dependency chains). Images of 7 or 14 output columns (the late
  * layers of mobile networks) run each row as strips of seven outputs per channel block, every input
  * column of a kernel row loaded once for all seven and seven independent chains
- * ({@link #strip7}, {@link #strip7s2}). Weights are repacked at plan time
+ * ({@link DepthwiseStrips}, code specialised to the shape at plan time). Weights are repacked at plan time
  * tap-major, {@code [KH·KW][C rounded up to L]}, zero-padded, so the weight loads need no mask; a
  * last channel block narrower than {@code L} stores under a mask, and loads under one too except
  * in the shared-column interiors, which load whole vectors where they stay inside the array (the
@@ -68,14 +68,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
    */
   private final boolean rowGroups;
   /**
-   * Whether rows run as strips of seven outputs ({@link #strip7}, {@link #strip7s2}): 3×3, dilation 1
-   * along the row, one padding column on the left, 7 or 14 output columns, and stride 1 with
-   * {@code W = OW} or stride 2 with {@code W = 2·OW} or {@code 2·OW − 1}.
+   * The strips of seven outputs the rows run as, or {@code null}: for 3×3, dilation 1 along the
+   * row, one padding column on the left, 7 or 14 output columns, and stride 1 with {@code W = OW}
+   * or stride 2 with {@code W = 2·OW} or {@code 2·OW − 1}, unless {@link DepthwiseStrips#forShape}
+   * has none to give (then the rows run as pixel groups).
    */
-  private final boolean strips;
+  private final DepthwiseStrips strips;
   /**
    * A zero row of the input's layout from {@code zo + c} (one zero column before it), read by
-   * {@link #strip7} for kernel rows outside the image; {@code zo} a cache line ({@link AlignedFloats}).
+   * the strips for kernel rows outside the image; {@code zo} a cache line ({@link AlignedFloats}).
    */
   private final float[] zeros;
   private final int zo;
@@ -105,6 +106,12 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
   private final boolean hasHi;
 
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
+    this(g, w, bias, epilog, DepthwiseStrips.SHARED);
+  }
+
+  /** With the strip classes taken from {@code stripClasses} (tests give an empty, full set). */
+  VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog,
+      DepthwiseStrips.Classes stripClasses) {
     this.g = g;
     this.epilog = epilog;
     this.cp = (g.c + L - 1) / L * L;
@@ -148,11 +155,15 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     // groups' extra work, zero taps and recomputed outputs, costs more (measured 54 → 62 µs).
     this.rowGroups = g.kh == 3 && g.kw == 3 && g.sw <= 2 && g.dw == 1 && g.ow >= 4 && owLo <= 1 && g.ow - owHi <= 1
         && (g.c < 4 * L || (owHi - owLo) % 4 != 0);
-    this.strips = g.kh == 3 && g.kw == 3 && g.dw == 1 && g.padLeft == 1 && (g.ow == 7 || g.ow == 14) && g.c >= L
-        && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
-    AlignedFloats.Slice zeroRow = strips ? AlignedFloats.allocate(Math.multiplyExact(g.w + 2, g.c)) : null;
-    this.zeros = strips ? zeroRow.array : null;
-    this.zo = strips ? zeroRow.offset : 0;
+    boolean stripShape = g.kh == 3 && g.kw == 3 && g.dw == 1 && g.padLeft == 1 && (g.ow == 7 || g.ow == 14)
+        && g.c >= L && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
+    int flags = (fused ? DepthwiseStrips.FUSED : 0) | (hasBias ? DepthwiseStrips.BIAS : 0)
+        | (hasLo ? DepthwiseStrips.LO : 0) | (hasHi ? DepthwiseStrips.HI : 0);
+    this.strips = stripShape ? DepthwiseStrips.forShape(stripClasses, g.c, cp, g.w, g.ow, g.sw, flags, wp, wo, fusedBias, bo,
+        this.lo, this.hi, loCmp, hiCmp) : null;
+    AlignedFloats.Slice zeroRow = strips != null ? AlignedFloats.allocate(Math.multiplyExact(g.w + 2, g.c)) : null;
+    this.zeros = strips != null ? zeroRow.array : null;
+    this.zo = strips != null ? zeroRow.offset : 0;
   }
 
   @Override
@@ -169,7 +180,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         r1 = r0;
       }
       int outRow = outOff + (image * g.oh + oh) * g.ow * c;
-      if (strips) {
+      if (strips != null) {
         stripRow(in, imageBase, ih0, r0, r1, out, outRow);
         finishRow(out, outRow);
         continue;
@@ -242,7 +253,12 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     }
   }
 
-  /** One output row as strips of seven ({@link #strip7}) per full channel block; a partial block pixel by pixel. */
+  /** Whether rows run as strips of code specialised to this shape (for tests). */
+  boolean stripsSpecialised() {
+    return strips != null;
+  }
+
+  /** One output row as strips of seven ({@link #strips}) per full channel block; a partial block pixel by pixel. */
   private void stripRow(float[] in, int imageBase, int ih0, int r0, int r1, float[] out, int outRow) {
     int c = g.c;
     int rowStride = g.w * c;
@@ -252,391 +268,11 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     int b0 = a0 == in ? imageBase + ih0 * rowStride : zo + c;
     int b1 = a1 == in ? imageBase + (ih0 + g.dh) * rowStride : zo + c;
     int b2 = a2 == in ? imageBase + (ih0 + 2 * g.dh) * rowStride : zo + c;
+    strips.row(a0, b0, a1, b1, a2, b2, out, outRow);
     int full = c / L * L;
-    if (g.sw == 1) {
-      strip7(a0, b0, a1, b1, a2, b2, full, out, outRow);
-    } else {
-      strip7s2(a0, b0, a1, b1, a2, b2, full, out, outRow);
-    }
     if (full < c) {
       for (int ow = 0; ow < g.ow; ow++) {
         edge(in, imageBase, ih0, r0, r1, ow, full, tail, out, outRow + ow * c + full);
-      }
-    }
-  }
-
-  /**
-   * One output row of a 3×3 kernel at stride 1 as strips of seven outputs {@code [ow, ow + 7)},
-   * for each full channel block ({@code cb < full}): each kernel row loads the nine input columns
-   * {@code ow − 1 … ow + 7} once (a zero vector for a column outside the image) and makes 21 fused
-   * multiply-adds, so seven independent chains cover the latency and no input column is loaded
-   * twice. A kernel row outside the image reads {@link #zeros} instead ({@code fma(0, w, acc)} is
-   * {@code acc} for finite weights, as in {@link #edgeGroup1}). For the small images of late layers
-   * (7 or 14 columns), where the groups of four spent two groups on seven outputs.
-   *
-   * <p>The strips and channel blocks are one loop in one call (channel blocks inner): a call per
-   * strip kept the out-of-order core from overlapping one strip's epilogue and stores with the next
-   * strip's products (measured on Zen 4: 7×7×128 2.3–2.7 → 1.9–2.1 µs), and a call per column strip
-   * with a short channel loop inside cost 14×14×32 a quarter of its time (2.5 → 1.9 µs, session 12,
-   * docs/BENCHMARKS.md). A nested loop would give a 7-column image a one-trip loop.
-   *
-   * @param a0 array of kernel row 0 ({@code in} or {@link #zeros}), {@code b0} the offset of its
-   *     column 0, channel 0; likewise rows 1 and 2
-   */
-  private void strip7(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, int full, float[] out,
-      int outRow) {
-    int c = g.c;
-    int ow = 0;
-    int cb = 0;
-    while (ow < g.ow) {
-      boolean left = ow > 0;
-      int at = ow * c + cb;
-      int o0 = b0 + at;
-      int o1 = b1 + at;
-      int o2 = b2 + at;
-      int o = outRow + at;
-      boolean right = ow + 7 < g.w;
-      FloatVector zero = FloatVector.zero(S);
-      FloatVector s0 = zero;
-      FloatVector s1 = zero;
-      FloatVector s2 = zero;
-      FloatVector s3 = zero;
-      FloatVector s4 = zero;
-      FloatVector s5 = zero;
-      FloatVector s6 = zero;
-      FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
-      FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
-      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
-      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
-      FloatVector x1 = FloatVector.fromArray(S, a0, o0);
-      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
-      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * c);
-      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * c);
-      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * c);
-      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * c);
-      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * c);
-      FloatVector x8 = right ? FloatVector.fromArray(S, a0, o0 + 7 * c) : zero;
-      s0 = x0.fma(w0, s0);
-      s1 = x1.fma(w0, s1);
-      s2 = x2.fma(w0, s2);
-      s3 = x3.fma(w0, s3);
-      s4 = x4.fma(w0, s4);
-      s5 = x5.fma(w0, s5);
-      s6 = x6.fma(w0, s6);
-      s0 = x1.fma(w1, s0);
-      s1 = x2.fma(w1, s1);
-      s2 = x3.fma(w1, s2);
-      s3 = x4.fma(w1, s3);
-      s4 = x5.fma(w1, s4);
-      s5 = x6.fma(w1, s5);
-      s6 = x7.fma(w1, s6);
-      s0 = x2.fma(w2, s0);
-      s1 = x3.fma(w2, s1);
-      s2 = x4.fma(w2, s2);
-      s3 = x5.fma(w2, s3);
-      s4 = x6.fma(w2, s4);
-      s5 = x7.fma(w2, s5);
-      s6 = x8.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
-      x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
-      x1 = FloatVector.fromArray(S, a1, o1);
-      x2 = FloatVector.fromArray(S, a1, o1 + c);
-      x3 = FloatVector.fromArray(S, a1, o1 + 2 * c);
-      x4 = FloatVector.fromArray(S, a1, o1 + 3 * c);
-      x5 = FloatVector.fromArray(S, a1, o1 + 4 * c);
-      x6 = FloatVector.fromArray(S, a1, o1 + 5 * c);
-      x7 = FloatVector.fromArray(S, a1, o1 + 6 * c);
-      x8 = right ? FloatVector.fromArray(S, a1, o1 + 7 * c) : zero;
-      s0 = x0.fma(w0, s0);
-      s1 = x1.fma(w0, s1);
-      s2 = x2.fma(w0, s2);
-      s3 = x3.fma(w0, s3);
-      s4 = x4.fma(w0, s4);
-      s5 = x5.fma(w0, s5);
-      s6 = x6.fma(w0, s6);
-      s0 = x1.fma(w1, s0);
-      s1 = x2.fma(w1, s1);
-      s2 = x3.fma(w1, s2);
-      s3 = x4.fma(w1, s3);
-      s4 = x5.fma(w1, s4);
-      s5 = x6.fma(w1, s5);
-      s6 = x7.fma(w1, s6);
-      s0 = x2.fma(w2, s0);
-      s1 = x3.fma(w2, s1);
-      s2 = x4.fma(w2, s2);
-      s3 = x5.fma(w2, s3);
-      s4 = x6.fma(w2, s4);
-      s5 = x7.fma(w2, s5);
-      s6 = x8.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
-      x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
-      x1 = FloatVector.fromArray(S, a2, o2);
-      x2 = FloatVector.fromArray(S, a2, o2 + c);
-      x3 = FloatVector.fromArray(S, a2, o2 + 2 * c);
-      x4 = FloatVector.fromArray(S, a2, o2 + 3 * c);
-      x5 = FloatVector.fromArray(S, a2, o2 + 4 * c);
-      x6 = FloatVector.fromArray(S, a2, o2 + 5 * c);
-      x7 = FloatVector.fromArray(S, a2, o2 + 6 * c);
-      x8 = right ? FloatVector.fromArray(S, a2, o2 + 7 * c) : zero;
-      s0 = x0.fma(w0, s0);
-      s1 = x1.fma(w0, s1);
-      s2 = x2.fma(w0, s2);
-      s3 = x3.fma(w0, s3);
-      s4 = x4.fma(w0, s4);
-      s5 = x5.fma(w0, s5);
-      s6 = x6.fma(w0, s6);
-      s0 = x1.fma(w1, s0);
-      s1 = x2.fma(w1, s1);
-      s2 = x3.fma(w1, s2);
-      s3 = x4.fma(w1, s3);
-      s4 = x5.fma(w1, s4);
-      s5 = x6.fma(w1, s5);
-      s6 = x7.fma(w1, s6);
-      s0 = x2.fma(w2, s0);
-      s1 = x3.fma(w2, s1);
-      s2 = x4.fma(w2, s2);
-      s3 = x5.fma(w2, s3);
-      s4 = x6.fma(w2, s4);
-      s5 = x7.fma(w2, s5);
-      s6 = x8.fma(w2, s6);
-      if (fused) {
-        if (hasBias) {
-          FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
-          s0 = s0.add(bv);
-          s1 = s1.add(bv);
-          s2 = s2.add(bv);
-          s3 = s3.add(bv);
-          s4 = s4.add(bv);
-          s5 = s5.add(bv);
-          s6 = s6.add(bv);
-        }
-        if (hasLo) {
-          FloatVector lov = FloatVector.broadcast(S, lo);
-          s0 = s0.blend(lov, s0.lt(loCmp));
-          s1 = s1.blend(lov, s1.lt(loCmp));
-          s2 = s2.blend(lov, s2.lt(loCmp));
-          s3 = s3.blend(lov, s3.lt(loCmp));
-          s4 = s4.blend(lov, s4.lt(loCmp));
-          s5 = s5.blend(lov, s5.lt(loCmp));
-          s6 = s6.blend(lov, s6.lt(loCmp));
-        }
-        if (hasHi) {
-          FloatVector hiv = FloatVector.broadcast(S, hi);
-          s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
-          s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
-          s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
-          s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
-          s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
-          s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
-          s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
-        }
-      }
-      s0.intoArray(out, o);
-      s1.intoArray(out, o + c);
-      s2.intoArray(out, o + 2 * c);
-      s3.intoArray(out, o + 3 * c);
-      s4.intoArray(out, o + 4 * c);
-      s5.intoArray(out, o + 5 * c);
-      s6.intoArray(out, o + 6 * c);
-      cb += L;
-      if (cb == full) {
-        cb = 0;
-        ow += 7;
-      }
-    }
-  }
-
-  /**
-   * {@link #strip7} at stride 2: seven outputs read the fifteen input columns {@code 2·ow − 1 …
-   * 2·ow + 13} of each kernel row once (a zero vector for the first or last outside the image);
-   * strips and channel blocks are one loop, as there.
-   */
-  private void strip7s2(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, int full, float[] out,
-      int outRow) {
-    int c = g.c;
-    int ow = 0;
-    int cb = 0;
-    while (ow < g.ow) {
-      boolean left = ow > 0;
-      int at = ow * c + cb;
-      int from = 2 * ow * c + cb;
-      int o0 = b0 + from;
-      int o1 = b1 + from;
-      int o2 = b2 + from;
-      int o = outRow + at;
-      boolean right = 2 * ow + 13 < g.w;
-      FloatVector zero = FloatVector.zero(S);
-      FloatVector s0 = zero;
-      FloatVector s1 = zero;
-      FloatVector s2 = zero;
-      FloatVector s3 = zero;
-      FloatVector s4 = zero;
-      FloatVector s5 = zero;
-      FloatVector s6 = zero;
-      FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
-      FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
-      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
-      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
-      FloatVector x1 = FloatVector.fromArray(S, a0, o0);
-      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
-      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * c);
-      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * c);
-      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * c);
-      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * c);
-      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * c);
-      FloatVector x8 = FloatVector.fromArray(S, a0, o0 + 7 * c);
-      FloatVector x9 = FloatVector.fromArray(S, a0, o0 + 8 * c);
-      FloatVector x10 = FloatVector.fromArray(S, a0, o0 + 9 * c);
-      FloatVector x11 = FloatVector.fromArray(S, a0, o0 + 10 * c);
-      FloatVector x12 = FloatVector.fromArray(S, a0, o0 + 11 * c);
-      FloatVector x13 = FloatVector.fromArray(S, a0, o0 + 12 * c);
-      FloatVector x14 = right ? FloatVector.fromArray(S, a0, o0 + 13 * c) : zero;
-      s0 = x0.fma(w0, s0);
-      s1 = x2.fma(w0, s1);
-      s2 = x4.fma(w0, s2);
-      s3 = x6.fma(w0, s3);
-      s4 = x8.fma(w0, s4);
-      s5 = x10.fma(w0, s5);
-      s6 = x12.fma(w0, s6);
-      s0 = x1.fma(w1, s0);
-      s1 = x3.fma(w1, s1);
-      s2 = x5.fma(w1, s2);
-      s3 = x7.fma(w1, s3);
-      s4 = x9.fma(w1, s4);
-      s5 = x11.fma(w1, s5);
-      s6 = x13.fma(w1, s6);
-      s0 = x2.fma(w2, s0);
-      s1 = x4.fma(w2, s1);
-      s2 = x6.fma(w2, s2);
-      s3 = x8.fma(w2, s3);
-      s4 = x10.fma(w2, s4);
-      s5 = x12.fma(w2, s5);
-      s6 = x14.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
-      x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
-      x1 = FloatVector.fromArray(S, a1, o1);
-      x2 = FloatVector.fromArray(S, a1, o1 + c);
-      x3 = FloatVector.fromArray(S, a1, o1 + 2 * c);
-      x4 = FloatVector.fromArray(S, a1, o1 + 3 * c);
-      x5 = FloatVector.fromArray(S, a1, o1 + 4 * c);
-      x6 = FloatVector.fromArray(S, a1, o1 + 5 * c);
-      x7 = FloatVector.fromArray(S, a1, o1 + 6 * c);
-      x8 = FloatVector.fromArray(S, a1, o1 + 7 * c);
-      x9 = FloatVector.fromArray(S, a1, o1 + 8 * c);
-      x10 = FloatVector.fromArray(S, a1, o1 + 9 * c);
-      x11 = FloatVector.fromArray(S, a1, o1 + 10 * c);
-      x12 = FloatVector.fromArray(S, a1, o1 + 11 * c);
-      x13 = FloatVector.fromArray(S, a1, o1 + 12 * c);
-      x14 = right ? FloatVector.fromArray(S, a1, o1 + 13 * c) : zero;
-      s0 = x0.fma(w0, s0);
-      s1 = x2.fma(w0, s1);
-      s2 = x4.fma(w0, s2);
-      s3 = x6.fma(w0, s3);
-      s4 = x8.fma(w0, s4);
-      s5 = x10.fma(w0, s5);
-      s6 = x12.fma(w0, s6);
-      s0 = x1.fma(w1, s0);
-      s1 = x3.fma(w1, s1);
-      s2 = x5.fma(w1, s2);
-      s3 = x7.fma(w1, s3);
-      s4 = x9.fma(w1, s4);
-      s5 = x11.fma(w1, s5);
-      s6 = x13.fma(w1, s6);
-      s0 = x2.fma(w2, s0);
-      s1 = x4.fma(w2, s1);
-      s2 = x6.fma(w2, s2);
-      s3 = x8.fma(w2, s3);
-      s4 = x10.fma(w2, s4);
-      s5 = x12.fma(w2, s5);
-      s6 = x14.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
-      x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
-      x1 = FloatVector.fromArray(S, a2, o2);
-      x2 = FloatVector.fromArray(S, a2, o2 + c);
-      x3 = FloatVector.fromArray(S, a2, o2 + 2 * c);
-      x4 = FloatVector.fromArray(S, a2, o2 + 3 * c);
-      x5 = FloatVector.fromArray(S, a2, o2 + 4 * c);
-      x6 = FloatVector.fromArray(S, a2, o2 + 5 * c);
-      x7 = FloatVector.fromArray(S, a2, o2 + 6 * c);
-      x8 = FloatVector.fromArray(S, a2, o2 + 7 * c);
-      x9 = FloatVector.fromArray(S, a2, o2 + 8 * c);
-      x10 = FloatVector.fromArray(S, a2, o2 + 9 * c);
-      x11 = FloatVector.fromArray(S, a2, o2 + 10 * c);
-      x12 = FloatVector.fromArray(S, a2, o2 + 11 * c);
-      x13 = FloatVector.fromArray(S, a2, o2 + 12 * c);
-      x14 = right ? FloatVector.fromArray(S, a2, o2 + 13 * c) : zero;
-      s0 = x0.fma(w0, s0);
-      s1 = x2.fma(w0, s1);
-      s2 = x4.fma(w0, s2);
-      s3 = x6.fma(w0, s3);
-      s4 = x8.fma(w0, s4);
-      s5 = x10.fma(w0, s5);
-      s6 = x12.fma(w0, s6);
-      s0 = x1.fma(w1, s0);
-      s1 = x3.fma(w1, s1);
-      s2 = x5.fma(w1, s2);
-      s3 = x7.fma(w1, s3);
-      s4 = x9.fma(w1, s4);
-      s5 = x11.fma(w1, s5);
-      s6 = x13.fma(w1, s6);
-      s0 = x2.fma(w2, s0);
-      s1 = x4.fma(w2, s1);
-      s2 = x6.fma(w2, s2);
-      s3 = x8.fma(w2, s3);
-      s4 = x10.fma(w2, s4);
-      s5 = x12.fma(w2, s5);
-      s6 = x14.fma(w2, s6);
-      if (fused) {
-        if (hasBias) {
-          FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
-          s0 = s0.add(bv);
-          s1 = s1.add(bv);
-          s2 = s2.add(bv);
-          s3 = s3.add(bv);
-          s4 = s4.add(bv);
-          s5 = s5.add(bv);
-          s6 = s6.add(bv);
-        }
-        if (hasLo) {
-          FloatVector lov = FloatVector.broadcast(S, lo);
-          s0 = s0.blend(lov, s0.lt(loCmp));
-          s1 = s1.blend(lov, s1.lt(loCmp));
-          s2 = s2.blend(lov, s2.lt(loCmp));
-          s3 = s3.blend(lov, s3.lt(loCmp));
-          s4 = s4.blend(lov, s4.lt(loCmp));
-          s5 = s5.blend(lov, s5.lt(loCmp));
-          s6 = s6.blend(lov, s6.lt(loCmp));
-        }
-        if (hasHi) {
-          FloatVector hiv = FloatVector.broadcast(S, hi);
-          s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
-          s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
-          s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
-          s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
-          s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
-          s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
-          s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
-        }
-      }
-      s0.intoArray(out, o);
-      s1.intoArray(out, o + c);
-      s2.intoArray(out, o + 2 * c);
-      s3.intoArray(out, o + 3 * c);
-      s4.intoArray(out, o + 4 * c);
-      s5.intoArray(out, o + 5 * c);
-      s6.intoArray(out, o + 6 * c);
-      cb += L;
-      if (cb == full) {
-        cb = 0;
-        ow += 7;
       }
     }
   }

@@ -92,12 +92,31 @@ public class VectorDepthwiseTest {
     for (int i = 0; i < in.length; i++) {
       in[i] = (float) r.nextGaussian();
     }
-    float[] out = new float[off + oh * ow * c];
+    String what = h + "x" + w + "x" + c + " k" + k + " s" + stride + " d" + dh + "," + dw + " p" + pad + " " + act;
     VectorKernels.Depthwise dw0 = VK.depthwise(g, weights, bias, act, lo, hi);
+    check(what, dw0, g, in, weights, bias, act, lo, hi, off);
+    // Without strip classes to hand (none can be defined, or the process has its fill): pixel groups.
+    VectorDepthwise groups = new VectorDepthwise(g, weights, bias, new FloatVectorKernels.Epilog(act, lo, hi),
+        new DepthwiseStrips.Classes(0));
+    check(what + " (no strip classes)", groups, g, in, weights, bias, act, lo, hi, off);
+  }
+
+  private static void check(String what, VectorKernels.Depthwise dw0, Conv2DShape g, float[] in, float[] weights,
+      float[] bias, Gemm.Act act, float lo, float hi, int off) {
+    int h = g.h;
+    int w = g.w;
+    int c = g.c;
+    int k = g.kh;
+    int stride = g.sh;
+    int dh = g.dh;
+    int dw = g.dw;
+    int pad = g.padTop;
+    int oh = g.oh;
+    int ow = g.ow;
+    float[] out = new float[off + oh * ow * c];
     int half = oh / 2;
     dw0.compute(in, off, out, off, 0, 0, half);
     dw0.compute(in, off, out, off, 0, half, oh);
-    String what = h + "x" + w + "x" + c + " k" + k + " s" + stride + " d" + dh + "," + dw + " p" + pad + " " + act;
     for (int y = 0; y < oh; y++) {
       for (int x = 0; x < ow; x++) {
         for (int ch = 0; ch < c; ch++) {

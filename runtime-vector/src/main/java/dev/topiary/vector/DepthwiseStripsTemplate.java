@@ -1,0 +1,455 @@
+package dev.topiary.vector;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.invoke.MethodHandles;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The source of {@link VectorDepthwise}'s strips of seven outputs, never used as itself:
+ * {@link DepthwiseStrips#forShape} defines a hidden class from this class's bytes for each shape,
+ * whose {@code static final} constants (channels, columns, stride, which epilogue steps run) come
+ * from the class data. C2 folds a static final of an initialised class, so in each hidden class
+ * the offsets of a strip's 27 input loads are one register plus constant displacements, and C2
+ * merges the bounds checks of loads that differ by a constant ("range check smearing") into the
+ * lowest and highest. With the channel count in a register, as in one shared method, every load
+ * paid its own check, and the offsets, multiples of {@code c}, spilled to the stack: about 350
+ * instructions for 63 fused multiply-adds (session 13, docs/BENCHMARKS.md).
+ *
+ * <p>Rounding is {@link VectorDepthwise}'s: per output, {@code fma} over the nine taps in kernel
+ * order from zero, then {@code + bias}, then the clamp.
+ */
+final class DepthwiseStripsTemplate extends DepthwiseStrips {
+  private static final VectorSpecies<Float> S = FloatVectorKernels.S;
+  private static final int L = S.length();
+
+  /** The class data, {@link DepthwiseStrips#shapeData}; all zero in this class itself, which is never run. */
+  private static final int[] SHAPE = shape();
+  /** Channels, the input's channel stride. */
+  private static final int C = SHAPE[0];
+  /** Channels rounded up to {@code L}: the stride of the packed taps. */
+  private static final int CP = SHAPE[1];
+  /** Whole channel blocks: {@code C / L · L}. */
+  private static final int FULL = SHAPE[2];
+  /** Input and output columns. */
+  private static final int W = SHAPE[3];
+  private static final int OW = SHAPE[4];
+  private static final boolean STRIDE2 = SHAPE[5] == 2;
+  private static final boolean FUSED = (SHAPE[6] & DepthwiseStrips.FUSED) != 0;
+  private static final boolean HAS_BIAS = (SHAPE[6] & DepthwiseStrips.BIAS) != 0;
+  private static final boolean HAS_LO = (SHAPE[6] & DepthwiseStrips.LO) != 0;
+  private static final boolean HAS_HI = (SHAPE[6] & DepthwiseStrips.HI) != 0;
+
+  private final float[] wp;
+  private final int wo;
+  private final float[] fusedBias;
+  private final int bo;
+  private final float lo;
+  private final float hi;
+  private final float loCmp;
+  private final float hiCmp;
+
+  DepthwiseStripsTemplate(float[] wp, int wo, float[] fusedBias, int bo, float lo, float hi, float loCmp,
+      float hiCmp) {
+    this.wp = wp;
+    this.wo = wo;
+    this.fusedBias = fusedBias;
+    this.bo = bo;
+    this.lo = lo;
+    this.hi = hi;
+    this.loCmp = loCmp;
+    this.hiCmp = hiCmp;
+  }
+
+  private static int[] shape() {
+    try {
+      int[] data = MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, int[].class);
+      return data == null ? new int[DepthwiseStrips.SHAPE_LENGTH] : data;
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("class data of a depthwise strip class", e);
+    }
+  }
+
+  @Override
+  void row(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, float[] out, int outRow) {
+    if (STRIDE2) {
+      strip7s2(a0, b0, a1, b1, a2, b2, out, outRow);
+    } else {
+      strip7(a0, b0, a1, b1, a2, b2, out, outRow);
+    }
+  }
+
+  /**
+   * One output row of a 3×3 kernel at stride 1 as strips of seven outputs {@code [ow, ow + 7)},
+   * for each full channel block ({@code cb < FULL}): each kernel row loads the nine input columns
+   * {@code ow − 1 … ow + 7} once (a zero vector for a column outside the image) and makes 21 fused
+   * multiply-adds, so seven independent chains cover the latency and no input column is loaded
+   * twice. A kernel row outside the image reads the kernel's zero row instead ({@code fma(0, w,
+   * acc)} is {@code acc} for finite weights, as in the kernel's edge groups). For the small images of late layers
+   * (7 or 14 columns), where the groups of four spent two groups on seven outputs.
+   *
+   * <p>The strips and channel blocks are one loop in one call (channel blocks inner): a call per
+   * strip kept the out-of-order core from overlapping one strip's epilogue and stores with the next
+   * strip's products (measured on Zen 4: 7×7×128 2.3–2.7 → 1.9–2.1 µs), and a call per column strip
+   * with a short channel loop inside cost 14×14×32 a quarter of its time (2.5 → 1.9 µs, session 12,
+   * docs/BENCHMARKS.md). A nested loop would give a 7-column image a one-trip loop.
+   *
+   * @param a0 array of kernel row 0 (the input or the zero row), {@code b0} the offset of its
+   *     column 0, channel 0; likewise rows 1 and 2
+   */
+  private void strip7(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, float[] out, int outRow) {
+    int ow = 0;
+    int cb = 0;
+    while (ow < OW) {
+      boolean left = ow > 0;
+      int at = ow * C + cb;
+      int o0 = b0 + at;
+      int o1 = b1 + at;
+      int o2 = b2 + at;
+      int o = outRow + at;
+      boolean right = ow + 7 < W;
+      FloatVector zero = FloatVector.zero(S);
+      FloatVector s0 = zero;
+      FloatVector s1 = zero;
+      FloatVector s2 = zero;
+      FloatVector s3 = zero;
+      FloatVector s4 = zero;
+      FloatVector s5 = zero;
+      FloatVector s6 = zero;
+      FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+      FloatVector w1 = FloatVector.fromArray(S, wp, wo + CP + cb);
+      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * CP + cb);
+      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - C) : zero;
+      FloatVector x1 = FloatVector.fromArray(S, a0, o0);
+      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + C);
+      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * C);
+      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * C);
+      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * C);
+      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * C);
+      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * C);
+      FloatVector x8 = right ? FloatVector.fromArray(S, a0, o0 + 7 * C) : zero;
+      s0 = x0.fma(w0, s0);
+      s1 = x1.fma(w0, s1);
+      s2 = x2.fma(w0, s2);
+      s3 = x3.fma(w0, s3);
+      s4 = x4.fma(w0, s4);
+      s5 = x5.fma(w0, s5);
+      s6 = x6.fma(w0, s6);
+      s0 = x1.fma(w1, s0);
+      s1 = x2.fma(w1, s1);
+      s2 = x3.fma(w1, s2);
+      s3 = x4.fma(w1, s3);
+      s4 = x5.fma(w1, s4);
+      s5 = x6.fma(w1, s5);
+      s6 = x7.fma(w1, s6);
+      s0 = x2.fma(w2, s0);
+      s1 = x3.fma(w2, s1);
+      s2 = x4.fma(w2, s2);
+      s3 = x5.fma(w2, s3);
+      s4 = x6.fma(w2, s4);
+      s5 = x7.fma(w2, s5);
+      s6 = x8.fma(w2, s6);
+      w0 = FloatVector.fromArray(S, wp, wo + 3 * CP + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 4 * CP + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 5 * CP + cb);
+      x0 = left ? FloatVector.fromArray(S, a1, o1 - C) : zero;
+      x1 = FloatVector.fromArray(S, a1, o1);
+      x2 = FloatVector.fromArray(S, a1, o1 + C);
+      x3 = FloatVector.fromArray(S, a1, o1 + 2 * C);
+      x4 = FloatVector.fromArray(S, a1, o1 + 3 * C);
+      x5 = FloatVector.fromArray(S, a1, o1 + 4 * C);
+      x6 = FloatVector.fromArray(S, a1, o1 + 5 * C);
+      x7 = FloatVector.fromArray(S, a1, o1 + 6 * C);
+      x8 = right ? FloatVector.fromArray(S, a1, o1 + 7 * C) : zero;
+      s0 = x0.fma(w0, s0);
+      s1 = x1.fma(w0, s1);
+      s2 = x2.fma(w0, s2);
+      s3 = x3.fma(w0, s3);
+      s4 = x4.fma(w0, s4);
+      s5 = x5.fma(w0, s5);
+      s6 = x6.fma(w0, s6);
+      s0 = x1.fma(w1, s0);
+      s1 = x2.fma(w1, s1);
+      s2 = x3.fma(w1, s2);
+      s3 = x4.fma(w1, s3);
+      s4 = x5.fma(w1, s4);
+      s5 = x6.fma(w1, s5);
+      s6 = x7.fma(w1, s6);
+      s0 = x2.fma(w2, s0);
+      s1 = x3.fma(w2, s1);
+      s2 = x4.fma(w2, s2);
+      s3 = x5.fma(w2, s3);
+      s4 = x6.fma(w2, s4);
+      s5 = x7.fma(w2, s5);
+      s6 = x8.fma(w2, s6);
+      w0 = FloatVector.fromArray(S, wp, wo + 6 * CP + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 7 * CP + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 8 * CP + cb);
+      x0 = left ? FloatVector.fromArray(S, a2, o2 - C) : zero;
+      x1 = FloatVector.fromArray(S, a2, o2);
+      x2 = FloatVector.fromArray(S, a2, o2 + C);
+      x3 = FloatVector.fromArray(S, a2, o2 + 2 * C);
+      x4 = FloatVector.fromArray(S, a2, o2 + 3 * C);
+      x5 = FloatVector.fromArray(S, a2, o2 + 4 * C);
+      x6 = FloatVector.fromArray(S, a2, o2 + 5 * C);
+      x7 = FloatVector.fromArray(S, a2, o2 + 6 * C);
+      x8 = right ? FloatVector.fromArray(S, a2, o2 + 7 * C) : zero;
+      s0 = x0.fma(w0, s0);
+      s1 = x1.fma(w0, s1);
+      s2 = x2.fma(w0, s2);
+      s3 = x3.fma(w0, s3);
+      s4 = x4.fma(w0, s4);
+      s5 = x5.fma(w0, s5);
+      s6 = x6.fma(w0, s6);
+      s0 = x1.fma(w1, s0);
+      s1 = x2.fma(w1, s1);
+      s2 = x3.fma(w1, s2);
+      s3 = x4.fma(w1, s3);
+      s4 = x5.fma(w1, s4);
+      s5 = x6.fma(w1, s5);
+      s6 = x7.fma(w1, s6);
+      s0 = x2.fma(w2, s0);
+      s1 = x3.fma(w2, s1);
+      s2 = x4.fma(w2, s2);
+      s3 = x5.fma(w2, s3);
+      s4 = x6.fma(w2, s4);
+      s5 = x7.fma(w2, s5);
+      s6 = x8.fma(w2, s6);
+      if (FUSED) {
+        if (HAS_BIAS) {
+          FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
+          s0 = s0.add(bv);
+          s1 = s1.add(bv);
+          s2 = s2.add(bv);
+          s3 = s3.add(bv);
+          s4 = s4.add(bv);
+          s5 = s5.add(bv);
+          s6 = s6.add(bv);
+        }
+        if (HAS_LO) {
+          FloatVector lov = FloatVector.broadcast(S, lo);
+          s0 = s0.blend(lov, s0.lt(loCmp));
+          s1 = s1.blend(lov, s1.lt(loCmp));
+          s2 = s2.blend(lov, s2.lt(loCmp));
+          s3 = s3.blend(lov, s3.lt(loCmp));
+          s4 = s4.blend(lov, s4.lt(loCmp));
+          s5 = s5.blend(lov, s5.lt(loCmp));
+          s6 = s6.blend(lov, s6.lt(loCmp));
+        }
+        if (HAS_HI) {
+          FloatVector hiv = FloatVector.broadcast(S, hi);
+          s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
+          s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
+          s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
+          s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
+          s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
+          s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
+          s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+        }
+      }
+      s0.intoArray(out, o);
+      s1.intoArray(out, o + C);
+      s2.intoArray(out, o + 2 * C);
+      s3.intoArray(out, o + 3 * C);
+      s4.intoArray(out, o + 4 * C);
+      s5.intoArray(out, o + 5 * C);
+      s6.intoArray(out, o + 6 * C);
+      cb += L;
+      if (cb == FULL) {
+        cb = 0;
+        ow += 7;
+      }
+    }
+  }
+
+  /**
+   * {@link #strip7} at stride 2: seven outputs read the fifteen input columns {@code 2·ow − 1 …
+   * 2·ow + 13} of each kernel row once (a zero vector for the first or last outside the image);
+   * strips and channel blocks are one loop, as there.
+   */
+  private void strip7s2(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, float[] out, int outRow) {
+    int ow = 0;
+    int cb = 0;
+    while (ow < OW) {
+      boolean left = ow > 0;
+      int at = ow * C + cb;
+      int from = 2 * ow * C + cb;
+      int o0 = b0 + from;
+      int o1 = b1 + from;
+      int o2 = b2 + from;
+      int o = outRow + at;
+      boolean right = 2 * ow + 13 < W;
+      FloatVector zero = FloatVector.zero(S);
+      FloatVector s0 = zero;
+      FloatVector s1 = zero;
+      FloatVector s2 = zero;
+      FloatVector s3 = zero;
+      FloatVector s4 = zero;
+      FloatVector s5 = zero;
+      FloatVector s6 = zero;
+      FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
+      FloatVector w1 = FloatVector.fromArray(S, wp, wo + CP + cb);
+      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * CP + cb);
+      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - C) : zero;
+      FloatVector x1 = FloatVector.fromArray(S, a0, o0);
+      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + C);
+      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * C);
+      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * C);
+      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * C);
+      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * C);
+      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * C);
+      FloatVector x8 = FloatVector.fromArray(S, a0, o0 + 7 * C);
+      FloatVector x9 = FloatVector.fromArray(S, a0, o0 + 8 * C);
+      FloatVector x10 = FloatVector.fromArray(S, a0, o0 + 9 * C);
+      FloatVector x11 = FloatVector.fromArray(S, a0, o0 + 10 * C);
+      FloatVector x12 = FloatVector.fromArray(S, a0, o0 + 11 * C);
+      FloatVector x13 = FloatVector.fromArray(S, a0, o0 + 12 * C);
+      FloatVector x14 = right ? FloatVector.fromArray(S, a0, o0 + 13 * C) : zero;
+      s0 = x0.fma(w0, s0);
+      s1 = x2.fma(w0, s1);
+      s2 = x4.fma(w0, s2);
+      s3 = x6.fma(w0, s3);
+      s4 = x8.fma(w0, s4);
+      s5 = x10.fma(w0, s5);
+      s6 = x12.fma(w0, s6);
+      s0 = x1.fma(w1, s0);
+      s1 = x3.fma(w1, s1);
+      s2 = x5.fma(w1, s2);
+      s3 = x7.fma(w1, s3);
+      s4 = x9.fma(w1, s4);
+      s5 = x11.fma(w1, s5);
+      s6 = x13.fma(w1, s6);
+      s0 = x2.fma(w2, s0);
+      s1 = x4.fma(w2, s1);
+      s2 = x6.fma(w2, s2);
+      s3 = x8.fma(w2, s3);
+      s4 = x10.fma(w2, s4);
+      s5 = x12.fma(w2, s5);
+      s6 = x14.fma(w2, s6);
+      w0 = FloatVector.fromArray(S, wp, wo + 3 * CP + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 4 * CP + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 5 * CP + cb);
+      x0 = left ? FloatVector.fromArray(S, a1, o1 - C) : zero;
+      x1 = FloatVector.fromArray(S, a1, o1);
+      x2 = FloatVector.fromArray(S, a1, o1 + C);
+      x3 = FloatVector.fromArray(S, a1, o1 + 2 * C);
+      x4 = FloatVector.fromArray(S, a1, o1 + 3 * C);
+      x5 = FloatVector.fromArray(S, a1, o1 + 4 * C);
+      x6 = FloatVector.fromArray(S, a1, o1 + 5 * C);
+      x7 = FloatVector.fromArray(S, a1, o1 + 6 * C);
+      x8 = FloatVector.fromArray(S, a1, o1 + 7 * C);
+      x9 = FloatVector.fromArray(S, a1, o1 + 8 * C);
+      x10 = FloatVector.fromArray(S, a1, o1 + 9 * C);
+      x11 = FloatVector.fromArray(S, a1, o1 + 10 * C);
+      x12 = FloatVector.fromArray(S, a1, o1 + 11 * C);
+      x13 = FloatVector.fromArray(S, a1, o1 + 12 * C);
+      x14 = right ? FloatVector.fromArray(S, a1, o1 + 13 * C) : zero;
+      s0 = x0.fma(w0, s0);
+      s1 = x2.fma(w0, s1);
+      s2 = x4.fma(w0, s2);
+      s3 = x6.fma(w0, s3);
+      s4 = x8.fma(w0, s4);
+      s5 = x10.fma(w0, s5);
+      s6 = x12.fma(w0, s6);
+      s0 = x1.fma(w1, s0);
+      s1 = x3.fma(w1, s1);
+      s2 = x5.fma(w1, s2);
+      s3 = x7.fma(w1, s3);
+      s4 = x9.fma(w1, s4);
+      s5 = x11.fma(w1, s5);
+      s6 = x13.fma(w1, s6);
+      s0 = x2.fma(w2, s0);
+      s1 = x4.fma(w2, s1);
+      s2 = x6.fma(w2, s2);
+      s3 = x8.fma(w2, s3);
+      s4 = x10.fma(w2, s4);
+      s5 = x12.fma(w2, s5);
+      s6 = x14.fma(w2, s6);
+      w0 = FloatVector.fromArray(S, wp, wo + 6 * CP + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 7 * CP + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 8 * CP + cb);
+      x0 = left ? FloatVector.fromArray(S, a2, o2 - C) : zero;
+      x1 = FloatVector.fromArray(S, a2, o2);
+      x2 = FloatVector.fromArray(S, a2, o2 + C);
+      x3 = FloatVector.fromArray(S, a2, o2 + 2 * C);
+      x4 = FloatVector.fromArray(S, a2, o2 + 3 * C);
+      x5 = FloatVector.fromArray(S, a2, o2 + 4 * C);
+      x6 = FloatVector.fromArray(S, a2, o2 + 5 * C);
+      x7 = FloatVector.fromArray(S, a2, o2 + 6 * C);
+      x8 = FloatVector.fromArray(S, a2, o2 + 7 * C);
+      x9 = FloatVector.fromArray(S, a2, o2 + 8 * C);
+      x10 = FloatVector.fromArray(S, a2, o2 + 9 * C);
+      x11 = FloatVector.fromArray(S, a2, o2 + 10 * C);
+      x12 = FloatVector.fromArray(S, a2, o2 + 11 * C);
+      x13 = FloatVector.fromArray(S, a2, o2 + 12 * C);
+      x14 = right ? FloatVector.fromArray(S, a2, o2 + 13 * C) : zero;
+      s0 = x0.fma(w0, s0);
+      s1 = x2.fma(w0, s1);
+      s2 = x4.fma(w0, s2);
+      s3 = x6.fma(w0, s3);
+      s4 = x8.fma(w0, s4);
+      s5 = x10.fma(w0, s5);
+      s6 = x12.fma(w0, s6);
+      s0 = x1.fma(w1, s0);
+      s1 = x3.fma(w1, s1);
+      s2 = x5.fma(w1, s2);
+      s3 = x7.fma(w1, s3);
+      s4 = x9.fma(w1, s4);
+      s5 = x11.fma(w1, s5);
+      s6 = x13.fma(w1, s6);
+      s0 = x2.fma(w2, s0);
+      s1 = x4.fma(w2, s1);
+      s2 = x6.fma(w2, s2);
+      s3 = x8.fma(w2, s3);
+      s4 = x10.fma(w2, s4);
+      s5 = x12.fma(w2, s5);
+      s6 = x14.fma(w2, s6);
+      if (FUSED) {
+        if (HAS_BIAS) {
+          FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
+          s0 = s0.add(bv);
+          s1 = s1.add(bv);
+          s2 = s2.add(bv);
+          s3 = s3.add(bv);
+          s4 = s4.add(bv);
+          s5 = s5.add(bv);
+          s6 = s6.add(bv);
+        }
+        if (HAS_LO) {
+          FloatVector lov = FloatVector.broadcast(S, lo);
+          s0 = s0.blend(lov, s0.lt(loCmp));
+          s1 = s1.blend(lov, s1.lt(loCmp));
+          s2 = s2.blend(lov, s2.lt(loCmp));
+          s3 = s3.blend(lov, s3.lt(loCmp));
+          s4 = s4.blend(lov, s4.lt(loCmp));
+          s5 = s5.blend(lov, s5.lt(loCmp));
+          s6 = s6.blend(lov, s6.lt(loCmp));
+        }
+        if (HAS_HI) {
+          FloatVector hiv = FloatVector.broadcast(S, hi);
+          s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
+          s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
+          s2 = s2.blend(hiv, s2.compare(VectorOperators.GT, hiCmp));
+          s3 = s3.blend(hiv, s3.compare(VectorOperators.GT, hiCmp));
+          s4 = s4.blend(hiv, s4.compare(VectorOperators.GT, hiCmp));
+          s5 = s5.blend(hiv, s5.compare(VectorOperators.GT, hiCmp));
+          s6 = s6.blend(hiv, s6.compare(VectorOperators.GT, hiCmp));
+        }
+      }
+      s0.intoArray(out, o);
+      s1.intoArray(out, o + C);
+      s2.intoArray(out, o + 2 * C);
+      s3.intoArray(out, o + 3 * C);
+      s4.intoArray(out, o + 4 * C);
+      s5.intoArray(out, o + 5 * C);
+      s6.intoArray(out, o + 6 * C);
+      cb += L;
+      if (cb == FULL) {
+        cb = 0;
+        ow += 7;
+      }
+    }
+  }
+
+}
