@@ -1,29 +1,23 @@
 package dev.topiary.vector;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One output row of a 3×3 depthwise convolution as strips of seven outputs, specialised to one
  * shape: an instance of a hidden class defined from {@link DepthwiseStripsTemplate}'s bytes with
- * the shape as its constants (why, there). {@link VectorDepthwise} makes one per kernel at plan
- * time through {@link #forShape}, which keeps one class per shape for the life of the process.
- *
- * <p>Bounded: at most {@link #MAX_SHAPES} classes, however many models are loaded. Past that (a
- * process that has seen that many distinct depthwise shapes), or where a hidden class cannot be
- * defined, {@link #forShape} returns {@code null} and the kernel runs those rows as pixel groups,
- * the same sums in the same order.
+ * the shape as its constants ({@link ShapeClasses}). {@link VectorDepthwise} makes one per kernel
+ * at plan time through {@link #forShape}; a process keeps one class per shape, at most
+ * {@link #MAX_SHAPES}. Where it has none to give, {@link #forShape} returns {@code null} and the
+ * kernel runs those rows as pixel groups, the same sums in the same order.
  *
  * <p><b>Thread-safe</b>: an instance holds only its kernel's packed weights, read-only.
  */
 abstract class DepthwiseStrips {
-  /** Entries of the class data: channels, padded channels, whole channel blocks, input columns, output columns, stride, flags. */
+  /**
+   * Entries of the class data: channels, padded channels, whole channel blocks, input columns,
+   * output columns, stride, flags.
+   */
   static final int SHAPE_LENGTH = 7;
   static final int FUSED = 1;
   static final int BIAS = 2;
@@ -35,8 +29,7 @@ abstract class DepthwiseStrips {
   private static final MethodType CONSTRUCTOR = MethodType.methodType(void.class, float[].class, int.class,
       float[].class, int.class, float.class, float.class, float.class, float.class);
   /** The process's strip classes. */
-  static final Classes SHARED = new Classes(MAX_SHAPES);
-  private static volatile byte[] template;
+  static final ShapeClasses SHARED = newClasses(MAX_SHAPES);
 
   /**
    * One output row: for each full channel block and each strip of seven output columns, the nine
@@ -58,9 +51,15 @@ abstract class DepthwiseStrips {
    * @param fusedBias the padded bias (zeros without one) from {@code bo}
    * @param flags which epilogue steps run: {@link #FUSED}, {@link #BIAS}, {@link #LO}, {@link #HI}
    */
-  static DepthwiseStrips forShape(Classes classes, int c, int cp, int w, int ow, int sw, int flags, float[] wp,
+  /** A set of strip classes of its own, for tests. */
+  static ShapeClasses newClasses(int max) {
+    return new ShapeClasses(DepthwiseStripsTemplate.class, CONSTRUCTOR, max);
+  }
+
+  static DepthwiseStrips forShape(ShapeClasses classes, int c, int cp, int w, int ow, int sw, int flags, float[] wp,
       int wo, float[] fusedBias, int bo, float lo, float hi, float loCmp, float hiCmp) {
-    MethodHandle constructor = classes.constructor(c, cp, w, ow, sw, flags);
+    int l = FloatVectorKernels.S.length();
+    MethodHandle constructor = classes.constructor(c, cp, c / l * l, w, ow, sw, flags);
     if (constructor == null) {
       return null;
     }
@@ -69,66 +68,5 @@ abstract class DepthwiseStrips {
     } catch (Throwable e) {
       throw new IllegalStateException("depthwise strip class constructor", e);
     }
-  }
-
-  /** Strip classes by shape, at most {@code max} of them. */
-  static final class Classes {
-    private final int max;
-    private final ConcurrentHashMap<List<Integer>, MethodHandle> byShape = new ConcurrentHashMap<>();
-
-    Classes(int max) {
-      this.max = max;
-    }
-
-    /**
-     * The constructor {@code (wp, wo, fusedBias, bo, lo, hi, loCmp, hiCmp)} of the class for this
-     * shape, defined on first use; {@code null} when {@code max} classes exist already or the class
-     * cannot be defined.
-     */
-    MethodHandle constructor(int c, int cp, int w, int ow, int sw, int flags) {
-      int l = FloatVectorKernels.S.length();
-      int[] shape = {c, cp, c / l * l, w, ow, sw, flags};
-      List<Integer> key = Arrays.stream(shape).boxed().toList();
-      MethodHandle constructor = byShape.get(key);
-      if (constructor != null) {
-        return constructor;
-      }
-      if (byShape.size() >= max) {
-        return null;
-      }
-      try {
-        return byShape.computeIfAbsent(key, k -> define(shape));
-      } catch (IllegalStateException e) {
-        return null;
-      }
-    }
-
-    int size() {
-      return byShape.size();
-    }
-  }
-
-  private static MethodHandle define(int[] shape) {
-    try {
-      MethodHandles.Lookup strips = MethodHandles.lookup()
-          .defineHiddenClassWithClassData(templateBytes(), shape, true);
-      return strips.findConstructor(strips.lookupClass(), CONSTRUCTOR);
-    } catch (IOException | ReflectiveOperationException | LinkageError e) {
-      throw new IllegalStateException("cannot define a depthwise strip class", e);
-    }
-  }
-
-  private static byte[] templateBytes() throws IOException {
-    byte[] bytes = template;
-    if (bytes == null) {
-      try (InputStream in = DepthwiseStripsTemplate.class.getResourceAsStream("DepthwiseStripsTemplate.class")) {
-        if (in == null) {
-          throw new IOException("DepthwiseStripsTemplate.class not found beside " + DepthwiseStrips.class);
-        }
-        bytes = in.readAllBytes();
-      }
-      template = bytes;
-    }
-    return bytes;
   }
 }

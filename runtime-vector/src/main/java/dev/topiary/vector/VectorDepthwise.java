@@ -111,7 +111,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
 
   /** With the strip classes taken from {@code stripClasses} (tests give an empty, full set). */
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog,
-      DepthwiseStrips.Classes stripClasses) {
+      ShapeClasses stripClasses) {
     this.g = g;
     this.epilog = epilog;
     this.cp = (g.c + L - 1) / L * L;

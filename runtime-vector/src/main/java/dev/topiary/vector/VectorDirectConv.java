@@ -79,13 +79,20 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
   private final int owLo;
   private final int owHi;
   /**
-   * Whether rows run as strips of seven pixels ({@link #stripOne7}): one input channel, 3×3,
-   * dilation 1 along the row, one padding column on the left, a multiple of 7 output columns, and
-   * stride 1 with {@code W = OW} or stride 2 with {@code W = 2·OW} or {@code 2·OW − 1}.
+   * The strips of seven pixels rows run as ({@link DirectStrips}), or {@code null}: for one input
+   * channel, 3×3, dilation 1 along the row, one padding column on the left, a multiple of 7 output
+   * columns, at least two channel vectors out, and stride 1 with {@code W = OW} or stride 2 with
+   * {@code W = 2·OW} or {@code 2·OW − 1}, unless {@link DirectStrips#forShape} has none to give.
    */
-  private final boolean stripsOne;
+  private final DirectStrips stripsOne;
 
   VectorDirectConv(Conv2DShape g, int o, float[] w, float[] bias, FloatVectorKernels.Epilog epilog) {
+    this(g, o, w, bias, epilog, DirectStrips.SHARED);
+  }
+
+  /** With the strip classes taken from {@code stripClasses} (tests give an empty, full set). */
+  VectorDirectConv(Conv2DShape g, int o, float[] w, float[] bias, FloatVectorKernels.Epilog epilog,
+      ShapeClasses stripClasses) {
     this.g = g;
     this.o = o;
     this.op = (o + L - 1) / L * L;
@@ -118,8 +125,15 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
     int end = last < 0 ? 0 : last / g.sw + 1;
     this.owLo = Math.min(first, g.ow);
     this.owHi = Math.max(owLo, Math.min(end, g.ow));
-    this.stripsOne = g.c == 1 && g.kh == 3 && g.kw == 3 && g.dw == 1 && g.padLeft == 1 && g.ow % 7 == 0
-        && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
+    boolean stripShape = g.c == 1 && g.kh == 3 && g.kw == 3 && g.dw == 1 && g.padLeft == 1 && g.ow % 7 == 0
+        && o >= 2 * L && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
+    this.stripsOne = stripShape ? DirectStrips.forShape(stripClasses, o, op, g.w, g.ow, g.sw, g.dh, wp, wo,
+        this.bias, bo, lo, hi, loCmp, hiCmp) : null;
+  }
+
+  /** Whether rows run as strips of code specialised to this shape (for tests). */
+  boolean stripsSpecialised() {
+    return stripsOne != null;
   }
 
   @Override
@@ -135,8 +149,8 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
       }
       int outRow = outOff + (image * g.oh + oh) * g.ow * o;
       int cb = 0;
-      if (stripsOne) {
-        cb = stripOne7(in, imageBase, ih0, r0, r1, out, outRow);
+      if (stripsOne != null) {
+        cb = stripsOne.row(in, imageBase, ih0, r0, r1, out, outRow);
       }
       for (; cb + 2 * L <= o; cb += 2 * L) {
         int ow = 0;
@@ -195,132 +209,6 @@ final class VectorDirectConv implements VectorKernels.DirectConv {
         hardSwishRow(out, outRow);
       }
     }
-  }
-
-  /**
-   * An output row of a one-channel 3×3 convolution (a grayscale stem) as strips of seven output
-   * pixels × two channel vectors {@code [cb, cb + 2L)}, for every whole pair of vectors; returns the
-   * first channel left over. A loop of strips, not a call each (see {@code VectorDepthwise.strip7}).
-   * Per strip: fourteen independent chains, and per
-   * tap two weight loads for seven broadcasts. The first pixel's left tap and the last pixel's right
-   * tap may fall in the padding; they broadcast 0 ({@code fma(0, w, acc)} is {@code acc} for finite
-   * weights). Replaces {@link #fourByTwo} and the single-chain edge pixels on such rows.
-   */
-  private int stripOne7(float[] in, int imageBase, int ih0, int r0, int r1, float[] out, int outRow) {
-    int o = this.o;
-    int cb = 0;
-    for (; cb + 2 * L <= o; cb += 2 * L) {
-      for (int ow = 0; ow < g.ow; ow += 7) {
-        int dst = outRow + ow * o + cb;
-        int sw = g.sw;
-        boolean left = ow > 0;
-        boolean right = (ow + 6) * sw + 1 < g.w;
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        FloatVector a4 = a0;
-        FloatVector a5 = a0;
-        FloatVector a6 = a0;
-        FloatVector b0 = a0;
-        FloatVector b1 = a0;
-        FloatVector b2 = a0;
-        FloatVector b3 = a0;
-        FloatVector b4 = a0;
-        FloatVector b5 = a0;
-        FloatVector b6 = a0;
-        for (int r = r0; r < r1; r++) {
-          int x = imageBase + (ih0 + r * g.dh) * g.w + ow * sw - 1;
-          int wk = r * 3 * op + cb;
-          for (int q = 0; q < 3; q++, x++, wk += op) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wo + wk);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wo + wk + L);
-            FloatVector x0 = FloatVector.broadcast(S, q > 0 || left ? in[x] : 0f);
-            FloatVector x1 = FloatVector.broadcast(S, in[x + sw]);
-            FloatVector x2 = FloatVector.broadcast(S, in[x + 2 * sw]);
-            FloatVector x3 = FloatVector.broadcast(S, in[x + 3 * sw]);
-            FloatVector x4 = FloatVector.broadcast(S, in[x + 4 * sw]);
-            FloatVector x5 = FloatVector.broadcast(S, in[x + 5 * sw]);
-            FloatVector x6 = FloatVector.broadcast(S, q < 2 || right ? in[x + 6 * sw] : 0f);
-            a0 = x0.fma(w0, a0);
-            b0 = x0.fma(w1, b0);
-            a1 = x1.fma(w0, a1);
-            b1 = x1.fma(w1, b1);
-            a2 = x2.fma(w0, a2);
-            b2 = x2.fma(w1, b2);
-            a3 = x3.fma(w0, a3);
-            b3 = x3.fma(w1, b3);
-            a4 = x4.fma(w0, a4);
-            b4 = x4.fma(w1, b4);
-            a5 = x5.fma(w0, a5);
-            b5 = x5.fma(w1, b5);
-            a6 = x6.fma(w0, a6);
-            b6 = x6.fma(w1, b6);
-          }
-        }
-        FloatVector bias0 = FloatVector.fromArray(S, bias, bo + cb);
-        FloatVector bias1 = FloatVector.fromArray(S, bias, bo + cb + L);
-        FloatVector lov = FloatVector.broadcast(S, lo);
-        FloatVector hiv = FloatVector.broadcast(S, hi);
-        a0 = a0.add(bias0);
-        a0 = a0.blend(lov, a0.lt(loCmp));
-        a0 = a0.blend(hiv, a0.compare(VectorOperators.GT, hiCmp));
-        b0 = b0.add(bias1);
-        b0 = b0.blend(lov, b0.lt(loCmp));
-        b0 = b0.blend(hiv, b0.compare(VectorOperators.GT, hiCmp));
-        a0.intoArray(out, dst);
-        b0.intoArray(out, dst + L);
-        a1 = a1.add(bias0);
-        a1 = a1.blend(lov, a1.lt(loCmp));
-        a1 = a1.blend(hiv, a1.compare(VectorOperators.GT, hiCmp));
-        b1 = b1.add(bias1);
-        b1 = b1.blend(lov, b1.lt(loCmp));
-        b1 = b1.blend(hiv, b1.compare(VectorOperators.GT, hiCmp));
-        a1.intoArray(out, dst + o);
-        b1.intoArray(out, dst + o + L);
-        a2 = a2.add(bias0);
-        a2 = a2.blend(lov, a2.lt(loCmp));
-        a2 = a2.blend(hiv, a2.compare(VectorOperators.GT, hiCmp));
-        b2 = b2.add(bias1);
-        b2 = b2.blend(lov, b2.lt(loCmp));
-        b2 = b2.blend(hiv, b2.compare(VectorOperators.GT, hiCmp));
-        a2.intoArray(out, dst + 2 * o);
-        b2.intoArray(out, dst + 2 * o + L);
-        a3 = a3.add(bias0);
-        a3 = a3.blend(lov, a3.lt(loCmp));
-        a3 = a3.blend(hiv, a3.compare(VectorOperators.GT, hiCmp));
-        b3 = b3.add(bias1);
-        b3 = b3.blend(lov, b3.lt(loCmp));
-        b3 = b3.blend(hiv, b3.compare(VectorOperators.GT, hiCmp));
-        a3.intoArray(out, dst + 3 * o);
-        b3.intoArray(out, dst + 3 * o + L);
-        a4 = a4.add(bias0);
-        a4 = a4.blend(lov, a4.lt(loCmp));
-        a4 = a4.blend(hiv, a4.compare(VectorOperators.GT, hiCmp));
-        b4 = b4.add(bias1);
-        b4 = b4.blend(lov, b4.lt(loCmp));
-        b4 = b4.blend(hiv, b4.compare(VectorOperators.GT, hiCmp));
-        a4.intoArray(out, dst + 4 * o);
-        b4.intoArray(out, dst + 4 * o + L);
-        a5 = a5.add(bias0);
-        a5 = a5.blend(lov, a5.lt(loCmp));
-        a5 = a5.blend(hiv, a5.compare(VectorOperators.GT, hiCmp));
-        b5 = b5.add(bias1);
-        b5 = b5.blend(lov, b5.lt(loCmp));
-        b5 = b5.blend(hiv, b5.compare(VectorOperators.GT, hiCmp));
-        a5.intoArray(out, dst + 5 * o);
-        b5.intoArray(out, dst + 5 * o + L);
-        a6 = a6.add(bias0);
-        a6 = a6.blend(lov, a6.lt(loCmp));
-        a6 = a6.blend(hiv, a6.compare(VectorOperators.GT, hiCmp));
-        b6 = b6.add(bias1);
-        b6 = b6.blend(lov, b6.lt(loCmp));
-        b6 = b6.blend(hiv, b6.compare(VectorOperators.GT, hiCmp));
-        a6.intoArray(out, dst + 6 * o);
-        b6.intoArray(out, dst + 6 * o + L);
-      }
-    }
-    return cb;
   }
 
   /**

@@ -36,24 +36,24 @@ public class DepthwiseStripsTest {
 
   @Test
   public void oneClassPerShapeAndNoMoreThanTheBound() {
-    DepthwiseStrips.Classes classes = new DepthwiseStrips.Classes(2);
+    ShapeClasses classes = DepthwiseStrips.newClasses(2);
     int flags = DepthwiseStrips.FUSED | DepthwiseStrips.BIAS | DepthwiseStrips.LO | DepthwiseStrips.HI;
-    MethodHandle a = classes.constructor(32, 32, 7, 7, 1, flags);
+    MethodHandle a = classes.constructor(32, 32, 32, 7, 7, 1, flags);
     assertNotNull(a);
-    assertSame(a, classes.constructor(32, 32, 7, 7, 1, flags));
-    MethodHandle b = classes.constructor(32, 32, 7, 7, 1, DepthwiseStrips.FUSED | DepthwiseStrips.LO);
+    assertSame(a, classes.constructor(32, 32, 32, 7, 7, 1, flags));
+    MethodHandle b = classes.constructor(32, 32, 32, 7, 7, 1, DepthwiseStrips.FUSED | DepthwiseStrips.LO);
     assertNotNull(b);
     assertNotSame(a, b);
     assertEquals(2, classes.size());
     // Full: a new shape gets nothing, a known one still gets its class.
-    assertNull(classes.constructor(64, 64, 14, 7, 2, flags));
-    assertSame(a, classes.constructor(32, 32, 7, 7, 1, flags));
+    assertNull(classes.constructor(64, 64, 64, 14, 7, 2, flags));
+    assertSame(a, classes.constructor(32, 32, 32, 7, 7, 1, flags));
     assertEquals(2, classes.size());
   }
 
   @Test
   public void kernelsOfOneShapeShareTheClassButNotTheirWeights() {
-    DepthwiseStrips.Classes classes = new DepthwiseStrips.Classes(4);
+    ShapeClasses classes = DepthwiseStrips.newClasses(4);
     Conv2DShape g = new Conv2DShape(7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 7, 7);
     float[] in = new float[7 * 7 * 16];
     Arrays.fill(in, 1f);

@@ -97,7 +97,7 @@ public class VectorDepthwiseTest {
     check(what, dw0, g, in, weights, bias, act, lo, hi, off);
     // Without strip classes to hand (none can be defined, or the process has its fill): pixel groups.
     VectorDepthwise groups = new VectorDepthwise(g, weights, bias, new FloatVectorKernels.Epilog(act, lo, hi),
-        new DepthwiseStrips.Classes(0));
+        DepthwiseStrips.newClasses(0));
     check(what + " (no strip classes)", groups, g, in, weights, bias, act, lo, hi, off);
   }
 
