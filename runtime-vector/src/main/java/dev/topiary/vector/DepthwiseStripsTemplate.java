@@ -23,7 +23,7 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
   private static final VectorSpecies<Float> S = FloatVectorKernels.S;
   private static final int L = S.length();
 
-  /** The class data, {@link DepthwiseStrips#shapeData}; all zero in this class itself, which is never run. */
+  /** The class data ({@link DepthwiseStrips#SHAPE_LENGTH} entries), all zero in the generic class and in this class itself, which is never run. */
   private static final int[] SHAPE = shape();
   /** Channels, the input's channel stride. */
   private static final int C = SHAPE[0];
@@ -39,6 +39,12 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
   private static final boolean HAS_BIAS = (SHAPE[6] & DepthwiseStrips.BIAS) != 0;
   private static final boolean HAS_LO = (SHAPE[6] & DepthwiseStrips.LO) != 0;
   private static final boolean HAS_HI = (SHAPE[6] & DepthwiseStrips.HI) != 0;
+  /**
+   * Whether this is the one class for all shapes not specialised ({@link DepthwiseStrips#forShape}),
+   * whose class data is all zero: its code reads the shape from the instance fields below, which
+   * a specialised class ignores (C2 folds each {@code GENERIC ? field : CONSTANT} to the constant).
+   */
+  private static final boolean GENERIC = C == 0;
 
   private final float[] wp;
   private final int wo;
@@ -48,9 +54,19 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
   private final float hi;
   private final float loCmp;
   private final float hiCmp;
+  private final int c;
+  private final int cp;
+  private final int full;
+  private final int inCols;
+  private final int outCols;
+  private final boolean stride2;
+  private final boolean fused;
+  private final boolean hasBias;
+  private final boolean hasLo;
+  private final boolean hasHi;
 
   DepthwiseStripsTemplate(float[] wp, int wo, float[] fusedBias, int bo, float lo, float hi, float loCmp,
-      float hiCmp) {
+      float hiCmp, int[] shape) {
     this.wp = wp;
     this.wo = wo;
     this.fusedBias = fusedBias;
@@ -59,6 +75,16 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
     this.hi = hi;
     this.loCmp = loCmp;
     this.hiCmp = hiCmp;
+    this.c = shape[0];
+    this.cp = shape[1];
+    this.full = shape[2];
+    this.inCols = shape[3];
+    this.outCols = shape[4];
+    this.stride2 = shape[5] == 2;
+    this.fused = (shape[6] & DepthwiseStrips.FUSED) != 0;
+    this.hasBias = (shape[6] & DepthwiseStrips.BIAS) != 0;
+    this.hasLo = (shape[6] & DepthwiseStrips.LO) != 0;
+    this.hasHi = (shape[6] & DepthwiseStrips.HI) != 0;
   }
 
   private static int[] shape() {
@@ -67,8 +93,13 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
   }
 
   @Override
+  boolean specialised() {
+    return !GENERIC;
+  }
+
+  @Override
   void row(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, float[] out, int outRow) {
-    if (STRIDE2) {
+    if (GENERIC ? stride2 : STRIDE2) {
       strip7s2(a0, b0, a1, b1, a2, b2, out, outRow);
     } else {
       strip7(a0, b0, a1, b1, a2, b2, out, outRow);
@@ -77,7 +108,7 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
 
   /**
    * One output row of a 3×3 kernel at stride 1 as strips of seven outputs {@code [ow, ow + 7)},
-   * for each full channel block ({@code cb < FULL}): each kernel row loads the nine input columns
+   * for each full channel block ({@code cb < full}): each kernel row loads the nine input columns
    * {@code ow − 1 … ow + 7} once (a zero vector for a column outside the image) and makes 21 fused
    * multiply-adds, so seven independent chains cover the latency and no input column is loaded
    * twice. A kernel row outside the image reads the kernel's zero row instead ({@code fma(0, w,
@@ -94,16 +125,25 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
    *     column 0, channel 0; likewise rows 1 and 2
    */
   private void strip7(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, float[] out, int outRow) {
+    int c = GENERIC ? this.c : C;
+    int cp = GENERIC ? this.cp : CP;
+    int full = GENERIC ? this.full : FULL;
+    int inCols = GENERIC ? this.inCols : W;
+    int outCols = GENERIC ? this.outCols : OW;
+    boolean fused = GENERIC ? this.fused : FUSED;
+    boolean hasBias = GENERIC ? this.hasBias : HAS_BIAS;
+    boolean hasLo = GENERIC ? this.hasLo : HAS_LO;
+    boolean hasHi = GENERIC ? this.hasHi : HAS_HI;
     int ow = 0;
     int cb = 0;
-    while (ow < OW) {
+    while (ow < outCols) {
       boolean left = ow > 0;
-      int at = ow * C + cb;
+      int at = ow * c + cb;
       int o0 = b0 + at;
       int o1 = b1 + at;
       int o2 = b2 + at;
       int o = outRow + at;
-      boolean right = ow + 7 < W;
+      boolean right = ow + 7 < inCols;
       FloatVector zero = FloatVector.zero(S);
       FloatVector s0 = zero;
       FloatVector s1 = zero;
@@ -113,17 +153,17 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       FloatVector s5 = zero;
       FloatVector s6 = zero;
       FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
-      FloatVector w1 = FloatVector.fromArray(S, wp, wo + CP + cb);
-      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * CP + cb);
-      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - C) : zero;
+      FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
       FloatVector x1 = FloatVector.fromArray(S, a0, o0);
-      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + C);
-      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * C);
-      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * C);
-      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * C);
-      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * C);
-      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * C);
-      FloatVector x8 = right ? FloatVector.fromArray(S, a0, o0 + 7 * C) : zero;
+      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
+      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * c);
+      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * c);
+      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * c);
+      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * c);
+      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * c);
+      FloatVector x8 = right ? FloatVector.fromArray(S, a0, o0 + 7 * c) : zero;
       s0 = x0.fma(w0, s0);
       s1 = x1.fma(w0, s1);
       s2 = x2.fma(w0, s2);
@@ -145,18 +185,18 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       s4 = x6.fma(w2, s4);
       s5 = x7.fma(w2, s5);
       s6 = x8.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 3 * CP + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 4 * CP + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 5 * CP + cb);
-      x0 = left ? FloatVector.fromArray(S, a1, o1 - C) : zero;
+      w0 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+      x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
       x1 = FloatVector.fromArray(S, a1, o1);
-      x2 = FloatVector.fromArray(S, a1, o1 + C);
-      x3 = FloatVector.fromArray(S, a1, o1 + 2 * C);
-      x4 = FloatVector.fromArray(S, a1, o1 + 3 * C);
-      x5 = FloatVector.fromArray(S, a1, o1 + 4 * C);
-      x6 = FloatVector.fromArray(S, a1, o1 + 5 * C);
-      x7 = FloatVector.fromArray(S, a1, o1 + 6 * C);
-      x8 = right ? FloatVector.fromArray(S, a1, o1 + 7 * C) : zero;
+      x2 = FloatVector.fromArray(S, a1, o1 + c);
+      x3 = FloatVector.fromArray(S, a1, o1 + 2 * c);
+      x4 = FloatVector.fromArray(S, a1, o1 + 3 * c);
+      x5 = FloatVector.fromArray(S, a1, o1 + 4 * c);
+      x6 = FloatVector.fromArray(S, a1, o1 + 5 * c);
+      x7 = FloatVector.fromArray(S, a1, o1 + 6 * c);
+      x8 = right ? FloatVector.fromArray(S, a1, o1 + 7 * c) : zero;
       s0 = x0.fma(w0, s0);
       s1 = x1.fma(w0, s1);
       s2 = x2.fma(w0, s2);
@@ -178,18 +218,18 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       s4 = x6.fma(w2, s4);
       s5 = x7.fma(w2, s5);
       s6 = x8.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 6 * CP + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 7 * CP + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 8 * CP + cb);
-      x0 = left ? FloatVector.fromArray(S, a2, o2 - C) : zero;
+      w0 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
+      x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
       x1 = FloatVector.fromArray(S, a2, o2);
-      x2 = FloatVector.fromArray(S, a2, o2 + C);
-      x3 = FloatVector.fromArray(S, a2, o2 + 2 * C);
-      x4 = FloatVector.fromArray(S, a2, o2 + 3 * C);
-      x5 = FloatVector.fromArray(S, a2, o2 + 4 * C);
-      x6 = FloatVector.fromArray(S, a2, o2 + 5 * C);
-      x7 = FloatVector.fromArray(S, a2, o2 + 6 * C);
-      x8 = right ? FloatVector.fromArray(S, a2, o2 + 7 * C) : zero;
+      x2 = FloatVector.fromArray(S, a2, o2 + c);
+      x3 = FloatVector.fromArray(S, a2, o2 + 2 * c);
+      x4 = FloatVector.fromArray(S, a2, o2 + 3 * c);
+      x5 = FloatVector.fromArray(S, a2, o2 + 4 * c);
+      x6 = FloatVector.fromArray(S, a2, o2 + 5 * c);
+      x7 = FloatVector.fromArray(S, a2, o2 + 6 * c);
+      x8 = right ? FloatVector.fromArray(S, a2, o2 + 7 * c) : zero;
       s0 = x0.fma(w0, s0);
       s1 = x1.fma(w0, s1);
       s2 = x2.fma(w0, s2);
@@ -211,8 +251,8 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       s4 = x6.fma(w2, s4);
       s5 = x7.fma(w2, s5);
       s6 = x8.fma(w2, s6);
-      if (FUSED) {
-        if (HAS_BIAS) {
+      if (fused) {
+        if (hasBias) {
           FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
           s0 = s0.add(bv);
           s1 = s1.add(bv);
@@ -222,7 +262,7 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
           s5 = s5.add(bv);
           s6 = s6.add(bv);
         }
-        if (HAS_LO) {
+        if (hasLo) {
           FloatVector lov = FloatVector.broadcast(S, lo);
           s0 = s0.blend(lov, s0.lt(loCmp));
           s1 = s1.blend(lov, s1.lt(loCmp));
@@ -232,7 +272,7 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
           s5 = s5.blend(lov, s5.lt(loCmp));
           s6 = s6.blend(lov, s6.lt(loCmp));
         }
-        if (HAS_HI) {
+        if (hasHi) {
           FloatVector hiv = FloatVector.broadcast(S, hi);
           s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
           s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
@@ -244,14 +284,14 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
         }
       }
       s0.intoArray(out, o);
-      s1.intoArray(out, o + C);
-      s2.intoArray(out, o + 2 * C);
-      s3.intoArray(out, o + 3 * C);
-      s4.intoArray(out, o + 4 * C);
-      s5.intoArray(out, o + 5 * C);
-      s6.intoArray(out, o + 6 * C);
+      s1.intoArray(out, o + c);
+      s2.intoArray(out, o + 2 * c);
+      s3.intoArray(out, o + 3 * c);
+      s4.intoArray(out, o + 4 * c);
+      s5.intoArray(out, o + 5 * c);
+      s6.intoArray(out, o + 6 * c);
       cb += L;
-      if (cb == FULL) {
+      if (cb == full) {
         cb = 0;
         ow += 7;
       }
@@ -264,17 +304,26 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
    * strips and channel blocks are one loop, as there.
    */
   private void strip7s2(float[] a0, int b0, float[] a1, int b1, float[] a2, int b2, float[] out, int outRow) {
+    int c = GENERIC ? this.c : C;
+    int cp = GENERIC ? this.cp : CP;
+    int full = GENERIC ? this.full : FULL;
+    int inCols = GENERIC ? this.inCols : W;
+    int outCols = GENERIC ? this.outCols : OW;
+    boolean fused = GENERIC ? this.fused : FUSED;
+    boolean hasBias = GENERIC ? this.hasBias : HAS_BIAS;
+    boolean hasLo = GENERIC ? this.hasLo : HAS_LO;
+    boolean hasHi = GENERIC ? this.hasHi : HAS_HI;
     int ow = 0;
     int cb = 0;
-    while (ow < OW) {
+    while (ow < outCols) {
       boolean left = ow > 0;
-      int at = ow * C + cb;
-      int from = 2 * ow * C + cb;
+      int at = ow * c + cb;
+      int from = 2 * ow * c + cb;
       int o0 = b0 + from;
       int o1 = b1 + from;
       int o2 = b2 + from;
       int o = outRow + at;
-      boolean right = 2 * ow + 13 < W;
+      boolean right = 2 * ow + 13 < inCols;
       FloatVector zero = FloatVector.zero(S);
       FloatVector s0 = zero;
       FloatVector s1 = zero;
@@ -284,23 +333,23 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       FloatVector s5 = zero;
       FloatVector s6 = zero;
       FloatVector w0 = FloatVector.fromArray(S, wp, wo + cb);
-      FloatVector w1 = FloatVector.fromArray(S, wp, wo + CP + cb);
-      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * CP + cb);
-      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - C) : zero;
+      FloatVector w1 = FloatVector.fromArray(S, wp, wo + cp + cb);
+      FloatVector w2 = FloatVector.fromArray(S, wp, wo + 2 * cp + cb);
+      FloatVector x0 = left ? FloatVector.fromArray(S, a0, o0 - c) : zero;
       FloatVector x1 = FloatVector.fromArray(S, a0, o0);
-      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + C);
-      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * C);
-      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * C);
-      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * C);
-      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * C);
-      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * C);
-      FloatVector x8 = FloatVector.fromArray(S, a0, o0 + 7 * C);
-      FloatVector x9 = FloatVector.fromArray(S, a0, o0 + 8 * C);
-      FloatVector x10 = FloatVector.fromArray(S, a0, o0 + 9 * C);
-      FloatVector x11 = FloatVector.fromArray(S, a0, o0 + 10 * C);
-      FloatVector x12 = FloatVector.fromArray(S, a0, o0 + 11 * C);
-      FloatVector x13 = FloatVector.fromArray(S, a0, o0 + 12 * C);
-      FloatVector x14 = right ? FloatVector.fromArray(S, a0, o0 + 13 * C) : zero;
+      FloatVector x2 = FloatVector.fromArray(S, a0, o0 + c);
+      FloatVector x3 = FloatVector.fromArray(S, a0, o0 + 2 * c);
+      FloatVector x4 = FloatVector.fromArray(S, a0, o0 + 3 * c);
+      FloatVector x5 = FloatVector.fromArray(S, a0, o0 + 4 * c);
+      FloatVector x6 = FloatVector.fromArray(S, a0, o0 + 5 * c);
+      FloatVector x7 = FloatVector.fromArray(S, a0, o0 + 6 * c);
+      FloatVector x8 = FloatVector.fromArray(S, a0, o0 + 7 * c);
+      FloatVector x9 = FloatVector.fromArray(S, a0, o0 + 8 * c);
+      FloatVector x10 = FloatVector.fromArray(S, a0, o0 + 9 * c);
+      FloatVector x11 = FloatVector.fromArray(S, a0, o0 + 10 * c);
+      FloatVector x12 = FloatVector.fromArray(S, a0, o0 + 11 * c);
+      FloatVector x13 = FloatVector.fromArray(S, a0, o0 + 12 * c);
+      FloatVector x14 = right ? FloatVector.fromArray(S, a0, o0 + 13 * c) : zero;
       s0 = x0.fma(w0, s0);
       s1 = x2.fma(w0, s1);
       s2 = x4.fma(w0, s2);
@@ -322,24 +371,24 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       s4 = x10.fma(w2, s4);
       s5 = x12.fma(w2, s5);
       s6 = x14.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 3 * CP + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 4 * CP + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 5 * CP + cb);
-      x0 = left ? FloatVector.fromArray(S, a1, o1 - C) : zero;
+      w0 = FloatVector.fromArray(S, wp, wo + 3 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 4 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 5 * cp + cb);
+      x0 = left ? FloatVector.fromArray(S, a1, o1 - c) : zero;
       x1 = FloatVector.fromArray(S, a1, o1);
-      x2 = FloatVector.fromArray(S, a1, o1 + C);
-      x3 = FloatVector.fromArray(S, a1, o1 + 2 * C);
-      x4 = FloatVector.fromArray(S, a1, o1 + 3 * C);
-      x5 = FloatVector.fromArray(S, a1, o1 + 4 * C);
-      x6 = FloatVector.fromArray(S, a1, o1 + 5 * C);
-      x7 = FloatVector.fromArray(S, a1, o1 + 6 * C);
-      x8 = FloatVector.fromArray(S, a1, o1 + 7 * C);
-      x9 = FloatVector.fromArray(S, a1, o1 + 8 * C);
-      x10 = FloatVector.fromArray(S, a1, o1 + 9 * C);
-      x11 = FloatVector.fromArray(S, a1, o1 + 10 * C);
-      x12 = FloatVector.fromArray(S, a1, o1 + 11 * C);
-      x13 = FloatVector.fromArray(S, a1, o1 + 12 * C);
-      x14 = right ? FloatVector.fromArray(S, a1, o1 + 13 * C) : zero;
+      x2 = FloatVector.fromArray(S, a1, o1 + c);
+      x3 = FloatVector.fromArray(S, a1, o1 + 2 * c);
+      x4 = FloatVector.fromArray(S, a1, o1 + 3 * c);
+      x5 = FloatVector.fromArray(S, a1, o1 + 4 * c);
+      x6 = FloatVector.fromArray(S, a1, o1 + 5 * c);
+      x7 = FloatVector.fromArray(S, a1, o1 + 6 * c);
+      x8 = FloatVector.fromArray(S, a1, o1 + 7 * c);
+      x9 = FloatVector.fromArray(S, a1, o1 + 8 * c);
+      x10 = FloatVector.fromArray(S, a1, o1 + 9 * c);
+      x11 = FloatVector.fromArray(S, a1, o1 + 10 * c);
+      x12 = FloatVector.fromArray(S, a1, o1 + 11 * c);
+      x13 = FloatVector.fromArray(S, a1, o1 + 12 * c);
+      x14 = right ? FloatVector.fromArray(S, a1, o1 + 13 * c) : zero;
       s0 = x0.fma(w0, s0);
       s1 = x2.fma(w0, s1);
       s2 = x4.fma(w0, s2);
@@ -361,24 +410,24 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       s4 = x10.fma(w2, s4);
       s5 = x12.fma(w2, s5);
       s6 = x14.fma(w2, s6);
-      w0 = FloatVector.fromArray(S, wp, wo + 6 * CP + cb);
-      w1 = FloatVector.fromArray(S, wp, wo + 7 * CP + cb);
-      w2 = FloatVector.fromArray(S, wp, wo + 8 * CP + cb);
-      x0 = left ? FloatVector.fromArray(S, a2, o2 - C) : zero;
+      w0 = FloatVector.fromArray(S, wp, wo + 6 * cp + cb);
+      w1 = FloatVector.fromArray(S, wp, wo + 7 * cp + cb);
+      w2 = FloatVector.fromArray(S, wp, wo + 8 * cp + cb);
+      x0 = left ? FloatVector.fromArray(S, a2, o2 - c) : zero;
       x1 = FloatVector.fromArray(S, a2, o2);
-      x2 = FloatVector.fromArray(S, a2, o2 + C);
-      x3 = FloatVector.fromArray(S, a2, o2 + 2 * C);
-      x4 = FloatVector.fromArray(S, a2, o2 + 3 * C);
-      x5 = FloatVector.fromArray(S, a2, o2 + 4 * C);
-      x6 = FloatVector.fromArray(S, a2, o2 + 5 * C);
-      x7 = FloatVector.fromArray(S, a2, o2 + 6 * C);
-      x8 = FloatVector.fromArray(S, a2, o2 + 7 * C);
-      x9 = FloatVector.fromArray(S, a2, o2 + 8 * C);
-      x10 = FloatVector.fromArray(S, a2, o2 + 9 * C);
-      x11 = FloatVector.fromArray(S, a2, o2 + 10 * C);
-      x12 = FloatVector.fromArray(S, a2, o2 + 11 * C);
-      x13 = FloatVector.fromArray(S, a2, o2 + 12 * C);
-      x14 = right ? FloatVector.fromArray(S, a2, o2 + 13 * C) : zero;
+      x2 = FloatVector.fromArray(S, a2, o2 + c);
+      x3 = FloatVector.fromArray(S, a2, o2 + 2 * c);
+      x4 = FloatVector.fromArray(S, a2, o2 + 3 * c);
+      x5 = FloatVector.fromArray(S, a2, o2 + 4 * c);
+      x6 = FloatVector.fromArray(S, a2, o2 + 5 * c);
+      x7 = FloatVector.fromArray(S, a2, o2 + 6 * c);
+      x8 = FloatVector.fromArray(S, a2, o2 + 7 * c);
+      x9 = FloatVector.fromArray(S, a2, o2 + 8 * c);
+      x10 = FloatVector.fromArray(S, a2, o2 + 9 * c);
+      x11 = FloatVector.fromArray(S, a2, o2 + 10 * c);
+      x12 = FloatVector.fromArray(S, a2, o2 + 11 * c);
+      x13 = FloatVector.fromArray(S, a2, o2 + 12 * c);
+      x14 = right ? FloatVector.fromArray(S, a2, o2 + 13 * c) : zero;
       s0 = x0.fma(w0, s0);
       s1 = x2.fma(w0, s1);
       s2 = x4.fma(w0, s2);
@@ -400,8 +449,8 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
       s4 = x10.fma(w2, s4);
       s5 = x12.fma(w2, s5);
       s6 = x14.fma(w2, s6);
-      if (FUSED) {
-        if (HAS_BIAS) {
+      if (fused) {
+        if (hasBias) {
           FloatVector bv = FloatVector.fromArray(S, fusedBias, bo + cb);
           s0 = s0.add(bv);
           s1 = s1.add(bv);
@@ -411,7 +460,7 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
           s5 = s5.add(bv);
           s6 = s6.add(bv);
         }
-        if (HAS_LO) {
+        if (hasLo) {
           FloatVector lov = FloatVector.broadcast(S, lo);
           s0 = s0.blend(lov, s0.lt(loCmp));
           s1 = s1.blend(lov, s1.lt(loCmp));
@@ -421,7 +470,7 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
           s5 = s5.blend(lov, s5.lt(loCmp));
           s6 = s6.blend(lov, s6.lt(loCmp));
         }
-        if (HAS_HI) {
+        if (hasHi) {
           FloatVector hiv = FloatVector.broadcast(S, hi);
           s0 = s0.blend(hiv, s0.compare(VectorOperators.GT, hiCmp));
           s1 = s1.blend(hiv, s1.compare(VectorOperators.GT, hiCmp));
@@ -433,14 +482,14 @@ final class DepthwiseStripsTemplate extends DepthwiseStrips {
         }
       }
       s0.intoArray(out, o);
-      s1.intoArray(out, o + C);
-      s2.intoArray(out, o + 2 * C);
-      s3.intoArray(out, o + 3 * C);
-      s4.intoArray(out, o + 4 * C);
-      s5.intoArray(out, o + 5 * C);
-      s6.intoArray(out, o + 6 * C);
+      s1.intoArray(out, o + c);
+      s2.intoArray(out, o + 2 * c);
+      s3.intoArray(out, o + 3 * c);
+      s4.intoArray(out, o + 4 * c);
+      s5.intoArray(out, o + 5 * c);
+      s6.intoArray(out, o + 6 * c);
       cb += L;
-      if (cb == FULL) {
+      if (cb == full) {
         cb = 0;
         ow += 7;
       }

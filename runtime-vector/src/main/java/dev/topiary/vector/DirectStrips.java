@@ -37,7 +37,7 @@ abstract class DirectStrips {
 
   /** A set of strip classes of its own, for tests. */
   static ShapeClasses newClasses(int max) {
-    return new ShapeClasses(DirectStripsTemplate.class, CONSTRUCTOR, max);
+    return new ShapeClasses(DirectStripsTemplate.class, CONSTRUCTOR, SHAPE_LENGTH, max);
   }
 
   /**

@@ -19,11 +19,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * as in one method shared by all shapes, every vector load paid its own check and the offsets
  * spilled (session 13, docs/BENCHMARKS.md).
  *
- * <p>Bounded: at most {@code max} classes for the life of the process, however many models are
- * loaded (a class is a few kilobytes of metaspace plus its compiled code). Past that, or where a
- * hidden class cannot be defined (the template's bytes not found, a linkage error),
- * {@link #constructor} returns {@code null} and the kernel takes its general path, which computes
- * the same sums in the same order.
+ * <p>Bounded: at most {@code max} specialised classes for the life of the process, however many
+ * models are loaded (a class is a few kilobytes of metaspace plus its compiled code). Past that, or
+ * where a hidden class cannot be defined (the template's bytes not found, a linkage error),
+ * {@link #constructor} returns {@code null} and the kernel takes the generic class
+ * ({@link #generic}: the template with an all-zero shape, whose code then reads the shape from the
+ * instance) or its general path, which compute the same sums in the same order. Each class is
+ * compiled on its own: a shape no kernel ran before starts interpreted.
  *
  * <p><b>Thread-safe.</b>
  */
@@ -32,15 +34,19 @@ final class ShapeClasses {
   private final MethodType constructorType;
   private final int max;
   private final ConcurrentHashMap<List<Integer>, MethodHandle> byShape = new ConcurrentHashMap<>();
+  private final int shapeLength;
   private volatile byte[] bytes;
+  private volatile MethodHandle generic;
 
   /**
    * @param template the class whose bytes each hidden class is defined from, in this package
    * @param constructorType the type of the template's constructor ({@code void} return)
-   * @param max the most classes ever defined
+   * @param shapeLength entries of a shape (of the class data)
+   * @param max the most specialised classes ever defined
    */
-  ShapeClasses(Class<?> template, MethodType constructorType, int max) {
+  ShapeClasses(Class<?> template, MethodType constructorType, int shapeLength, int max) {
     this.template = template;
+    this.shapeLength = shapeLength;
     this.constructorType = constructorType;
     this.max = max;
   }
@@ -77,7 +83,30 @@ final class ShapeClasses {
     }
   }
 
-  /** Classes defined so far. */
+  /**
+   * The constructor of the generic class, defined from the template with an all-zero shape (the
+   * template's code then reads the shape from its instance), on first use and outside the bound;
+   * {@code null} when it cannot be defined.
+   */
+  MethodHandle generic() {
+    MethodHandle g = generic;
+    if (g == null) {
+      synchronized (this) {
+        g = generic;
+        if (g == null) {
+          try {
+            g = define(new int[shapeLength]);
+          } catch (IllegalStateException e) {
+            return null;
+          }
+          generic = g;
+        }
+      }
+    }
+    return g;
+  }
+
+  /** Specialised classes defined so far. */
   int size() {
     return byShape.size();
   }
@@ -86,7 +115,7 @@ final class ShapeClasses {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClassWithClassData(bytes(), shape, true);
       return lookup.findConstructor(lookup.lookupClass(), constructorType);
-    } catch (IOException | ReflectiveOperationException | LinkageError e) {
+    } catch (IOException | ReflectiveOperationException | LinkageError | IllegalArgumentException e) {
       throw new IllegalStateException("cannot define a class from " + template.getName(), e);
     }
   }

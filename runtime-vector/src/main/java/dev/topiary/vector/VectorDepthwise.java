@@ -109,7 +109,10 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     this(g, w, bias, epilog, DepthwiseStrips.SHARED);
   }
 
-  /** With the strip classes taken from {@code stripClasses} (tests give an empty, full set). */
+  /**
+   * With the strip classes taken from {@code stripClasses}: tests give a set with no room (the
+   * generic class only) or {@code null} (no strips: pixel groups).
+   */
   VectorDepthwise(Conv2DShape g, float[] w, float[] bias, FloatVectorKernels.Epilog epilog,
       ShapeClasses stripClasses) {
     this.g = g;
@@ -159,7 +162,7 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
         && g.c >= L && (g.sw == 1 && g.w == g.ow || g.sw == 2 && (g.w == 2 * g.ow || g.w == 2 * g.ow - 1));
     int flags = (fused ? DepthwiseStrips.FUSED : 0) | (hasBias ? DepthwiseStrips.BIAS : 0)
         | (hasLo ? DepthwiseStrips.LO : 0) | (hasHi ? DepthwiseStrips.HI : 0);
-    this.strips = stripShape ? DepthwiseStrips.forShape(stripClasses, g.c, cp, g.w, g.ow, g.sw, flags, wp, wo, fusedBias, bo,
+    this.strips = stripShape ? DepthwiseStrips.forShape(stripClasses, g.h, g.c, cp, g.w, g.ow, g.sw, flags, wp, wo, fusedBias, bo,
         this.lo, this.hi, loCmp, hiCmp) : null;
     AlignedFloats.Slice zeroRow = strips != null ? AlignedFloats.allocate(Math.multiplyExact(g.w + 2, g.c)) : null;
     this.zeros = strips != null ? zeroRow.array : null;
@@ -253,9 +256,9 @@ final class VectorDepthwise implements VectorKernels.Depthwise {
     }
   }
 
-  /** Whether rows run as strips of code specialised to this shape (for tests). */
-  boolean stripsSpecialised() {
-    return strips != null;
+  /** The strips this kernel's rows run as, or {@code null} (for tests). */
+  DepthwiseStrips strips() {
+    return strips;
   }
 
   /** One output row as strips of seven ({@link #strips}) per full channel block; a partial block pixel by pixel. */

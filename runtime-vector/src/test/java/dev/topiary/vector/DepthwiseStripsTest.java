@@ -24,14 +24,21 @@ public class DepthwiseStripsTest {
   private static final FloatVectorKernels.Epilog RELU6 = new FloatVectorKernels.Epilog(Gemm.Act.CLAMP, 0f, 6f);
 
   @Test
-  public void stripShapesRunSpecialisedCode() {
-    assertTrue(kernel(7, 7, 32, 1).stripsSpecialised());
-    assertTrue(kernel(14, 14, 64, 2).stripsSpecialised());
-    assertTrue(kernel(14, 14, 16, 1).stripsSpecialised());
-    // 23 output columns: pixel groups, no strips.
-    assertFalse(kernel(23, 23, 32, 1).stripsSpecialised());
-    // Fewer channels than a vector: no strips either.
-    assertFalse(kernel(7, 7, 8, 1).stripsSpecialised());
+  public void smallImagesRunSpecialisedCodeLargerOnesTheGenericClass() {
+    assertTrue(kernel(7, 7, 32, 1).strips().specialised());
+    assertTrue(kernel(14, 14, 64, 2).strips().specialised());
+    assertTrue(kernel(14, 14, 16, 1).strips().specialised());
+    // 14×14×96 = 18816 floats: more than SPECIALISED_MAX_FLOATS.
+    assertFalse(kernel(14, 14, 96, 1).strips().specialised());
+    assertFalse(kernel(7, 7, 960, 1).strips().specialised());
+    // 23 output columns: pixel groups, no strips; fewer channels than a vector: none either.
+    assertNull(kernel(23, 23, 32, 1).strips());
+    assertNull(kernel(7, 7, 8, 1).strips());
+    // A set with no room: the generic class; no set: no strips.
+    Conv2DShape g = new Conv2DShape(7, 7, 32, 3, 3, 1, 1, 1, 1, 1, 1, 7, 7);
+    assertFalse(new VectorDepthwise(g, new float[32 * 9], null, RELU6, DepthwiseStrips.newClasses(0)).strips()
+        .specialised());
+    assertNull(new VectorDepthwise(g, new float[32 * 9], null, RELU6, null).strips());
   }
 
   @Test
@@ -45,9 +52,13 @@ public class DepthwiseStripsTest {
     assertNotNull(b);
     assertNotSame(a, b);
     assertEquals(2, classes.size());
-    // Full: a new shape gets nothing, a known one still gets its class.
+    // Full: a new shape gets nothing, a known one still gets its class, and the generic class is
+    // there outside the bound.
     assertNull(classes.constructor(64, 64, 64, 14, 7, 2, flags));
     assertSame(a, classes.constructor(32, 32, 32, 7, 7, 1, flags));
+    MethodHandle generic = classes.generic();
+    assertNotNull(generic);
+    assertSame(generic, classes.generic());
     assertEquals(2, classes.size());
   }
 

@@ -95,10 +95,13 @@ public class VectorDepthwiseTest {
     String what = h + "x" + w + "x" + c + " k" + k + " s" + stride + " d" + dh + "," + dw + " p" + pad + " " + act;
     VectorKernels.Depthwise dw0 = VK.depthwise(g, weights, bias, act, lo, hi);
     check(what, dw0, g, in, weights, bias, act, lo, hi, off);
-    // Without strip classes to hand (none can be defined, or the process has its fill): pixel groups.
-    VectorDepthwise groups = new VectorDepthwise(g, weights, bias, new FloatVectorKernels.Epilog(act, lo, hi),
-        DepthwiseStrips.newClasses(0));
-    check(what + " (no strip classes)", groups, g, in, weights, bias, act, lo, hi, off);
+    // The generic strip class (a set with no room for specialised ones), and no strip class at
+    // all (none can be defined): pixel groups.
+    FloatVectorKernels.Epilog epilog = new FloatVectorKernels.Epilog(act, lo, hi);
+    check(what + " (generic strips)", new VectorDepthwise(g, weights, bias, epilog, DepthwiseStrips.newClasses(0)),
+        g, in, weights, bias, act, lo, hi, off);
+    check(what + " (no strip classes)", new VectorDepthwise(g, weights, bias, epilog, null), g, in, weights, bias,
+        act, lo, hi, off);
   }
 
   private static void check(String what, VectorKernels.Depthwise dw0, Conv2DShape g, float[] in, float[] weights,
