@@ -16,6 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds (session 13, docs/BENCHMARKS.md). Measured in the Fashion-MNIST CNN: 14×14×32
  * 1.90 → 1.53 µs, 14×14×64 at stride 2 1.34 → 0.91 µs, 7×7×128 unchanged (1.63).
  *
+ * <p>The same bytes with an all-zero shape make the generic class ({@link #GENERIC}), shared by
+ * every shape without a class of its own: each method starts by taking the shape either from the
+ * constants or, in the generic class, from the instance fields, into locals the code then uses.
+ *
  * <p>Rounding is {@link VectorDepthwise}'s: per output, {@code fma} over the nine taps in kernel
  * order from zero, then {@code + bias}, then the clamp.
  */

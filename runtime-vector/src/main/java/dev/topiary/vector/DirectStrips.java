@@ -8,7 +8,8 @@ import java.lang.invoke.MethodType;
  * specialised to one shape: an instance of a hidden class defined from
  * {@link DirectStripsTemplate}'s bytes with the shape as its constants ({@link ShapeClasses}).
  * {@link VectorDirectConv} makes one per kernel at plan time through {@link #forShape}; a process
- * keeps one class per shape, at most {@link #MAX_SHAPES}. Where it has none to give,
+ * keeps one class per shape, at most {@link #MAX_SHAPES} (a stem's shape is one per model, so
+ * there is no generic class here, unlike {@link DepthwiseStrips}). Where it has none to give,
  * {@link #forShape} returns {@code null} and the kernel runs those rows as groups of four pixels,
  * the same sums in the same order.
  *
