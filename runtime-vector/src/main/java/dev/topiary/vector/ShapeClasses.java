@@ -2,6 +2,7 @@ package dev.topiary.vector;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -32,9 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ShapeClasses {
   private final Class<?> template;
   private final MethodType constructorType;
+  private final int shapeLength;
   private final int max;
   private final ConcurrentHashMap<List<Integer>, MethodHandle> byShape = new ConcurrentHashMap<>();
-  private final int shapeLength;
   private volatile byte[] bytes;
   private volatile MethodHandle generic;
 
@@ -46,8 +47,8 @@ final class ShapeClasses {
    */
   ShapeClasses(Class<?> template, MethodType constructorType, int shapeLength, int max) {
     this.template = template;
-    this.shapeLength = shapeLength;
     this.constructorType = constructorType;
+    this.shapeLength = shapeLength;
     this.max = max;
   }
 
@@ -57,7 +58,7 @@ final class ShapeClasses {
    */
   static int[] shapeOf(MethodHandles.Lookup caller) {
     try {
-      return MethodHandles.classData(caller, java.lang.constant.ConstantDescs.DEFAULT_NAME, int[].class);
+      return MethodHandles.classData(caller, ConstantDescs.DEFAULT_NAME, int[].class);
     } catch (IllegalAccessException e) {
       throw new IllegalStateException("class data of " + caller.lookupClass(), e);
     }
